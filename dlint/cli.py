@@ -1,0 +1,177 @@
+"""Command-line interface: argument parsing only; each subcommand calls one function.
+
+Exit codes (documented in the README and ``dlint --help``):
+  0  no findings (or every check passed)
+  1  findings at or above the failure threshold (or a check failed)
+  2  usage error, or input that cannot be read or parsed; ``dlint test``: could not run
+  130 interrupted (Ctrl-C)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from dlint import __version__
+
+EPILOG = """exit codes:
+  0    no findings / every check passed
+  1    findings / a check failed
+  2    usage error, unreadable or unparsable input; dlint test could not run
+  130  interrupted
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``dlint`` argument parser with its subcommands."""
+    from dlint.report import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="dlint",
+        description="Lint Dockerfiles for ML services, and prove a reference image on a "
+        "real Docker engine.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"dlint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check",
+        help="lint Dockerfiles, their .dockerignore and requirements files",
+        description="Lint Dockerfiles together with the .dockerignore and the requirements "
+        "files they install. A directory is searched recursively for Dockerfile, "
+        "Containerfile, Dockerfile.*, *.Dockerfile and *.dockerfile; '-' reads one "
+        "Dockerfile from standard input.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    check.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="files or directories to check (default: the current directory)",
+    )
+    check.add_argument(
+        "--context",
+        metavar="DIR",
+        help="build context for every Dockerfile "
+        "(default: the Dockerfile's own directory; none for stdin)",
+    )
+    check.add_argument(
+        "--format", choices=sorted(FORMATS), default="text", help="output format (default: text)"
+    )
+
+    rules = commands.add_parser("rules", help="list every rule")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+
+    explain = commands.add_parser("explain", help="show a rule's documentation")
+    explain.add_argument("rule", metavar="RULE", help="rule name, id or hadolint alias")
+
+    test = commands.add_parser(
+        "test",
+        help="build the image of DIR on a Docker engine and check it from inside and outside",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from dlint import harness
+
+    harness.add_arguments(test)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``dlint`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        if args.command == "rules":
+            return run_rules(args)
+        if args.command == "explain":
+            return run_explain(args)
+        if args.command == "test":
+            from dlint import harness
+
+            return harness.run(args)
+    except KeyboardInterrupt:
+        print("dlint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    parser.print_help()
+    return 2
+
+
+def fail(message: str) -> int:
+    """Print one error line and return exit code 2."""
+    print(f"dlint: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """``dlint check``: lint the given paths and print the findings."""
+    from dlint.engine import check_targets, targets_for
+    from dlint.load import InputError
+    from dlint.report import RunInfo, render
+    from dlint.rule import all_rules
+
+    try:
+        targets = targets_for(args.paths, args.context)
+    except InputError as error:
+        return fail(str(error))
+    result = check_targets(targets)
+    for error in result.errors:
+        print(f"dlint: error: {error}", file=sys.stderr)
+    sys.stdout.write(
+        render(args.format, result.findings, RunInfo(tuple(result.files), all_rules()))
+    )
+    if result.errors:
+        return 2
+    return 1 if result.findings else 0
+
+
+def run_rules(args: argparse.Namespace) -> int:
+    """``dlint rules``: list the rule catalogue."""
+    import json
+
+    from dlint.rule import all_rules
+
+    rules = all_rules()
+    if args.format == "json":
+        records = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "aliases": list(r.aliases),
+                "severity": r.severity.value,
+                "summary": r.summary,
+                "tags": list(r.tags),
+                "fixable": r.fixable,
+            }
+            for r in rules
+        ]
+        print(json.dumps(records, indent=2))
+        return 0
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        aliases = f" [{', '.join(r.aliases)}]" if r.aliases else ""
+        print(f"{r.id}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}{aliases}")
+    return 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    """``dlint explain RULE``: print the rule's documentation."""
+    from dlint.rule import find_rule
+
+    rule = find_rule(args.rule)
+    if rule is None:
+        return fail(f"unknown rule {args.rule!r} (see 'dlint rules')")
+    aliases = f" (aliases: {', '.join(rule.aliases)})" if rule.aliases else ""
+    print(f"{rule.name} ({rule.id}){aliases}, default severity {rule.severity.value}\n")
+    print(rule.summary + "\n")
+    print(rule.doc)
+    return 0

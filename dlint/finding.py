@@ -1,0 +1,115 @@
+"""Findings: what a rule reports, with exact places and optional fixes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How bad a finding is; ordered from worst to mildest."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    STYLE = "style"
+
+    @property
+    def rank(self) -> int:
+        """0 for the worst severity, larger for milder ones."""
+        return list(Severity).index(self)
+
+    def at_least(self, threshold: Severity) -> bool:
+        """True when this severity is as bad as ``threshold`` or worse."""
+        return self.rank <= threshold.rank
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """A 1-based line and column in a file."""
+
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Span:
+    """A range of text: start inclusive, end exclusive, 1-based lines and columns."""
+
+    start: Position
+    end: Position
+
+    @classmethod
+    def of(cls, line: int, column: int, end_line: int, end_column: int) -> Span:
+        """Build a span from four numbers."""
+        return cls(Position(line, column), Position(end_line, end_column))
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text in ``span`` of ``file`` with ``replacement``."""
+
+    file: str
+    span: Span
+    replacement: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A set of edits that together resolve a finding."""
+
+    description: str
+    edits: tuple[Edit, ...]
+    safe: bool = True
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule yields: a message at a place, optionally with a fix.
+
+    Rules know nothing about severities, configuration or output; the engine turns a
+    problem into a :class:`Finding` by adding the rule's identity and severity.
+    """
+
+    message: str
+    file: str
+    span: Span
+    fix: Fix | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One reported problem, as every output format sees it."""
+
+    rule: str
+    name: str
+    aliases: tuple[str, ...]
+    severity: Severity
+    message: str
+    file: str
+    span: Span
+    fix: Fix | None = None
+
+    @property
+    def line(self) -> int:
+        """First line of the problem (1-based)."""
+        return self.span.start.line
+
+    @property
+    def column(self) -> int:
+        """First column of the problem (1-based)."""
+        return self.span.start.column
+
+    @property
+    def end_line(self) -> int:
+        """Last line of the problem (1-based)."""
+        return self.span.end.line
+
+    @property
+    def end_column(self) -> int:
+        """Column just past the problem on its last line (1-based)."""
+        return self.span.end.column
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Order findings by file, place, then rule."""
+        return (self.file, self.line, self.column, self.rule)

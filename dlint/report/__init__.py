@@ -1,0 +1,33 @@
+"""Output formats: one module per format, each a function of the findings.
+
+A format module defines ``render(findings, run) -> str``. Modules are imported only
+when their format is asked for, so adding a format never slows the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dlint.finding import Finding
+from dlint.rule import Rule
+
+FORMATS = {
+    "text": "dlint.report.text",
+    "json": "dlint.report.json",
+}
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a format may need besides the findings: checked files and the rules that ran."""
+
+    files: tuple[str, ...]
+    rules: tuple[Rule, ...]
+
+
+def render(name: str, findings: Sequence[Finding], run: RunInfo) -> str:
+    """Render findings in the format called ``name``."""
+    module = importlib.import_module(FORMATS[name])
+    return module.render(list(findings), run)

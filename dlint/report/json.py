@@ -1,0 +1,30 @@
+"""``--format json``: a stable JSON array of findings that other tools read."""
+
+from __future__ import annotations
+
+import json
+
+from dlint.finding import Finding
+from dlint.report import RunInfo
+
+
+def finding_record(finding: Finding) -> dict:
+    """One finding as the JSON object documented in the README."""
+    return {
+        "rule": finding.rule,
+        "name": finding.name,
+        "aliases": list(finding.aliases),
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "file": finding.file,
+        "line": finding.line,
+        "column": finding.column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "fix": None,
+    }
+
+
+def render(findings: list[Finding], run: RunInfo) -> str:
+    """All findings as one JSON array."""
+    return json.dumps([finding_record(f) for f in findings], indent=2) + "\n"

@@ -1,0 +1,26 @@
+"""``--format text``: one line per finding, like a compiler, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from dlint.finding import Finding
+from dlint.report import RunInfo
+
+
+def render(findings: list[Finding], run: RunInfo) -> str:
+    """``path:line:col: severity name (id) message`` lines and a one-line summary."""
+    lines = [
+        f"{f.file}:{f.line}:{f.column}: {f.severity.value} {f.name} ({f.rule}) {f.message}"
+        for f in findings
+    ]
+    files = len(run.files)
+    checked = f"{files} file{'s' if files != 1 else ''} checked"
+    if not findings:
+        lines.append(f"No problems found ({checked}).")
+    else:
+        counts = Counter(f.severity.value for f in findings)
+        parts = ", ".join(f"{n} {sev}" for sev, n in counts.items())
+        total = len(findings)
+        lines.append(f"Found {total} problem{'s' if total != 1 else ''} ({parts}); {checked}.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,95 @@
+"""Requirements and constraints files -> :class:`dlint.model.Requirement` records.
+
+``packaging`` (the library pip itself vendors) parses each requirement, so names, extras,
+markers and specifiers follow the standards; this module adds pip's file syntax around it:
+comments, continuation lines, options, ``-r``/``-c`` includes, URLs and local paths.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as PackagingRequirement
+from packaging.utils import canonicalize_name
+
+from dlint.finding import Span
+from dlint.model import Requirement
+
+INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
+EDITABLE = re.compile(r"^(-e|--editable)(?:\s*=\s*|\s+)(\S+)")
+URL_OR_PATH = re.compile(r"^(\w+(\+\w+)?://|\.|/|~)|\.(whl|zip|tar\.gz|tar\.bz2|tgz)$")
+
+
+@dataclass(frozen=True)
+class Include:
+    """A ``-r`` or ``-c`` line inside a requirements file."""
+
+    target: str
+    constraint: bool
+    line: int
+
+
+def is_pinned_spec(spec: str) -> bool:
+    """True when a requirement pins one exact version: ``==`` without ``*``, ``===``, ``@ url``."""
+    text = spec.split(";", 1)[0]
+    if " @ " in text or text.lstrip().startswith(("http", "git+", "file:")):
+        return True
+    try:
+        parsed = PackagingRequirement(text.strip())
+    except InvalidRequirement:
+        return "==" in text and "*" not in text
+    if parsed.url:
+        return True
+    exact = [s for s in parsed.specifier if s.operator in ("==", "===")]
+    return bool(exact) and not any(s.version.endswith("*") for s in exact)
+
+
+def requirement_name(spec: str) -> str | None:
+    """The normalized project name of a requirement string, or None when it names no project."""
+    try:
+        return canonicalize_name(PackagingRequirement(spec.split(";", 1)[0].strip()).name)
+    except InvalidRequirement:
+        return None
+
+
+def parse_requirements(text: str) -> tuple[list[Requirement], list[Include]]:
+    """Parse the text of a requirements file into requirements and includes, with places."""
+    requirements: list[Requirement] = []
+    includes: list[Include] = []
+    lines = text.split("\n")
+    number = 0
+    while number < len(lines):
+        first = number
+        line = lines[number]
+        while line.rstrip().endswith("\\") and number + 1 < len(lines):
+            number += 1
+            line = line.rstrip()[:-1] + " " + lines[number]
+        number += 1
+        content = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].rstrip()
+        stripped = content.strip()
+        if not stripped:
+            continue
+        column = len(content) - len(content.lstrip()) + 1
+        include = INCLUDE.match(stripped)
+        if include:
+            includes.append(Include(include[2], include[1] in ("-c", "--constraint"), first + 1))
+            continue
+        editable = EDITABLE.match(stripped)
+        if editable:
+            span = Span.of(first + 1, column, first + 1, column + len(stripped))
+            requirements.append(Requirement(editable[2], stripped, span, True, "editable"))
+            continue
+        if stripped.startswith("-"):
+            continue
+        spec = re.split(r"\s--hash[= ]", stripped, maxsplit=1)[0].strip()
+        end_column = column + len(spec) if first == number - 1 else len(lines[first]) + 1
+        span = Span.of(first + 1, column, first + 1, end_column)
+        name = requirement_name(spec)
+        if name is None or URL_OR_PATH.search(spec.split(";", 1)[0].strip()):
+            requirements.append(Requirement(spec, spec, span, True, "url"))
+            continue
+        pinned = is_pinned_spec(spec)
+        requirements.append(Requirement(name, spec, span, pinned, "package"))
+    return requirements, includes

@@ -1,0 +1,210 @@
+"""Shell words with exact offsets, and Docker-style variable substitution.
+
+Docker's own parser (and dockerfile-parse) joins continuation lines and forgets where each
+word came from. Rules need the place of one package name inside a ten-line ``RUN``, so this
+tokenizer keeps the offset of every word in the text it was given; the model maps those
+offsets back to file lines and columns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+CONTROL_OPERATORS = ("&&", "||", ";;", ";", "|&", "|", "&", "(", ")", "\n")
+REDIRECT = re.compile(r"\d*(>>|>&|<&|<<<|&>|>\||>|<)")
+
+
+@dataclass(frozen=True)
+class Token:
+    """A shell word (quotes removed in ``text``) or an operator, with offsets into the source."""
+
+    text: str
+    raw: str
+    start: int
+    end: int
+    operator: bool = False
+
+
+def tokenize(source: str) -> list[Token]:
+    """Split shell text into words and operators, keeping offsets.
+
+    Handles single and double quotes, backslash escapes, ``$(...)`` and backticks (kept
+    inside the word), comments at the start of a word, and the control operators that
+    separate commands. It is a lint-grade tokenizer: it never executes or expands.
+    """
+    tokens: list[Token] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch in " \t\r":
+            i += 1
+            continue
+        if ch == "\\" and i + 1 < n and source[i + 1] == "\n":
+            i += 2
+            continue
+        if ch == "#":
+            while i < n and source[i] != "\n":
+                i += 1
+            continue
+        op = next((o for o in CONTROL_OPERATORS if source.startswith(o, i)), None)
+        if op is not None:
+            tokens.append(Token(op, op, i, i + len(op), operator=True))
+            i += len(op)
+            continue
+        redirect = REDIRECT.match(source, i)
+        if redirect:
+            tokens.append(Token(redirect.group(0), redirect.group(0), i, redirect.end(), True))
+            i = redirect.end()
+            continue
+        start = i
+        text, i = _read_word(source, i)
+        tokens.append(Token(text, source[start:i], start, i))
+    return tokens
+
+
+def _read_word(source: str, i: int) -> tuple[str, int]:
+    """Read one word starting at ``i``; return its unquoted text and the end offset."""
+    out: list[str] = []
+    n = len(source)
+    while i < n:
+        ch = source[i]
+        if ch in " \t\r\n;&|()<>":
+            break
+        if ch == "\\":
+            if i + 1 < n and source[i + 1] != "\n":
+                out.append(source[i + 1])
+            i += 2
+        elif ch == "'":
+            end = source.find("'", i + 1)
+            end = n if end < 0 else end
+            out.append(source[i + 1 : end])
+            i = end + 1
+        elif ch == '"':
+            i += 1
+            while i < n and source[i] != '"':
+                if source[i] == "\\" and i + 1 < n and source[i + 1] in '"\\$`\n':
+                    if source[i + 1] != "\n":
+                        out.append(source[i + 1])
+                    i += 2
+                else:
+                    out.append(source[i])
+                    i += 1
+            i += 1
+        elif ch == "$" and source.startswith("$(", i):
+            end = _matching_paren(source, i + 1)
+            out.append(source[i:end])
+            i = end
+        elif ch == "`":
+            end = source.find("`", i + 1)
+            end = n if end < 0 else end + 1
+            out.append(source[i:end])
+            i = end
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out), min(i, n)
+
+
+def _matching_paren(source: str, i: int) -> int:
+    """Offset just past the parenthesis that closes the one at ``i``."""
+    depth = 0
+    for j in range(i, len(source)):
+        if source[j] == "(":
+            depth += 1
+        elif source[j] == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(source)
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    """One simple command: its words, without leading variable assignments or redirections."""
+
+    words: tuple[Token, ...]
+
+    @property
+    def argv(self) -> list[str]:
+        """The command's words as plain strings."""
+        return [w.text for w in self.words]
+
+
+WRAPPERS = {"sudo", "env", "time", "exec", "nice", "nohup", "command", "builtin"}
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+
+
+def split_commands(tokens: list[Token]) -> Iterator[SimpleCommand]:
+    """Group tokens into simple commands, dropping assignments, redirections and wrappers."""
+    words: list[Token] = []
+    skip_next = False
+    for token in tokens:
+        if token.operator and not REDIRECT.fullmatch(token.text):
+            if words:
+                yield SimpleCommand(tuple(words))
+            words = []
+            continue
+        if token.operator:
+            skip_next = True
+            continue
+        if skip_next:
+            skip_next = False
+            continue
+        if not words and ASSIGNMENT.match(token.text):
+            continue
+        if not words and token.text in WRAPPERS:
+            continue
+        if words and words[0].text == "env" and ASSIGNMENT.match(token.text):
+            continue
+        words.append(token)
+    if words:
+        yield SimpleCommand(tuple(words))
+
+
+VARIABLE = re.compile(
+    r"\$(?:\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+@dataclass(frozen=True)
+class Substituted:
+    """The result of substituting variables: the text and the names that had no value."""
+
+    text: str
+    unresolved: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when every variable had a value."""
+        return not self.unresolved
+
+
+def substitute(text: str, variables: Mapping[str, str | None]) -> Substituted:
+    """Replace ``$VAR``, ``${VAR}``, ``${VAR:-default}``, ``${VAR:+alt}`` as Docker does.
+
+    A name declared without a value (``ARG TAG``) or not declared at all is reported in
+    ``unresolved``, because a ``--build-arg`` may give it a value at build time.
+    """
+    unresolved: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group("name") or match.group("bare")
+        value = variables.get(name)
+        op, word = match.group("op"), match.group("word") or ""
+        if op in (":-", "-"):
+            if value is None or (op == ":-" and value == ""):
+                return substitute(word, variables).text
+            return value
+        if op in (":+", "+"):
+            is_set = value is not None and (op == "+" or value != "")
+            return substitute(word, variables).text if is_set else ""
+        if value is None:
+            unresolved.append(name)
+            return ""
+        return value
+
+    result = VARIABLE.sub(replace, text.replace("\\$", "\0"))
+    return Substituted(result.replace("\0", "$"), tuple(unresolved))

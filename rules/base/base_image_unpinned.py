@@ -1,0 +1,61 @@
+"""## What it does
+Flags a `FROM` whose image has no tag, or the tag `latest`, after `ARG` values are
+substituted. `scratch`, references to earlier stages and images pinned by digest pass.
+
+## Why it matters
+An untagged base image is whatever `latest` points to on the day of the build: two
+builds of the same commit can ship different Python versions, system libraries and CUDA
+runtimes, and a model that worked yesterday breaks without a code change.
+
+## Example
+```dockerfile
+FROM python
+FROM pytorch/pytorch:latest
+```
+
+## Instead
+```dockerfile
+FROM python:3.11-slim
+FROM pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime
+```
+Pin a digest (`@sha256:...`) as well for fully reproducible builds.
+
+## Fix safety
+No automatic fix: only you know which version you tested.
+"""
+
+from collections.abc import Iterator
+
+from dlint.finding import Problem, Severity
+from dlint.model import Build
+from dlint.rule import Rule
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem for every stage whose base image floats."""
+    for stage in build.dockerfile.stages:
+        base = stage.base
+        if stage.parent_stage is not None or base.is_scratch or base.digest:
+            continue
+        if not stage.base_resolved:
+            continue
+        if base.tag in (None, "latest"):
+            word = stage.from_instruction.arguments[0]
+            what = "no tag" if base.tag is None else "the tag 'latest'"
+            yield Problem(
+                f"base image '{base.raw}' has {what}; pin a version tag such as "
+                f"'{base.name}:<version>'",
+                build.dockerfile.path,
+                word.span,
+            )
+
+
+RULE = Rule(
+    id="D100",
+    name="base-image-unpinned",
+    severity=Severity.WARNING,
+    summary="FROM uses an image without a tag or with 'latest'",
+    check=check,
+    aliases=("DL3006", "DL3007"),
+    tags=("reproducibility",),
+)

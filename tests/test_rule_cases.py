@@ -1,0 +1,64 @@
+"""Runs every case of every rule: the YAML file beside each rule in rules/.
+
+A case writes a Dockerfile (and any other files it names) into a fresh build context,
+runs that one rule, and compares where it fired with the case's ``expect`` list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dlint.engine import Target, check_targets
+from dlint.rule import Rule, all_rules
+
+
+def load_cases(rule: Rule) -> list[dict]:
+    """The cases of ``rule`` (empty when it has no cases file; the catalogue test catches that)."""
+    if rule.cases_file is None or not rule.cases_file.is_file():
+        return []
+    return yaml.safe_load(rule.cases_file.read_text())["cases"]
+
+
+CASES = [
+    pytest.param(rule, case, id=f"{rule.name}/{case['name']}")
+    for rule in all_rules()
+    for case in load_cases(rule)
+]
+
+
+def expected(entry: str | dict) -> dict:
+    """Normalise an ``expect`` entry: ``"3:1"`` or ``{at, end, file, message}``."""
+    return {"at": entry} if isinstance(entry, str) else entry
+
+
+def write_case(root: Path, case: dict) -> Path:
+    """Write the case's Dockerfile and other files; return the Dockerfile's path."""
+    for name, text in (case.get("files") or {}).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    dockerfile = root / case.get("dockerfile_name", "Dockerfile")
+    dockerfile.write_text(case["dockerfile"])
+    return dockerfile
+
+
+@pytest.mark.parametrize(("rule", "case"), CASES)
+def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
+    """The rule fires exactly where the case says, and nowhere else."""
+    monkeypatch.chdir(tmp_path)
+    dockerfile = write_case(tmp_path, case)
+    context = None if case.get("no_context") else tmp_path
+    result = check_targets([Target(dockerfile.name, dockerfile, context)], [rule])
+    assert not result.errors, result.errors
+    wanted = [expected(e) for e in case["expect"]]
+    got = [f"{f.line}:{f.column}" for f in result.findings]
+    assert got == [w["at"] for w in wanted], [f.message for f in result.findings]
+    for finding, want in zip(result.findings, wanted, strict=True):
+        assert finding.rule == rule.id
+        if "end" in want:
+            assert f"{finding.end_line}:{finding.end_column}" == want["end"]
+        assert finding.file == want.get("file", dockerfile.name)
+        assert want.get("message", "") in finding.message
