@@ -1,0 +1,1 @@
+"""Reference ML service: an iris classifier behind a small JSON API."""
