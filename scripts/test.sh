@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Run every test on a fresh machine: set up, start Docker (the harness tests need a real
+# engine), then ruff and pytest. Extra arguments go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="$(bash scripts/setup.sh)"
+bash scripts/ensure-docker.sh
+export DLINT_REQUIRE_DOCKER=1
+echo "== ruff"
+"$BIN/ruff" check .
+"$BIN/ruff" format --check .
+echo "== pytest"
+"$BIN/python" -m pytest "$@"
