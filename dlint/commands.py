@@ -168,33 +168,91 @@ class AptInstall:
 
 def apt_install(command: Command) -> AptInstall | None:
     """Recognise ``apt-get install`` and ``apt install`` (with options before or after)."""
+    found = _package_command(command, ("apt-get", "apt"), ("install",), APT_VALUE_OPTIONS)
+    if found is None:
+        return None
+    verb, packages, options = found
+    return AptInstall(command, packages, options, verb)
+
+
+def _package_command(
+    command: Command, programs: tuple[str, ...], verbs: tuple[str, ...], value_options: frozenset
+) -> tuple[Word, tuple[Word, ...], frozenset[str]] | None:
+    """Split ``program [options] verb [options] packages`` into verb, packages and options.
+
+    The value of an option that takes one (``-o X``, ``--virtual NAME``) is kept among the
+    options, never taken for a package. None when the program or the verb differs.
+    """
     argv = command.argv
-    if not argv or _basename(argv[0]) not in ("apt-get", "apt"):
+    if not argv or _basename(argv[0]) not in programs:
         return None
     packages: list[Word] = []
     options: set[str] = set()
-    install: Word | None = None
+    verb: Word | None = None
     words = command.words[1:]
     i = 0
     while i < len(words):
         text = words[i].text
         if text.startswith("-"):
             options.add(text)
-            if text in APT_VALUE_OPTIONS and i + 1 < len(words):
+            if text in value_options and i + 1 < len(words):
                 options.add(words[i + 1].text)
                 i += 1
-        elif install is None:
-            if text != "install":
+        elif verb is None:
+            if text not in verbs:
                 return None
-            install = words[i]
+            verb = words[i]
         else:
             packages.append(words[i])
         i += 1
-    if install is None:
+    if verb is None:
         return None
-    return AptInstall(command, tuple(packages), frozenset(options), install)
+    return verb, tuple(packages), frozenset(options)
 
 
 def apt_installs(instruction: Instruction) -> list[AptInstall]:
     """Every apt install in one ``RUN``."""
     return [a for a in map(apt_install, instruction.commands) if a is not None]
+
+
+SYSTEM_MANAGERS = {
+    "apt-get": ("apt-get", "apt"),
+    "apk": ("apk",),
+    "dnf": ("dnf", "yum", "microdnf", "tdnf"),
+}
+SYSTEM_VALUE_OPTIONS = {
+    "apt-get": APT_VALUE_OPTIONS,
+    "apk": frozenset(["-t", "--virtual", "-X", "--repository", "-p", "--root", "--arch"]),
+    "dnf": frozenset(["-x", "--exclude", "--repo", "--enablerepo", "--disablerepo", "-c"]),
+}
+SYSTEM_INSTALL_VERBS = ("install", "add")
+SYSTEM_REMOVE_VERBS = ("remove", "purge", "del", "erase", "autoremove")
+
+
+@dataclass(frozen=True)
+class SystemPackages:
+    """A system package manager command (apt-get/apt, apk, dnf/yum/microdnf) that adds or
+    removes packages; ``manager`` is ``apt-get``, ``apk`` or ``dnf``."""
+
+    command: Command
+    manager: str
+    verb: Word
+    packages: tuple[Word, ...]
+    options: frozenset[str]
+
+    @property
+    def installs(self) -> bool:
+        """True for ``install``/``add``, False for a removal."""
+        return self.verb.text in SYSTEM_INSTALL_VERBS
+
+
+def system_packages(instruction: Instruction) -> list[SystemPackages]:
+    """Every system package install or removal in one ``RUN``, in order."""
+    found = []
+    for command in instruction.commands:
+        for manager, programs in SYSTEM_MANAGERS.items():
+            verbs = SYSTEM_INSTALL_VERBS + SYSTEM_REMOVE_VERBS
+            parts = _package_command(command, programs, verbs, SYSTEM_VALUE_OPTIONS[manager])
+            if parts is not None:
+                found.append(SystemPackages(command, manager, *parts))
+    return found
