@@ -98,12 +98,16 @@ def compile_ignore_pattern(pattern: str) -> re.Pattern[str]:
     while i < len(pattern):
         ch = pattern[i]
         if pattern.startswith("**", i):
-            i += 2
-            if pattern.startswith("/", i):
-                out.append("(?:.*/)?")
-                i += 1
-            else:
+            start, i = i, i + 2
+            slash = pattern.startswith("/", i)
+            i += slash
+            # As moby's patternmatcher: a trailing "**" (or a leading one before plain
+            # text, a suffix test) matches anything; elsewhere it matches whole folders.
+            plain_rest = not re.search(r"[*?\[\]\\]", pattern[i:])
+            if i == len(pattern) or (start == 0 and not slash and plain_rest):
                 out.append(".*")
+            else:
+                out.append("(?:.*/)?")
             continue
         if ch == "*":
             out.append("[^/]*")
@@ -132,14 +136,21 @@ def parse_dockerignore(text: str, path: str) -> Dockerignore:
     patterns = []
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        # As in Docker, only a "#" in the first column starts a comment.
+        if not stripped or line.startswith("#"):
             continue
         negated = stripped.startswith("!")
         body = stripped[1:].strip() if negated else stripped
-        cleaned = posixpath.normpath(body).lstrip("/")
-        if cleaned in (".", ""):
-            cleaned = "**"
-        patterns.append(IgnorePattern(cleaned, negated, number, compile_ignore_pattern(cleaned)))
+        if not body:
+            continue  # a lone "!" is an error for Docker, not "re-include everything"
+        cleaned = posixpath.normpath(body)
+        # Docker keeps "/" and "." as patterns that match no path.
+        cleaned = cleaned.lstrip("/") if len(cleaned) > 1 else cleaned
+        try:
+            regex = compile_ignore_pattern(cleaned)
+        except re.error:
+            continue  # a malformed pattern such as "[]", which Docker refuses
+        patterns.append(IgnorePattern(cleaned, negated, number, regex))
     return Dockerignore(path, tuple(patterns))
 
 
