@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--format", choices=sorted(FORMATS), default="text", help="output format (default: text)"
     )
+    add_config_arguments(check)
 
     rules = commands.add_parser("rules", help="list every rule")
     rules.add_argument("--format", choices=("text", "json"), default="text")
@@ -114,16 +115,18 @@ def fail(message: str) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """``dlint check``: lint the given paths and print the findings."""
+    from dlint.config import ConfigError
     from dlint.engine import check_targets, targets_for
     from dlint.load import InputError
     from dlint.report import RunInfo, render
     from dlint.rule import all_rules
 
     try:
+        config_for = config_resolver(args)
         targets = targets_for(args.paths, args.context)
-    except InputError as error:
+    except (InputError, ConfigError) as error:
         return fail(str(error))
-    result = check_targets(targets)
+    result = check_targets(targets, config_for)
     for error in result.errors:
         print(f"dlint: error: {error}", file=sys.stderr)
     sys.stdout.write(
@@ -131,7 +134,78 @@ def run_check(args: argparse.Namespace) -> int:
     )
     if result.errors:
         return 2
-    return 1 if result.findings else 0
+    return 1 if result.failing else 0
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options that select rules and set severities; they override the configuration file."""
+    group = parser.add_argument_group(
+        "configuration",
+        "By default the nearest .dlint.yaml, .dlint.yml or pyproject.toml with [tool.dlint] "
+        "above each checked file is read. These options override it.",
+    )
+    group.add_argument("--config", metavar="FILE", help="read this configuration file only")
+    group.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    rules_help = "comma-separated rule names, ids or hadolint aliases"
+    group.add_argument("--select", metavar="RULES", help=f"run only these rules ({rules_help})")
+    group.add_argument("--extend-select", metavar="RULES", help="run these rules as well")
+    group.add_argument("--ignore", metavar="RULES", help="never run these rules")
+    group.add_argument(
+        "--severity",
+        metavar="RULE=LEVEL",
+        action="append",
+        default=[],
+        help="override a rule's severity (repeatable)",
+    )
+    group.add_argument(
+        "--failure-threshold",
+        metavar="LEVEL",
+        choices=("error", "warning", "info", "style", "none"),
+        help="the mildest severity that makes the exit code 1 (default: style, i.e. any finding)",
+    )
+
+
+def config_resolver(args: argparse.Namespace):
+    """A function from a check target to its Config: file settings, then command-line options."""
+    from functools import cache
+    from pathlib import Path
+
+    from dlint.config import discover_config, from_mapping, merge_settings, read_settings
+
+    overrides: dict = {
+        key: value
+        for key, value in (
+            ("select", args.select),
+            ("extend-select", args.extend_select),
+            ("ignore", args.ignore),
+            ("failure-threshold", args.failure_threshold),
+        )
+        if value is not None
+    }
+    if args.severity:
+        pairs = [item.partition("=") for item in args.severity]
+        overrides["severity"] = {rule: level for rule, _, level in pairs}
+    from_mapping(overrides, "command line")
+
+    @cache
+    def settle(path: Path | None):
+        settings = read_settings(path) if path is not None else {}
+        source = str(path) if path is not None else "command line"
+        return from_mapping(merge_settings(settings, overrides), source)
+
+    fixed = Path(args.config) if args.config else None
+    if fixed is not None:
+        settle(fixed)
+
+    def config_for(target):
+        if args.isolated:
+            return settle(None)
+        if fixed is not None:
+            return settle(fixed)
+        folder = target.path.resolve().parent if target.path else Path.cwd()
+        return settle(discover_config(folder))
+
+    return config_for
 
 
 def run_rules(args: argparse.Namespace) -> int:

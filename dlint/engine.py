@@ -7,15 +7,19 @@ the model, and stamps every problem with the rule's identity and severity.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dlint import ignores
+from dlint.config import Config, ConfigError
 from dlint.finding import Finding
 from dlint.load import InputError, decode, discover, display, load_build, read_text
 from dlint.model import Build
 from dlint.parse import DockerfileSyntaxError, parse_dockerfile
-from dlint.rule import Rule, all_rules
+from dlint.rule import Rule
+
+DEFAULT = Config()
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failing: int = 0
 
 
 def targets_for(paths: Sequence[str], context: str | None) -> list[Target]:
@@ -54,42 +59,57 @@ def targets_for(paths: Sequence[str], context: str | None) -> list[Target]:
     return targets
 
 
-def check_build(build: Build, rules: Iterable[Rule]) -> list[Finding]:
-    """Run ``rules`` on one build."""
-    findings = []
-    for rule in rules:
-        for problem in rule.check(build):
-            findings.append(
-                Finding(
-                    rule.id,
-                    rule.name,
-                    rule.aliases,
-                    rule.severity,
-                    problem.message,
-                    problem.file,
-                    problem.span,
-                    problem.fix,
-                )
-            )
-    return findings
+def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[Finding]:
+    """Run one rule with its configured options; stamp its problems as findings."""
+    options = {**rule.options, **config.options.get(rule.id, {})}
+    severity = config.severity_of(rule)
+    return [
+        Finding(rule.id, rule.name, rule.aliases, severity, p.message, p.file, p.span, p.fix)
+        for p in rule.check(build, **options, **extra)
+    ]
 
 
-def check_targets(targets: Sequence[Target], rules: Sequence[Rule] | None = None) -> Result:
+def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -> list[Finding]:
+    """Run ``rules`` on one build, then apply inline and per-path ignores.
+
+    Rules marked ``after_ignores`` (such as unused-ignore) run last, with what each ignore
+    comment suppressed; their findings can be ignored like any other.
+    """
+    suppressions = ignores.collect(build.dockerfile, rules)
+    plain = [f for r in rules if not r.after_ignores for f in run_rule(r, build, config)]
+    kept, used = ignores.apply(plain, suppressions, build.dockerfile.path)
+    ran = frozenset(r.id for r in rules)
+    meta = [
+        f
+        for r in rules
+        if r.after_ignores
+        for f in run_rule(r, build, config, suppressions=used, ran=ran)
+    ]
+    kept += ignores.apply(meta, suppressions, build.dockerfile.path)[0]
+    return [f for f in kept if not config.ignored_in(f)]
+
+
+ConfigFor = Callable[[Target], Config]
+
+
+def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: DEFAULT) -> Result:
     """Parse and check every target; a file that cannot be read or parsed is an error."""
-    rules = all_rules() if rules is None else rules
     result = Result()
     for target in targets:
         try:
+            config = config_for(target)
             text = target.text if target.text is not None else read_text(target.path)
             dockerfile = parse_dockerfile(text, target.name)
             build = load_build(dockerfile, target.context, target.path)
-        except InputError as error:
+        except (InputError, ConfigError) as error:
             result.errors.append(str(error))
             continue
         except DockerfileSyntaxError as error:
             result.errors.append(f"{target.name}:{error.line}:{error.column}: {error.message}")
             continue
         result.files.append(target.name)
-        result.findings.extend(check_build(build, rules))
+        findings = check_build(build, config.rules(), config)
+        result.failing += sum(1 for f in findings if config.fails(f))
+        result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
     return result

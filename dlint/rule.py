@@ -10,17 +10,18 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 
 RULE_ID = re.compile(r"^D\d{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-ALIAS = re.compile(r"^(DL|SC)\d{4}$")
+ALIAS = re.compile(r"^(DL\d{4}|[A-Z][a-z]+(?:[A-Z][a-z]+)+)$")
 
 Check = Callable[[Build], Iterable[Problem]]
 
@@ -37,6 +38,8 @@ class Rule:
     aliases: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     fixable: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    after_ignores: bool = False
     doc: str = field(default="", repr=False, compare=False)
     source: Path | None = field(default=None, repr=False, compare=False)
 

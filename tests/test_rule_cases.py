@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dlint.config import Config
 from dlint.engine import Target, check_targets
 from dlint.rule import Rule, all_rules
 
@@ -51,8 +52,11 @@ def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     dockerfile = write_case(tmp_path, case)
     context = None if case.get("no_context") else tmp_path
-    result = check_targets([Target(dockerfile.name, dockerfile, context)], [rule])
+    # Rules that judge other rules' results (unused-ignore) need every rule to run.
+    config = Config() if rule.after_ignores else Config(select=frozenset({rule.id}))
+    result = check_targets([Target(dockerfile.name, dockerfile, context)], lambda _: config)
     assert not result.errors, result.errors
+    result.findings = [f for f in result.findings if f.rule == rule.id]
     wanted = [expected(e) for e in case["expect"]]
     got = [f"{f.line}:{f.column}" for f in result.findings]
     assert got == [w["at"] for w in wanted], [f.message for f in result.findings]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from dlint.finding import Finding
+from dlint.finding import Finding, Severity
 from dlint.report import RunInfo
 
 
@@ -19,8 +19,8 @@ def render(findings: list[Finding], run: RunInfo) -> str:
     if not findings:
         lines.append(f"No problems found ({checked}).")
     else:
-        counts = Counter(f.severity.value for f in findings)
-        parts = ", ".join(f"{n} {sev}" for sev, n in counts.items())
+        counts = Counter(f.severity for f in findings)
+        parts = ", ".join(f"{counts[sev]} {sev.value}" for sev in Severity if counts[sev])
         total = len(findings)
         lines.append(f"Found {total} problem{'s' if total != 1 else ''} ({parts}); {checked}.")
     return "\n".join(lines) + "\n"

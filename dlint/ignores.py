@@ -1,0 +1,103 @@
+"""Inline ignores: dlint's own comments and the ones teams already have.
+
+- ``# dlint ignore=NAME[,NAME] reason`` on the line(s) just before an instruction ignores
+  those rules for that instruction; ``# dlint ignore-file=NAME[,NAME]`` anywhere ignores
+  them for the whole build (the Dockerfile and the files it reads).
+- ``# hadolint ignore=DL3008,DL3013`` and ``# hadolint global ignore=...`` are honoured
+  through each rule's hadolint aliases.
+- BuildKit's ``# check=skip=JSONArgsRecommended,...`` parser directive skips the rules
+  that carry those check names as aliases (``skip=all`` skips every such rule).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dlint.finding import Finding, Span
+from dlint.model import Dockerfile
+from dlint.rule import Rule, find_rule
+
+DLINT = re.compile(r"^#\s*dlint\s+(ignore|ignore-file)\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
+HADOLINT = re.compile(r"^#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One ignore comment: which rules, where it applies, and what it suppressed."""
+
+    rules: frozenset[str]
+    names: tuple[str, ...]
+    span: Span
+    first_line: int | None
+    last_line: int | None
+    source: str
+
+    def covers(self, finding: Finding, dockerfile: str) -> bool:
+        """True when this suppression applies to ``finding``."""
+        if finding.rule not in self.rules:
+            return False
+        if self.first_line is None:
+            return True
+        return finding.file == dockerfile and self.first_line <= finding.line <= (
+            self.last_line or 0
+        )
+
+
+def _rule_ids(names: Iterable[str]) -> frozenset[str]:
+    ids = set()
+    for name in names:
+        rule = find_rule(name)
+        if rule is not None:
+            ids.add(rule.id)
+    return frozenset(ids)
+
+
+def collect(dockerfile: Dockerfile, rules: Sequence[Rule]) -> list[Suppression]:
+    """Every ignore comment and ``check=skip`` directive of the Dockerfile."""
+    found: list[Suppression] = []
+    starts = sorted((i.span.start.line, i.span.end.line) for i in dockerfile.instructions)
+    for comment in dockerfile.comments:
+        match = DLINT.match(comment.text) or HADOLINT.match(comment.text)
+        if not match:
+            continue
+        names = tuple(n.strip() for n in match[2].split(",") if n.strip())
+        whole_file = match[1] is not None and match[1].strip() in ("ignore-file", "global")
+        first = last = None
+        if not whole_file:
+            following = [s for s in starts if s[0] > comment.span.start.line]
+            if not following:
+                continue
+            first, last = following[0]
+        source = "hadolint" if comment.text.lstrip("# ").startswith("hadolint") else "dlint"
+        found.append(Suppression(_rule_ids(names), names, comment.span, first, last, source))
+    for directive in dockerfile.directives:
+        if directive.name != "check":
+            continue
+        for part in directive.value.split(";"):
+            key, _, value = part.partition("=")
+            if key.strip() != "skip":
+                continue
+            names = tuple(v.strip() for v in value.split(",") if v.strip())
+            if any(n.lower() == "all" for n in names):
+                ids = frozenset(r.id for r in rules if any(a[:2] != "DL" for a in r.aliases))
+            else:
+                ids = _rule_ids(names)
+            found.append(Suppression(ids, names, directive.span, None, None, "buildkit"))
+    return found
+
+
+def apply(
+    findings: Sequence[Finding], suppressions: Sequence[Suppression], dockerfile: str
+) -> tuple[list[Finding], dict[Suppression, set[str]]]:
+    """Drop suppressed findings; return the rest and, per suppression, the rules it silenced."""
+    used: dict[Suppression, set[str]] = {s: set() for s in suppressions}
+    kept = []
+    for finding in findings:
+        covering = [s for s in suppressions if s.covers(finding, dockerfile)]
+        for suppression in covering:
+            used[suppression].add(finding.rule)
+        if not covering:
+            kept.append(finding)
+    return kept, used
