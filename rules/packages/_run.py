@@ -1,0 +1,36 @@
+"""What the package rules share: the stages that reach the image, and RUN mounts.
+
+Rules about what the image carries (apt lists, pip's cache, compilers) judge the final
+stage and the stages it is built ``FROM``; a builder stage whose files are copied
+selectively leaves its caches behind.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from dlint.model import Build, Instruction, Stage
+
+
+def final_lineage(build: Build) -> list[Stage]:
+    """The final stage and the stages it is built ``FROM``, nearest first."""
+    final = build.dockerfile.final_stage
+    return build.dockerfile.lineage(final) if final is not None else []
+
+
+def image_runs(build: Build) -> list[Instruction]:
+    """The ``RUN`` instructions whose results land in the final image, in build order."""
+    return [run for stage in reversed(final_lineage(build)) for run in stage.of("RUN")]
+
+
+def discarded_mounts(instruction: Instruction) -> list[str]:
+    """Targets of the ``--mount=type=cache|tmpfs`` flags: folders whose writes skip the layer."""
+    targets = []
+    for flag in instruction.flags:
+        if flag.name != "mount" or not flag.value:
+            continue
+        fields = dict(part.partition("=")[::2] for part in flag.value.split(","))
+        target = fields.get("target") or fields.get("dst") or fields.get("destination")
+        if fields.get("type") in ("cache", "tmpfs") and target:
+            targets.append(posixpath.normpath(instruction.resolve(target).text))
+    return targets

@@ -1,0 +1,90 @@
+"""## What it does
+Flags each package that a `pip install` in a `RUN` names without one exact version
+(`name==1.2.3`). Ranges (`>=`, `~=`, `<`) and wildcards (`==1.*`) are not pins. Local
+paths (`.`, `./pkg`, `/wheels/x.whl`), URLs, editable installs and `-r` files are left
+to other rules, and `torch==${TORCH_VERSION}` counts as pinned. A package that a
+constraints file (`-c constraints.txt`) of the same instruction pins exactly passes when
+dlint can read that file in the build context. Upgrading pip, setuptools or wheel
+themselves (`pip install --upgrade pip`) is flagged like any other package. Covers
+`pip`, `pip3`, `python -m pip` and `uv pip`, shell and exec form, heredoc scripts.
+
+## Why it matters
+An unpinned package resolves to whatever is newest on the day of the build. A rebuild
+of the same commit can pull a new major version of `numpy` or `torch` and a model that
+worked yesterday fails to load or silently gives different results.
+
+## Example
+```dockerfile
+RUN pip install --no-cache-dir torch "transformers>=4.40" --upgrade pip
+```
+
+## Instead
+```dockerfile
+RUN pip install --no-cache-dir pip==24.2 torch==2.3.1 transformers==4.44.2
+```
+Or keep the versions in a requirements or constraints file:
+`pip install -r requirements.txt -c constraints.txt`.
+
+## Fix safety
+No automatic fix: only you know which version you tested.
+"""
+
+from collections.abc import Iterator
+
+from dlint.commands import pip_installs
+from dlint.finding import Problem, Severity
+from dlint.model import Build, Instruction, Word
+from dlint.requirements import URL_OR_PATH, is_pinned_spec, requirement_name
+from dlint.rule import Rule
+
+
+def constrained(build: Build, run: Instruction) -> set[str]:
+    """Names that a constraints file installed by ``run`` pins to one version."""
+    return {
+        r.name
+        for f in build.requirements
+        if f.constraint and f.installed_by is not None and f.installed_by.index == run.index
+        for r in f.requirements
+        if r.kind == "package" and r.pinned
+    }
+
+
+def unpinned(run: Instruction, word: Word, pinned_names: set[str]) -> tuple[str, str] | None:
+    """Requirement text and name of ``word`` when it names a package without a pin."""
+    resolved = run.resolve(word.text)
+    text = resolved.text if resolved.complete else word.text
+    if not text or text.startswith(("$", "`")) or "/" in text or URL_OR_PATH.search(text):
+        return None
+    name = requirement_name(text)
+    if is_pinned_spec(text) or name is None or name in pinned_names:
+        return None
+    return text, name
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem at every package word of a pip install that lacks an exact pin."""
+    for run in build.dockerfile.instructions:
+        pinned_names = constrained(build, run)
+        for pip in pip_installs(run):
+            for word in pip.packages:
+                found = unpinned(run, word, pinned_names)
+                if found is None:
+                    continue
+                text, name = found
+                yield Problem(
+                    f"pip package '{text}' is not pinned to one version; "
+                    f"install '{name}==<version>' or pin it in a constraints file",
+                    build.dockerfile.path,
+                    word.span,
+                )
+
+
+RULE = Rule(
+    id="D200",
+    name="pip-unpinned",
+    severity=Severity.WARNING,
+    summary="pip install names a package without an exact == version",
+    check=check,
+    aliases=("DL3013",),
+    tags=("reproducibility", "python"),
+)
