@@ -1,4 +1,4 @@
-"""What the package rules share: the stages that reach the image, and RUN mounts.
+"""What the package rules share: stages that reach the image, RUN mounts, constraints.
 
 Rules about what the image carries (apt lists, pip's cache, compilers) judge the final
 stage and the stages it is built ``FROM``; a builder stage whose files are copied
@@ -34,3 +34,16 @@ def discarded_mounts(instruction: Instruction) -> list[str]:
         if fields.get("type") in ("cache", "tmpfs") and target:
             targets.append(posixpath.normpath(instruction.resolve(target).text))
     return targets
+
+
+def constrained(build: Build, run: Instruction | None) -> set[str]:
+    """Names that a constraints file installed by ``run`` pins to one exact version."""
+    if run is None:
+        return set()
+    return {
+        r.name
+        for f in build.requirements
+        if f.constraint and f.installed_by is not None and f.installed_by.index == run.index
+        for r in f.requirements
+        if r.kind == "package" and r.pinned
+    }

@@ -37,16 +37,7 @@ from dlint.model import Build, Instruction, Word
 from dlint.requirements import URL_OR_PATH, is_pinned_spec, requirement_name
 from dlint.rule import Rule
 
-
-def constrained(build: Build, run: Instruction) -> set[str]:
-    """Names that a constraints file installed by ``run`` pins to one version."""
-    return {
-        r.name
-        for f in build.requirements
-        if f.constraint and f.installed_by is not None and f.installed_by.index == run.index
-        for r in f.requirements
-        if r.kind == "package" and r.pinned
-    }
+from ._run import constrained
 
 
 def unpinned(run: Instruction, word: Word, pinned_names: set[str]) -> tuple[str, str] | None:
