@@ -151,7 +151,7 @@ def parse_dockerignore(text: str, path: str) -> Dockerignore:
         except re.error:
             continue  # a malformed pattern such as "[]", which Docker refuses
         patterns.append(IgnorePattern(cleaned, negated, number, regex))
-    return Dockerignore(path, tuple(patterns))
+    return Dockerignore(path, tuple(patterns), text)
 
 
 def find_dockerignore(dockerfile: Path, context: Path) -> Path | None:
@@ -185,12 +185,13 @@ def list_context(root: str) -> Iterator[ContextEntry]:
             child_rel = f"{rel}{child.name}"
             if child.is_dir(follow_symlinks=False):
                 path = Path(child.path)
-                if child.name in OPAQUE_DIRS or is_virtualenv(path):
+                venv = is_virtualenv(path)
+                if child.name in OPAQUE_DIRS or venv:
                     size = folder_size(path)
                     inner: list[ContextEntry] = []
                 else:
                     size, inner = walk(path, child_rel + "/")
-                entries.append(ContextEntry(child_rel, size, True))
+                entries.append(ContextEntry(child_rel, size, True, venv))
                 entries.extend(inner)
             else:
                 size = child.stat(follow_symlinks=False).st_size

@@ -318,6 +318,7 @@ class Dockerignore:
 
     path: str
     patterns: tuple[IgnorePattern, ...]
+    text: str = field(default="", repr=False)
 
     def excludes(self, relpath: str) -> bool:
         """True when the context path ``relpath`` (posix, relative) is not sent to the builder.
@@ -366,6 +367,7 @@ class ContextEntry:
     path: str
     size: int
     is_dir: bool
+    is_virtualenv: bool = False
 
 
 class Context:
