@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dlint.config import Config
+from dlint.config import from_mapping
 from dlint.engine import Target, check_targets
 from dlint.rule import Rule, all_rules
 
@@ -53,7 +53,10 @@ def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
     dockerfile = write_case(tmp_path, case)
     context = None if case.get("no_context") else tmp_path
     # Rules that judge other rules' results (unused-ignore) need every rule to run.
-    config = Config() if rule.after_ignores else Config(select=frozenset({rule.id}))
+    settings = dict(case.get("config") or {})
+    if not rule.after_ignores:
+        settings["select"] = [rule.id]
+    config = from_mapping(settings, "case")
     result = check_targets([Target(dockerfile.name, dockerfile, context)], lambda _: config)
     assert not result.errors, result.errors
     result.findings = [f for f in result.findings if f.rule == rule.id]

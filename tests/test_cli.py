@@ -1,0 +1,156 @@
+"""The command line as a user meets it: exit codes, stdin, directories, bad input."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import run_dlint
+
+BAD = "FROM python\nRUN pip install flask\n"
+GOOD = """FROM python:3.11-slim
+ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+RUN pip install --no-cache-dir flask==3.0.3
+USER 10001
+CMD ["python", "-c", "print(1)"]
+"""
+
+
+def test_clean_dockerfile_exits_0(project) -> None:
+    """A Dockerfile with nothing to report: exit 0 and a one-line summary."""
+    root = project({"Dockerfile": GOOD})
+    result = run_dlint("check", "Dockerfile", cwd=root)
+    assert result.returncode == 0, result.stdout.decode()
+    assert result.stdout.decode().startswith("No problems found (1 file checked)")
+
+
+def test_findings_exit_1_with_compiler_style_lines(project) -> None:
+    """Each finding is ``path:line:col: severity name (id) message``."""
+    root = project({"Dockerfile": BAD})
+    result = run_dlint("check", cwd=root)
+    out = result.stdout.decode().splitlines()
+    assert result.returncode == 1
+    assert "Dockerfile:1:6: warning base-image-unpinned (D100) base image 'python'" in out[1]
+    assert any(line.startswith("Dockerfile:2:17: warning pip-unpinned (D200)") for line in out)
+    assert out[-1].startswith("Found ")
+
+
+def test_stdin_is_read_with_dash() -> None:
+    """``dlint check -`` lints standard input and names it ``-``."""
+    result = run_dlint("check", "-", "--format", "json", stdin=BAD)
+    findings = json.loads(result.stdout)
+    assert result.returncode == 1
+    assert {f["name"] for f in findings} >= {"base-image-unpinned", "pip-unpinned"}
+    assert all(f["file"] == "-" for f in findings)
+
+
+def test_directory_is_searched_recursively_skipping_venvs(project) -> None:
+    """Every Dockerfile name pattern is found; .git and virtualenvs are skipped."""
+    root = project(
+        {
+            "svc/Dockerfile": BAD,
+            "train.Dockerfile": BAD,
+            "Dockerfile.gpu": BAD,
+            "Containerfile": GOOD,
+            "Dockerfile.dockerignore": "*.pyc\n",
+            ".git/Dockerfile": BAD,
+            ".venv/pyvenv.cfg": "home = /usr\n",
+            ".venv/lib/Dockerfile": BAD,
+        }
+    )
+    result = run_dlint("check", ".", "--format", "json", cwd=root)
+    files = {f["file"] for f in json.loads(result.stdout)}
+    assert files == {"svc/Dockerfile", "train.Dockerfile", "Dockerfile.gpu"}
+    assert "4 files checked" in run_dlint("check", cwd=root).stdout.decode()
+
+
+def test_json_output_has_the_documented_fields(project) -> None:
+    """The JSON contract other tools read."""
+    root = project({"Dockerfile": BAD})
+    finding = json.loads(run_dlint("check", "--format", "json", cwd=root).stdout)[0]
+    assert set(finding) == {
+        "rule", "name", "aliases", "severity", "message", "file",
+        "line", "column", "end_line", "end_column", "fix",
+    }  # fmt: skip
+    pinned = next(f for f in json.loads(run_dlint("check", "--format", "json", cwd=root).stdout)
+                  if f["name"] == "base-image-unpinned")  # fmt: skip
+    assert (pinned["line"], pinned["column"], pinned["end_line"], pinned["end_column"]) == (
+        1, 6, 1, 12,
+    )  # fmt: skip
+    assert pinned["aliases"] == ["DL3006", "DL3007"]
+
+
+def one_error_line(result) -> str:
+    """The single stderr line of a failed run (never a traceback)."""
+    err = result.stderr.decode()
+    assert "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def test_missing_path_exits_2(tmp_path) -> None:
+    """A path that does not exist is one clear line, exit 2."""
+    result = run_dlint("check", "nope/Dockerfile", cwd=tmp_path)
+    assert result.returncode == 2
+    assert one_error_line(result) == "dlint: error: nope/Dockerfile: no such file or directory"
+
+
+def test_directory_without_dockerfile_exits_2(project) -> None:
+    """An empty project is an error, not a silent pass."""
+    root = project({"README.md": "hi"})
+    result = run_dlint("check", cwd=root)
+    assert result.returncode == 2
+    assert "no Dockerfile found" in one_error_line(result)
+
+
+def test_binary_and_undecodable_files_exit_2(project) -> None:
+    """Binary data and invalid UTF-8 are refused with the file named."""
+    root = project({"Dockerfile": b"\x7fELF\x00\x00\x01", "Dockerfile.latin": b"FROM caf\xe9\n"})
+    binary = run_dlint("check", "Dockerfile", cwd=root)
+    assert binary.returncode == 2
+    assert one_error_line(binary) == "dlint: error: Dockerfile: binary file, not a Dockerfile"
+    latin = run_dlint("check", "Dockerfile.latin", cwd=root)
+    assert latin.returncode == 2
+    assert "not valid UTF-8" in one_error_line(latin)
+
+
+def test_syntax_error_names_the_place(project) -> None:
+    """An unknown instruction is reported at its line and column, exit 2."""
+    root = project({"Dockerfile": "FROM python:3.11-slim\n  FORM x\n"})
+    result = run_dlint("check", cwd=root)
+    assert result.returncode == 2
+    assert one_error_line(result) == "dlint: error: Dockerfile:2:3: unknown instruction 'FORM'"
+
+
+def test_one_broken_file_does_not_hide_the_others(project) -> None:
+    """Other Dockerfiles are still checked; the exit code says something could not be read."""
+    root = project({"a/Dockerfile": "RUN echo\n", "b/Dockerfile": BAD})
+    result = run_dlint("check", cwd=root)
+    assert result.returncode == 2
+    assert "b/Dockerfile:1:6" in result.stdout.decode()
+    assert "a/Dockerfile:1:1: RUN before the first FROM" in one_error_line(result)
+
+
+def test_rules_lists_the_catalogue_as_json() -> None:
+    """``dlint rules --format json`` has the documented keys for every rule."""
+    rules = json.loads(run_dlint("rules", "--format", "json").stdout)
+    assert {"id", "name", "aliases", "severity", "summary", "tags", "fixable"} == set(rules[0])
+    assert "copy-before-install" in {r["name"] for r in rules}
+
+
+def test_explain_by_alias_and_unknown_rule() -> None:
+    """``dlint explain DL3025`` finds the rule by its hadolint alias."""
+    shown = run_dlint("explain", "DL3025")
+    assert shown.returncode == 0
+    assert shown.stdout.decode().startswith("shell-form-cmd (D402)")
+    assert "## Why it matters" in shown.stdout.decode()
+    unknown = run_dlint("explain", "no-such-rule")
+    assert unknown.returncode == 2
+    assert "unknown rule 'no-such-rule'" in one_error_line(unknown)
+
+
+def test_version_and_help() -> None:
+    """``--version`` names the tool; ``--help`` documents the exit codes."""
+    assert run_dlint("--version").stdout.decode().startswith("dlint ")
+    help_text = run_dlint("check", "--help").stdout.decode()
+    assert "exit codes:" in help_text and "--failure-threshold" in help_text
