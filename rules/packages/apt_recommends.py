@@ -1,0 +1,76 @@
+"""## What it does
+Flags `apt-get install` (and `apt install`) without `--no-install-recommends` or
+`-o APT::Install-Recommends=false` (or `=0`). An install passes too when an earlier
+`RUN` of the stage, or of a stage it is built `FROM`, turns recommends off in apt's
+configuration (`echo 'APT::Install-Recommends "0";' > /etc/apt/apt.conf.d/...`).
+Every stage is checked: recommended packages slow a builder stage down as well.
+
+## Why it matters
+By default apt also installs every package the requested ones merely recommend. For a
+small runtime library that can mean hundreds of megabytes of documentation tools, X11
+libraries and compilers the service never uses: a bigger image, a slower pull on every
+autoscaling event, and more packages for the vulnerability scanner to report.
+
+## Example
+```dockerfile
+RUN apt-get update && apt-get install -y libgl1 && rm -rf /var/lib/apt/lists/*
+```
+
+## Instead
+```dockerfile
+RUN apt-get update && apt-get install -y --no-install-recommends libgl1 \
+    && rm -rf /var/lib/apt/lists/*
+```
+If something breaks, name the recommended package you really need explicitly.
+
+## Fix safety
+No automatic fix yet: a package the service relied on may have come in as a
+recommendation, so the image must be tested after adding the flag.
+"""
+
+import re
+from collections.abc import Iterator
+
+from dlint.commands import apt_installs
+from dlint.finding import Problem, Severity
+from dlint.model import Build, Stage
+from dlint.rule import Rule
+
+OPTION_OFF = re.compile(r"^APT::Install-Recommends=[\"']?(false|0|no|off)[\"']?$", re.I)
+CONFIG_OFF = re.compile(r"APT::Install-Recommends\s*\\?[\"']?(false|0|no|off)\b", re.I)
+
+
+def configured_off(build: Build, stage: Stage, before: int) -> bool:
+    """True when a ``RUN`` before index ``before`` in ``stage``'s lineage disables recommends."""
+    runs = (r for s in build.dockerfile.lineage(stage) for r in s.of("RUN") if r.index < before)
+    texts = (t for r in runs for t in (r.value, *(d.body for d in r.heredocs)))
+    return any(CONFIG_OFF.search(text) for text in texts)
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem at every apt install that lets apt add recommended packages."""
+    for stage in build.dockerfile.stages:
+        for run in stage.of("RUN"):
+            for apt in apt_installs(run):
+                if "--no-install-recommends" in apt.options:
+                    continue
+                if any(OPTION_OFF.match(o) for o in apt.options):
+                    continue
+                if configured_off(build, stage, run.index):
+                    continue
+                yield Problem(
+                    "apt installs recommended packages too; add --no-install-recommends",
+                    build.dockerfile.path,
+                    apt.install_word.span,
+                )
+
+
+RULE = Rule(
+    id="D204",
+    name="apt-recommends",
+    severity=Severity.INFO,
+    summary="apt-get install without --no-install-recommends",
+    check=check,
+    aliases=("DL3015",),
+    tags=("size", "apt"),
+)
