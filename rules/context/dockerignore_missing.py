@@ -1,0 +1,78 @@
+"""## What it does
+Flags a `COPY` or `ADD` of the whole build context (`COPY . .`, `COPY ./ /app`,
+`ADD . /srv`, `COPY * ./`) when no ignore file applies to the build: neither
+`<Dockerfile name>.dockerignore` beside the Dockerfile nor `.dockerignore` at the root
+of the context. It points at the first such source word, once per Dockerfile. Copies
+`--from` another stage or image never count, and a Dockerfile read from stdin (no
+context) is not checked.
+
+## Why it matters
+Without a .dockerignore every file of the project is sent to the builder and, through
+`COPY . .`, baked into the image: the `.git` history, the local virtualenv, `.env` files
+with keys, notebooks, datasets and model checkpoints. In an ML repository that is often
+gigabytes, which makes every build slow, bloats the image, and ships secrets and data
+that must never leave the machine. Any change to a notebook or a log file also
+invalidates the layer cache of the copy and everything after it.
+
+## Example
+```dockerfile
+FROM python:3.11-slim
+WORKDIR /app
+COPY . .
+```
+with no `.dockerignore` in the context.
+
+## Instead
+Add a `.dockerignore` at the root of the context (or `Dockerfile.dockerignore` beside
+the Dockerfile), for example:
+```
+.git
+**/__pycache__
+**/*.pyc
+.venv
+.env
+*.ipynb
+data/
+mlruns/
+wandb/
+*.ckpt
+*.pt
+```
+or copy only what the image needs: `COPY src/ ./src/`.
+
+## Fix safety
+No automatic fix: what belongs in the image depends on the project.
+"""
+
+from collections.abc import Iterator
+
+from dlint.finding import Problem, Severity
+from dlint.model import Build
+from dlint.rule import Rule
+
+from ._copies import whole_context_copies
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield one problem at the first whole-context copy of a build with no ignore file."""
+    if build.context is None or build.dockerignore is not None:
+        return
+    copies = whole_context_copies(build)
+    if copies:
+        source = copies[0].word
+        yield Problem(
+            f"'{source.text}' copies the whole build context and no .dockerignore applies; "
+            "add one that excludes .git, virtualenvs, secrets, data and checkpoints",
+            build.dockerfile.path,
+            source.span,
+        )
+
+
+RULE = Rule(
+    id="D500",
+    name="dockerignore-missing",
+    severity=Severity.WARNING,
+    summary="The whole build context is copied and there is no .dockerignore",
+    check=check,
+    tags=("context", "security", "performance"),
+)
