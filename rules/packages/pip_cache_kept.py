@@ -1,0 +1,111 @@
+"""## What it does
+Flags a `pip install` (`pip`, `pip3`, `python -m pip`) that keeps pip's download and
+wheel cache in the image: no `--no-cache-dir`, no `PIP_NO_CACHE_DIR` set (by `ENV` in
+the stage or a stage it is built `FROM`, by `ARG`, or inline in the `RUN`), no BuildKit
+cache or tmpfs mount over the cache (`--mount=type=cache,target=/root/.cache/pip`), and no
+`pip cache purge` or `rm -rf ~/.cache/pip` later in the same `RUN`. Only the final stage
+and the stages it is built `FROM` are checked: a builder stage's cache never reaches the
+final image when its results are copied out selectively (hadolint checks every stage).
+`uv pip install` is out of scope: uv keeps its cache elsewhere and is judged separately.
+
+## Why it matters
+pip keeps every wheel it downloads or builds under `~/.cache/pip`. For an ML image that
+is the second copy of `torch` and its CUDA libraries: often gigabytes of dead weight in
+every pull, on every node, on every scale-up.
+
+## Example
+```dockerfile
+RUN pip install -r requirements.txt
+```
+
+## Instead
+```dockerfile
+RUN pip install --no-cache-dir -r requirements.txt
+```
+Or set `ENV PIP_NO_CACHE_DIR=1` once, or keep the cache out of the layer and reuse it
+across builds: `RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt`.
+
+## Fix safety
+Adding `--no-cache-dir` is safe: it changes where pip caches, never what it installs.
+No automatic fix is offered yet.
+"""
+
+import posixpath
+import re
+from collections.abc import Iterator
+
+from dlint.commands import PipInstall, pip_installs
+from dlint.finding import Problem, Severity
+from dlint.model import Build, Instruction
+from dlint.rule import Rule
+
+from ._run import discarded_mounts, image_runs
+
+INLINE_SETTING = re.compile(r"(?:^|[\s;&|(])PIP_NO_CACHE_DIR=[^\s;&|)]")
+
+
+def cache_dirs(run: Instruction) -> list[str]:
+    """Where pip caches during ``run``: root's default, and ``PIP_CACHE_DIR`` when set."""
+    custom = run.variables.get("PIP_CACHE_DIR")
+    return ["/root/.cache/pip", *([posixpath.normpath(custom)] if custom else [])]
+
+
+def is_cache_path(run: Instruction, path: str) -> bool:
+    """True when deleting or mounting ``path`` covers pip's cache."""
+    path = posixpath.normpath(run.resolve(path).text)
+    dirs = cache_dirs(run)
+    if path.endswith(("/.cache", "/.cache/pip")):
+        return True
+    return any(d == path or d.startswith(path + "/") for d in dirs)
+
+
+def cache_disabled(run: Instruction) -> bool:
+    """True when the whole ``RUN`` runs pip without a cache that lands in the layer."""
+    if run.variables.get("PIP_NO_CACHE_DIR"):
+        return True
+    texts = (run.value, *(d.body for d in run.heredocs))
+    if any(INLINE_SETTING.search(t) for t in texts):
+        return True
+    return any(is_cache_path(run, target) for target in discarded_mounts(run))
+
+
+def purged_after(run: Instruction, pip: PipInstall) -> bool:
+    """True when a later command of ``run`` empties pip's cache."""
+    later = run.commands[run.commands.index(pip.command) + 1 :]
+    for command in later:
+        argv = command.argv
+        if argv[-2:] == ["cache", "purge"] and "pip" in posixpath.basename(argv[0]):
+            return True
+        if posixpath.basename(argv[0]) == "rm" and any(is_cache_path(run, a) for a in argv[1:]):
+            return True
+    return False
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem at the ``install`` word of every pip install that keeps its cache."""
+    for run in image_runs(build):
+        if cache_disabled(run):
+            continue
+        for pip in pip_installs(run):
+            if posixpath.basename(pip.command.argv[0]) == "uv":
+                continue
+            if pip.has_option("--no-cache-dir", "--no-cache") or purged_after(run, pip):
+                continue
+            install = next(w for w in pip.command.words if w.text == "install")
+            yield Problem(
+                "pip keeps its download cache in the image; add --no-cache-dir "
+                "or set ENV PIP_NO_CACHE_DIR=1",
+                build.dockerfile.path,
+                install.span,
+            )
+
+
+RULE = Rule(
+    id="D205",
+    name="pip-cache-kept",
+    severity=Severity.INFO,
+    summary="pip install keeps its cache in the image (no --no-cache-dir)",
+    check=check,
+    aliases=("DL3042",),
+    tags=("size", "python"),
+)
