@@ -15,7 +15,15 @@ from functools import cached_property
 from pathlib import PurePosixPath
 
 from dlint.finding import Position, Span
-from dlint.shell import SimpleCommand, Substituted, Token, split_commands, substitute, tokenize
+from dlint.shell import (
+    HEREDOC_OPERATORS,
+    SimpleCommand,
+    Substituted,
+    Token,
+    split_commands,
+    substitute,
+    tokenize,
+)
 
 
 @dataclass(frozen=True)
@@ -158,8 +166,18 @@ class Instruction:
         """Words after the flags (exec-form elements when the value is a JSON array)."""
         if self.exec_form is not None:
             return self.exec_form
-        words = [t for t in self.tokens if not t.operator][len(self.flags) :]
-        return tuple(Word(t.text, t.raw, self.locate(t.start, t.end)) for t in words)
+        words: list[Word] = []
+        heredoc_marker: Token | None = None
+        for token in self.tokens:
+            if token.operator:
+                heredoc_marker = token if token.text in HEREDOC_OPERATORS else None
+            elif heredoc_marker is not None:
+                text = heredoc_marker.text + token.text
+                words.append(Word(text, text, self.locate(heredoc_marker.start, token.end)))
+                heredoc_marker = None
+            else:
+                words.append(Word(token.text, token.raw, self.locate(token.start, token.end)))
+        return tuple(words[len(self.flags) :])
 
     @cached_property
     def commands(self) -> tuple[Command, ...]:
@@ -168,9 +186,9 @@ class Instruction:
             return ()
         if self.exec_form is not None:
             return (Command(self.exec_form),) if self.exec_form else ()
-        tokens = [t for t in self.tokens[len(self.flags) :]]
+        tokens = list(self.tokens[len(self.flags) :])
         result = [self._command(c, self.locate) for c in split_commands(tokens)]
-        result = [c for c in result if c is not None and not c.argv[0].startswith("<<")]
+        result = [c for c in result if c is not None and not is_script_reader(c)]
         if self.heredocs and not result:
             for doc in self.heredocs:
 
@@ -189,6 +207,15 @@ class Instruction:
     def resolve(self, text: str) -> Substituted:
         """Substitute the variables in scope at this instruction into ``text``."""
         return substitute(text, self.variables)
+
+
+SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
+
+
+def is_script_reader(command: Command) -> bool:
+    """True for a shell reading its script from a heredoc: ``RUN <<EOF``, ``RUN bash -e <<EOF``."""
+    program, *rest = command.argv
+    return program.rsplit("/", 1)[-1] in SHELLS and all(a.startswith("-") for a in rest)
 
 
 IMAGE_REF = re.compile(

@@ -13,7 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 CONTROL_OPERATORS = ("&&", "||", ";;", ";", "|&", "|", "&", "(", ")", "\n")
-REDIRECT = re.compile(r"\d*(>>|>&|<&|<<<|&>|>\||>|<)")
+REDIRECT = re.compile(r"\d*(>>|>&|<&|<<<|<<-|<<|&>|>\||>|<)")
+HEREDOC_OPERATORS = ("<<", "<<-")
 
 
 @dataclass(frozen=True)
