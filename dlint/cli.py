@@ -63,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--format", choices=sorted(FORMATS), default="text", help="output format (default: text)"
     )
+    check.add_argument(
+        "--output",
+        metavar="FILE",
+        help="write the report to FILE instead of standard output",
+    )
+    check.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print how many findings each rule raised instead of the findings",
+    )
     add_config_arguments(check)
 
     rules = commands.add_parser("rules", help="list every rule")
@@ -121,6 +131,8 @@ def run_check(args: argparse.Namespace) -> int:
     from dlint.report import RunInfo, render
     from dlint.rule import all_rules
 
+    if args.statistics and args.format != "text":
+        return fail("--statistics prints its own text summary; leave out --format")
     try:
         config_for = config_resolver(args)
         targets = targets_for(args.paths, args.context)
@@ -129,9 +141,21 @@ def run_check(args: argparse.Namespace) -> int:
     result = check_targets(targets, config_for)
     for error in result.errors:
         print(f"dlint: error: {error}", file=sys.stderr)
-    sys.stdout.write(
-        render(args.format, result.findings, RunInfo(tuple(result.files), all_rules()))
-    )
+    run = RunInfo(tuple(result.files), all_rules())
+    if args.statistics:
+        from dlint.report import statistics
+
+        report = statistics.render(result.findings, run)
+    else:
+        report = render(args.format, result.findings, run)
+    if args.output:
+        try:
+            with open(args.output, "w", encoding="utf-8") as output:
+                output.write(report)
+        except OSError as error:
+            return fail(f"{args.output}: cannot write the report: {error.strerror or error}")
+    else:
+        sys.stdout.write(report)
     if result.errors:
         return 2
     return 1 if result.failing else 0

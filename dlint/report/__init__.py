@@ -16,6 +16,11 @@ from dlint.rule import Rule
 FORMATS = {
     "text": "dlint.report.text",
     "json": "dlint.report.json",
+    "sarif": "dlint.report.sarif",
+    "github": "dlint.report.github",
+    "junit": "dlint.report.junit",
+    "checkstyle": "dlint.report.checkstyle",
+    "gitlab": "dlint.report.gitlab",
 }
 
 

@@ -1,0 +1,46 @@
+"""Helpers that more than one output format needs: fingerprints and XML-safe text."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import PurePath
+
+from dlint.finding import Finding
+
+# Characters XML 1.0 cannot carry at all, not even escaped.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def fingerprints(findings: Sequence[Finding]) -> list[str]:
+    """One fingerprint per finding, in the order given, for CI systems that track findings.
+
+    A fingerprint hashes the rule, the file and the message (which names what is wrong, such
+    as the image or package), not the line: adding a line above a problem keeps its
+    fingerprint. Identical problems in one file are told apart by their order in the file.
+    """
+    result = [""] * len(findings)
+    seen: Counter[tuple[str, str, str]] = Counter()
+    for index, finding in sorted(enumerate(findings), key=lambda pair: pair[1].sort_key()):
+        key = (finding.rule, PurePath(finding.file).as_posix(), finding.message)
+        occurrence = seen[key]
+        seen[key] += 1
+        text = "\0".join(("dlint", *key, str(occurrence)))
+        result[index] = hashlib.sha256(text.encode()).hexdigest()[:32]
+    return result
+
+
+def xml_text(text: str) -> str:
+    """``text`` with the characters XML 1.0 forbids replaced by U+FFFD."""
+    return NOT_XML.sub("\ufffd", text)
+
+
+def by_file(findings: Iterable[Finding], files: Iterable[str]) -> dict[str, list[Finding]]:
+    """Findings per file: every checked file (with or without findings), in order, then
+    any other file a finding points into, such as a requirements file."""
+    grouped: dict[str, list[Finding]] = {file: [] for file in files}
+    for finding in findings:
+        grouped.setdefault(finding.file, []).append(finding)
+    return grouped
