@@ -2,6 +2,11 @@
 
 A case writes a Dockerfile (and any other files it names) into a fresh build context,
 runs that one rule, and compares where it fired with the case's ``expect`` list.
+
+Case keys: ``name``; ``dockerfile`` (its text); ``files`` (other context files, path ->
+text); ``dockerfile_name``; ``no_context: true`` (lint as stdin would); ``config``
+(.dlint.yaml settings); ``expect``, a list of ``"line:col"`` strings or maps with ``at``,
+``end``, ``file`` and a ``message`` substring; ``fixed``, the Dockerfile after every fix.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import yaml
 
 from dlint.config import from_mapping
 from dlint.engine import Target, check_targets
+from dlint.fix import apply_fixes
 from dlint.rule import Rule, all_rules
 
 
@@ -69,3 +75,7 @@ def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
             assert f"{finding.end_line}:{finding.end_column}" == want["end"]
         assert finding.file == want.get("file", dockerfile.name)
         assert want.get("message", "") in finding.message
+    if "fixed" in case:
+        fixed = apply_fixes(case["dockerfile"], dockerfile.name, result.findings, unsafe=True)
+        assert fixed.text == case["fixed"]
+        assert not fixed.skipped
