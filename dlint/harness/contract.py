@@ -1,0 +1,129 @@
+"""Send one spec request to the service and compare the answer with its expectation."""
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+import requests
+
+REQUEST_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The parts of an HTTP response the expectations look at."""
+
+    status: int
+    content_type: str
+    body: bytes
+    milliseconds: float
+
+    def json(self) -> Any:
+        """The body as JSON; raises ValueError when it is not JSON."""
+        return json.loads(self.body)
+
+
+def send(port: int, request: dict[str, Any], timeout: float = REQUEST_TIMEOUT) -> Answer:
+    """Send the spec ``request`` to the service on loopback ``port``."""
+    body: bytes | None = None
+    if "json" in request:
+        body = json.dumps(request["json"]).encode()
+    elif "body" in request:
+        body = request["body"].encode()
+    elif "body_bytes" in request:
+        body = b" " * request["body_bytes"]
+    headers = dict(request.get("headers", {}))
+    if "json" in request:
+        headers.setdefault("Content-Type", "application/json")
+    started = time.monotonic()
+    response = requests.request(
+        request.get("method", "GET"),
+        f"http://127.0.0.1:{port}{request['path']}",
+        data=body,
+        headers=headers,
+        timeout=timeout,
+    )
+    elapsed = (time.monotonic() - started) * 1000
+    return Answer(
+        response.status_code, response.headers.get("Content-Type", ""), response.content, elapsed
+    )
+
+
+def subset_mismatch(expected: Any, actual: Any, where: str = "$") -> str | None:
+    """Describe where ``actual`` does not contain ``expected``, or None when it does.
+
+    Objects match when every expected key matches; lists need equal length and matching
+    items; anything else must be equal (a bool never equals a number).
+    """
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return f"{where}: expected an object, got {json.dumps(actual)}"
+        for key, value in expected.items():
+            if key not in actual:
+                return f"{where}.{key}: missing"
+            problem = subset_mismatch(value, actual[key], f"{where}.{key}")
+            if problem:
+                return problem
+        return None
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return f"{where}: expected a list of {len(expected)}, got {json.dumps(actual)}"
+        for index, (want, got) in enumerate(zip(expected, actual, strict=True)):
+            problem = subset_mismatch(want, got, f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    if type(expected) is bool or type(actual) is bool:
+        same = type(expected) is type(actual) and expected == actual
+    else:
+        same = expected == actual
+    return None if same else f"{where}: expected {json.dumps(expected)}, got {json.dumps(actual)}"
+
+
+def _body_problems(expect: dict[str, Any], answer: Answer) -> list[str]:
+    if "json_subset" not in expect and "json_schema" not in expect:
+        return []
+    try:
+        document = answer.json()
+    except ValueError:
+        return [f"body is not JSON: {answer.body[:200]!r}"]
+    problems = []
+    if "json_subset" in expect:
+        mismatch = subset_mismatch(expect["json_subset"], document)
+        if mismatch:
+            problems.append(f"JSON body differs: {mismatch}")
+    if "json_schema" in expect:
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(expect["json_schema"]).iter_errors(document)
+        )
+        if error is not None:
+            problems.append(f"JSON schema: {error.message}")
+    return problems
+
+
+def problems(expect: dict[str, Any], answer: Answer) -> list[str]:
+    """Every way ``answer`` breaks ``expect``; empty when it meets it."""
+    found = []
+    if answer.status != expect["status"]:
+        found.append(f"status {answer.status}, expected {expect['status']}")
+    wanted_type = expect.get("content_type")
+    if wanted_type and not answer.content_type.startswith(wanted_type):
+        found.append(f"content type {answer.content_type!r}, expected {wanted_type!r}")
+    found.extend(_body_problems(expect, answer))
+    budget = expect.get("max_ms")
+    if budget is not None and answer.milliseconds > budget:
+        found.append(f"took {answer.milliseconds:.0f} ms, budget {budget} ms")
+    if found:
+        found.append(f"body: {answer.body[:300].decode('utf-8', 'replace')}")
+    return found
+
+
+def check(port: int, exchange: dict[str, Any]) -> Answer:
+    """Send the exchange's request and raise AssertionError listing every broken expectation."""
+    answer = send(port, exchange["request"])
+    found = problems(exchange["expect"], answer)
+    if found:
+        raise AssertionError("; ".join(found))
+    return answer

@@ -1,0 +1,109 @@
+"""Checks that look inside the running container through pytest-testinfra's docker backend.
+
+Slim images have no ps or ss, so these read /proc and ask the image's own Python.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import testinfra
+from testinfra.host import Host
+
+GLOB_CHARS = re.compile(r"[*?\[]")
+LIST_DISTRIBUTIONS = (
+    "import importlib.metadata as m, json; "
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+)
+GLOB_MATCHES = "import glob, json, sys; print(json.dumps(glob.glob(sys.argv[1], recursive=True)))"
+
+
+def host_for(container_id: str) -> Host:
+    """A testinfra host that runs commands with ``docker exec`` in the container."""
+    return testinfra.get_host(f"docker://{container_id}")
+
+
+def _status_ids(host: Host, field: str) -> list[int]:
+    for line in host.file("/proc/1/status").content_string.splitlines():
+        if line.startswith(f"{field}:"):
+            return [int(value) for value in line.split()[1:]]
+    raise AssertionError(f"/proc/1/status has no {field} line")
+
+
+def check_user(host: Host, uid: int | None, gid: int | None) -> None:
+    """PID 1 runs as a non-root user, with the expected uid and gid when given."""
+    uids, gids = _status_ids(host, "Uid"), _status_ids(host, "Gid")
+    assert 0 not in uids, f"PID 1 runs as root (real/effective/saved uids {uids[:3]})"
+    assert uid is None or uids[1] == uid, f"PID 1 runs as uid {uids[1]}, expected {uid}"
+    assert gid is None or gids[1] == gid, f"PID 1 runs with gid {gids[1]}, expected {gid}"
+
+
+def pid1_uid(host: Host) -> int:
+    """Effective uid of PID 1."""
+    return _status_ids(host, "Uid")[1]
+
+
+def check_pid1(host: Host, needle: str) -> None:
+    """PID 1's command line contains ``needle`` (exec form: no shell in between)."""
+    command = host.file("/proc/1/cmdline").content_string.replace("\0", " ").strip()
+    assert needle in command, f"PID 1 is {command!r}, expected it to contain {needle!r}"
+
+
+def check_present(host: Host, path: str) -> None:
+    """``path`` exists in the container."""
+    assert host.file(path).exists, f"{path} does not exist"
+
+
+def check_absent(host: Host, pattern: str) -> None:
+    """Nothing matches ``pattern`` (a path or a recursive glob) in the container."""
+    if not GLOB_CHARS.search(pattern):
+        assert not host.file(pattern).exists, f"{pattern} exists"
+        return
+    matches = json.loads(host.check_output("python -c %s %s", GLOB_MATCHES, pattern))
+    assert not matches, f"{pattern} matches {', '.join(matches[:5])}"
+
+
+def check_command_absent(host: Host, command: str) -> None:
+    """``command`` is not on the container's PATH."""
+    assert not host.exists(command), f"{command} is on PATH at {host.find_command(command)}"
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_lock(path: Path) -> dict[str, str]:
+    """Exact pins of a requirements lock: normalised name -> version."""
+    pins = {}
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            pins[_normal(name.split("[")[0].strip())] = version.split(";")[0].strip()
+    return pins
+
+
+def installed_packages(host: Host) -> dict[str, str]:
+    """Distributions the container's ``python`` sees: normalised name -> version."""
+    found = json.loads(host.check_output("python -c %s", LIST_DISTRIBUTIONS))
+    return {_normal(name): version for name, version in found.items()}
+
+
+def check_package(installed: dict[str, str], name: str, version: str) -> None:
+    """The locked package is installed at exactly the locked version."""
+    assert name in installed, f"{name}=={version} is locked but not installed"
+    assert installed[name] == version, f"{name} {installed[name]} installed, lock pins {version}"
+
+
+def check_only_locked(installed: dict[str, str], pins: dict[str, str]) -> None:
+    """No distribution is installed that the lock does not pin."""
+    extra = sorted(f"{name}=={version}" for name, version in installed.items() if name not in pins)
+    assert not extra, f"installed but not in the lock: {', '.join(extra)}"
+
+
+def check_env(host: Host, name: str, value: str) -> None:
+    """PID 1's environment has ``name`` set to ``value``."""
+    pairs = host.file("/proc/1/environ").content_string.split("\0")
+    environment = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
+    assert name in environment, f"{name} is not set in PID 1's environment"
+    assert environment[name] == value, f"{name}={environment[name]!r}, expected {value!r}"

@@ -1,0 +1,201 @@
+"""pytest plugin that turns a ``dlint test`` spec into pytest items.
+
+Loaded in every pytest run through the ``pytest11`` entry point, so it stays inert and
+cheap unless ``--dlint-spec`` is given: heavy modules are imported only by its fixtures.
+"""
+
+import secrets
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from docker.models.containers import Container
+
+    from dlint.harness.lab import Lab
+    from dlint.harness.spec import Spec  # noqa: F401  (named in a string annotation)
+
+SPEC_KEY = pytest.StashKey["Spec"]()
+RUN_ID_KEY = pytest.StashKey[str]()
+LAB_KEY = pytest.StashKey["Lab"]()
+CANNOT_RUN_KEY = pytest.StashKey[str]()
+EXIT_CANNOT_RUN = 2
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options of the dlint harness; nothing happens unless --dlint-spec is given."""
+    group = parser.getgroup("dlint", "dlint container checks")
+    group.addoption("--dlint-spec", metavar="FILE", help="run the checks of this dlint spec")
+    group.addoption(
+        "--dlint-context", metavar="DIR", help="build context (default: the spec's directory)"
+    )
+    group.addoption("--dlint-run-id", metavar="ID", help="label value for everything created")
+    group.addoption("--dlint-keep", action="store_true", help="keep containers and images")
+    group.addoption("--dlint-no-cache", action="store_true", help="build without layer cache")
+    group.addoption(
+        "--dlint-timeout", type=float, metavar="SECONDS", help="readiness timeout override"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the spec when --dlint-spec is given and make it the collection target."""
+    spec_option = config.getoption("dlint_spec", None)
+    if not spec_option:
+        return
+    from dlint.harness.spec import SpecError, load_spec
+
+    spec_path = Path(spec_option).resolve()
+    context = Path(config.getoption("dlint_context") or spec_path.parent).resolve()
+    try:
+        config.stash[SPEC_KEY] = load_spec(spec_path, context)
+    except SpecError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[RUN_ID_KEY] = config.getoption("dlint_run_id") or new_run_id()
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [str(spec_path)]
+
+
+def new_run_id() -> str:
+    """A fresh run id, used as the label value and image tag."""
+    return f"dlint-{secrets.token_hex(4)}"
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    """Name the spec and run id at the top of the report."""
+    if SPEC_KEY not in config.stash:
+        return None
+    return f"dlint: spec {config.stash[SPEC_KEY].path}, run {config.stash[RUN_ID_KEY]}"
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Collect the spec file given by --dlint-spec."""
+    spec = parent.config.stash.get(SPEC_KEY, None)
+    if spec is None or file_path.resolve() != spec.path:
+        return None
+    return SpecFile.from_parent(parent, path=file_path)
+
+
+class CheckItem(pytest.Function):
+    """One named check; a failed assertion reads as its message, not a traceback."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        """Show the reason of a failed check as one message."""
+        if isinstance(excinfo.value, AssertionError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, None, str]:
+        """Point reports at the spec file."""
+        return self.path, None, self.name
+
+
+class SpecFile(pytest.File):
+    """The spec file: yields one item per check it declares."""
+
+    def collect(self) -> Iterator[CheckItem]:
+        """Items in run order: readiness, inside, HTTP contract, runtime proofs."""
+        from dlint.harness import items
+
+        spec = self.config.stash[SPEC_KEY]
+        for name, function in items.checks(spec):
+            yield CheckItem.from_parent(self, name=name, callobj=function)
+
+
+def _cannot_run(config: pytest.Config, message: str) -> None:
+    config.stash[CANNOT_RUN_KEY] = message
+    pytest.exit(message, returncode=EXIT_CANNOT_RUN)
+
+
+def _emitter(config: pytest.Config) -> Callable[[str], None]:
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+
+    def emit(line: str) -> None:
+        with capture.global_and_fixture_disabled():
+            reporter.ensure_newline()
+            reporter.write_line(f"dlint: {line}")
+
+    return emit
+
+
+@pytest.fixture(scope="session")
+def dlint_lab(request: pytest.FixtureRequest) -> Iterator["Lab"]:
+    """The run's shared state; its teardown removes everything labelled with the run id."""
+    from dlint.harness import docker_ops
+    from dlint.harness.lab import Lab
+
+    config = request.config
+    spec = config.stash[SPEC_KEY]
+    try:
+        client = docker_ops.connect()
+    except docker_ops.CannotRun as error:
+        _cannot_run(config, str(error))
+    lab = Lab(
+        spec=spec,
+        client=client,
+        run_id=config.stash[RUN_ID_KEY],
+        emit=_emitter(config),
+        readiness_timeout=config.getoption("dlint_timeout") or spec.readiness_timeout,
+        nocache=config.getoption("dlint_no_cache"),
+    )
+    config.stash[LAB_KEY] = lab
+    try:
+        yield lab
+    finally:
+        _clean_up(lab, keep=config.getoption("dlint_keep"))
+
+
+def _clean_up(lab: "Lab", keep: bool) -> None:
+    from dlint.harness import docker_ops
+
+    if keep:
+        lab.emit(f"--keep: leaving everything labelled {docker_ops.LABEL}={lab.run_id}")
+        return
+    removed = docker_ops.remove_run(lab.client, lab.run_id)
+    lab.emit(f"removed {len(removed)} objects labelled {docker_ops.LABEL}={lab.run_id}")
+
+
+@pytest.fixture(scope="session")
+def dlint_image(dlint_lab: "Lab", request: pytest.FixtureRequest) -> "Lab":
+    """Builds the image under test once per run."""
+    from dlint.harness.docker_ops import CannotRun
+
+    try:
+        dlint_lab.build_image()
+    except CannotRun as error:
+        _cannot_run(request.config, str(error))
+    return dlint_lab
+
+
+@dataclass
+class Service:
+    """The main hardened container, its loopback port, and why it is not ready (if so)."""
+
+    container: "Container"
+    port: int | None
+    problem: str | None
+
+
+@pytest.fixture(scope="session")
+def dlint_service(dlint_image: "Lab") -> Service:
+    """Starts the image hardened and waits until it is ready (or records why not)."""
+    container = dlint_image.start("service", dlint_image.run_options())
+    try:
+        return Service(container, dlint_image.wait(container, "service"), None)
+    except AssertionError as error:
+        return Service(container, None, str(error))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Cold build, warm rebuild, image size and number of checks."""
+    lab = config.stash.get(LAB_KEY, None)
+    if lab is None:
+        return
+    from dlint.harness.items import summary_lines
+
+    terminalreporter.section("dlint summary")
+    for line in summary_lines(lab, terminalreporter.stats):
+        terminalreporter.write_line(line)

@@ -1,0 +1,109 @@
+"""Drive pytest with the dlint plugin for one ``dlint test`` run and map its exit code."""
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dlint.harness import docker_ops, plugin
+from dlint.harness.docker_ops import CannotRun
+from dlint.harness.spec import SpecError, find_spec, load_spec
+
+__all__ = ["CannotRun", "run_checks"]
+
+
+class Outcome:
+    """A pytest plugin object that remembers the config and a Ctrl-C."""
+
+    def __init__(self) -> None:
+        """Nothing seen yet."""
+        self.config: pytest.Config | None = None
+        self.interrupted = False
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Keep the config to read the plugin's stash after the run."""
+        self.config = config
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """Tell a real Ctrl-C from pytest.exit, which pytest reports the same way."""
+        self.interrupted = excinfo.type is KeyboardInterrupt
+
+    @property
+    def cannot_run(self) -> str | None:
+        """The reason the plugin gave up before running checks, if it did."""
+        if self.config is None:
+            return None
+        return self.config.stash.get(plugin.CANNOT_RUN_KEY, None)
+
+
+def pytest_arguments(
+    spec_path: Path, context: Path, run_id: str, args: argparse.Namespace
+) -> list[str]:
+    """Command line for pytest: only the spec, isolated from the user's pytest setup."""
+    arguments = [
+        str(spec_path),
+        "-c",
+        "/dev/null",
+        "--rootdir",
+        str(spec_path.parent),
+        "--noconftest",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:dlint",
+        "-p",
+        "dlint.harness.plugin",
+        "--dlint-spec",
+        str(spec_path),
+        "--dlint-context",
+        str(context),
+        "--dlint-run-id",
+        run_id,
+        "-rfEs",
+        "-q" if args.quiet else "-v",
+    ]
+    options: list[tuple[Any, list[str]]] = [
+        (args.junit_xml, ["--junit-xml", str(args.junit_xml)]),
+        (args.keep, ["--dlint-keep"]),
+        (args.no_cache, ["--dlint-no-cache"]),
+        (args.timeout, ["--dlint-timeout", str(args.timeout)]),
+        (args.keyword, ["-k", str(args.keyword)]),
+        (args.exitfirst, ["-x"]),
+    ]
+    for wanted, extra in options:
+        if wanted:
+            arguments.extend(extra)
+    return arguments
+
+
+def _exit_code(code: int, outcome: Outcome) -> int:
+    if outcome.interrupted:
+        raise KeyboardInterrupt
+    if outcome.cannot_run:
+        raise CannotRun(outcome.cannot_run)
+    if code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        return int(code)
+    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
+        raise CannotRun("no checks selected")
+    raise CannotRun(f"pytest stopped with exit code {int(code)}")
+
+
+def run_checks(directory: Path, args: argparse.Namespace) -> int:
+    """Validate the spec, check the engine, run the checks; return 0 or 1 (raise otherwise)."""
+    try:
+        spec_path = find_spec(directory, Path(args.spec) if args.spec else None).resolve()
+        load_spec(spec_path, directory.resolve())
+    except SpecError as error:
+        raise CannotRun(str(error)) from None
+    client = docker_ops.connect()
+    run_id = plugin.new_run_id()
+    outcome = Outcome()
+    try:
+        code = pytest.main(
+            pytest_arguments(spec_path, directory.resolve(), run_id, args), plugins=[outcome]
+        )
+        return _exit_code(code, outcome)
+    finally:
+        if not args.keep:
+            docker_ops.remove_run(client, run_id)
