@@ -3,7 +3,8 @@
 Exit codes (documented in the README and ``dlint --help``):
   0  no findings (or every check passed)
   1  findings at or above the failure threshold (or a check failed)
-  2  usage error, or input that cannot be read or parsed; ``dlint test``: could not run
+  2  usage error, input that cannot be read or parsed, or an --output file that cannot
+     be written; ``dlint test``: could not run
   130 interrupted (Ctrl-C)
 """
 
@@ -18,7 +19,8 @@ from dlint import __version__
 EPILOG = """exit codes:
   0    no findings / every check passed
   1    findings / a check failed
-  2    usage error, unreadable or unparsable input; dlint test could not run
+  2    usage error, unreadable or unparsable input, unwritable --output;
+       dlint test could not run
   130  interrupted
 """
 

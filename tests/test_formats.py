@@ -312,3 +312,33 @@ def test_statistics_refuses_another_format(bad: Path) -> None:
     done = run_dlint("check", "--statistics", "--format", "json", cwd=bad)
     assert done.returncode == 2
     assert b"--statistics" in done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "github", "junit", "checkstyle", "gitlab"])
+def test_a_clean_file_reports_no_problems(project, fmt: str) -> None:
+    folder = project({"Dockerfile": CLEAN})
+    done = run_dlint("check", "--format", fmt, *ONLY_PINNING, cwd=folder)
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    if fmt == "sarif":
+        log = json.loads(out)
+        jsonschema.Draft4Validator(json.loads(SCHEMA.read_text())).validate(log)
+        assert log["runs"][0]["results"] == []
+    elif fmt == "gitlab":
+        assert json.loads(out) == []
+    elif fmt == "github":
+        assert out == ""
+    else:
+        root = ET.fromstring(out)
+        assert root.find(".//failure") is None and root.find(".//error") is None
+        assert len(root.findall(".//testcase") or root.findall(".//file")) == 1
+
+
+def test_sarif_names_a_file_outside_the_working_directory_by_file_uri(bad: Path) -> None:
+    (bad / "elsewhere").mkdir()
+    log = json.loads(dlint_check(bad / "elsewhere", "--format", "sarif", str(bad / "Dockerfile")))
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        for r in log["runs"][0]["results"]
+    }
+    assert uris == {(bad / "Dockerfile").resolve().as_uri()}
