@@ -1,0 +1,160 @@
+"""## What it does
+Flags a `COPY`/`ADD` (without `--from`) of the whole build context or of source code
+(`COPY . .`, `COPY src/ ./src/`, `COPY *.py ./`) that comes before a dependency install
+in the same stage: pip (`-r`, packages, `pip install .`), `uv pip`, `uv sync`, poetry,
+pipenv, pdm, conda/mamba/micromamba, npm/yarn/pnpm/bun, bundler, `go mod download`,
+composer. Copies of dependency manifests alone (`requirements*.txt`, `pyproject.toml`,
+lock files, `package*.json`, `go.mod`, `Gemfile`...) pass. Installing the project itself
+after the source copy (`pip install --no-deps .`, `pip install -e .`, a second
+`uv sync` or `poetry install`) passes when the dependencies were installed before the
+copy; without that earlier install it is flagged like any other install.
+
+## Why it matters
+Docker reuses a layer only while everything before it is unchanged. With the source
+copied first, every edit to one `.py` file invalidates the install layer, and each build
+downloads and compiles torch, numpy and friends again: minutes per build and gigabytes
+of CI traffic. `COPY . .` then `pip install .` has the same problem, since pip resolves
+and installs all dependencies again.
+
+## Example
+```dockerfile
+COPY . /app
+RUN pip install -r /app/requirements.txt
+```
+
+## Instead
+```dockerfile
+COPY requirements.txt /app/
+RUN pip install -r /app/requirements.txt
+COPY . /app
+RUN pip install --no-deps /app
+```
+
+## Fix safety
+No automatic fix: which files the install needs depends on the build backend.
+"""
+
+import re
+from collections.abc import Iterator
+from fnmatch import fnmatch
+
+from dlint.commands import pip_install
+from dlint.finding import Problem, Severity
+from dlint.model import Build, Command, Instruction, Stage, Word
+from dlint.rule import Rule
+
+MANIFESTS = (
+    *("requirements*.txt", "requirements*.in", "constraints*.txt", "requirements"),
+    *("pyproject.toml", "poetry.lock", "uv.lock", "pdm.lock", "setup.py", "setup.cfg"),
+    *("Pipfile", "Pipfile.lock", "environment*.yml", "environment*.yaml", "conda*.yml"),
+    *("package.json", "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", ".npmrc"),
+    *("pnpm-lock.yaml", ".yarnrc.yml", "bun.lockb", "go.mod", "go.sum", "Gemfile*"),
+    *("composer.json", "composer.lock", "README*", "MANIFEST.in", ".python-version"),
+)
+SOURCE_DIRS = frozenset(["src", "app", "lib", "pkg", "cmd", "internal", "api", "server"])
+SOURCE_FILE = re.compile(r"\.(py|pyx|ipynb|js|mjs|cjs|ts|tsx|jsx|rb|go|java|kt|rs|php)$")
+WHOLE_CONTEXT = frozenset([".", "./", "*", "./*"])
+PROJECT_INSTALLERS = {("uv", "sync"), ("poetry", "install"), ("pdm", "install"), ("pdm", "sync")}
+DEPENDENCY_INSTALLERS = {
+    ("uv", "pip"): ("sync",),
+    ("pip-sync",): (),
+    ("pipenv",): ("install", "sync"),
+    ("conda",): ("install", "create", "env", "update"),
+    ("mamba",): ("install", "create", "env", "update"),
+    ("micromamba",): ("install", "create", "env", "update"),
+    ("npm",): ("ci", "install", "i"),
+    ("yarn",): ("install", ""),
+    ("pnpm",): ("install", "i"),
+    ("bun",): ("install", "i"),
+    ("bundle",): ("install",),
+    ("go", "mod"): ("download",),
+    ("composer",): ("install",),
+}
+
+
+def is_manifest(path: str) -> bool:
+    """True for a dependency manifest (or a glob that only names manifests)."""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    if any(fnmatch(name, pattern) for pattern in MANIFESTS):
+        return True
+    return not name.startswith("*") and any(fnmatch(m, name) for m in MANIFESTS)
+
+
+def source_kind(build: Build, path: str) -> str | None:
+    """'the whole build context', 'source code' or None for what a COPY source holds."""
+    if path in WHOLE_CONTEXT:
+        return "the whole build context"
+    if is_manifest(path) or path.startswith(("<<", "http://", "https://", "git@")):
+        return None
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    if path.endswith("/") or name in SOURCE_DIRS or SOURCE_FILE.search(name):
+        return "source code"
+    entries = build.context.entries if build.context and "." not in name else ()
+    return "source code" if any(e.is_dir and e.path == path for e in entries) else None
+
+
+def install_kind(command: Command) -> str | None:
+    """'project' for an install of the project itself, 'dependencies', or None."""
+    pip = pip_install(command)
+    if pip is not None:
+        targets = [*pip.packages, *pip.editables]
+        own = all(map(is_project_path, targets)) and not pip.requirement_files
+        return "project" if targets and own else "dependencies"
+    argv = [command.argv[0].rsplit("/", 1)[-1], *command.argv[1:]]
+    if tuple(argv[:2]) in PROJECT_INSTALLERS:
+        return "project"
+    for program, subcommands in DEPENDENCY_INSTALLERS.items():
+        rest = [w for w in argv[len(program) :] if not w.startswith("-")]
+        if tuple(argv[: len(program)]) == program and (rest or [""])[0] in subcommands:
+            return "dependencies"
+    return None
+
+
+def is_project_path(word: Word) -> bool:
+    """True for a local project folder such as ``.``, ``./pkg[extra]`` or ``/app``."""
+    path = word.text.split("[", 1)[0]
+    return path.startswith((".", "/")) and not path.endswith((".whl", ".tar.gz", ".zip"))
+
+
+def problems_in(build: Build, stage: Stage) -> Iterator[Problem]:
+    """Source copies of one stage that come before an install that depends on them."""
+    pending: list[tuple[Instruction, Word, str, bool]] = []
+    installed = False
+    for instruction in stage:
+        if instruction.keyword in ("COPY", "ADD") and instruction.flag("from") is None:
+            for word in instruction.arguments[:-1]:
+                what = source_kind(build, word.text)
+                if what:
+                    pending.append((instruction, word, what, installed))
+                    break
+        for command in instruction.commands:
+            kind = install_kind(command)
+            if kind is None:
+                continue
+            for entry in [p for p in pending if kind == "dependencies" or not p[3]]:
+                copy, word, what, _ = entry
+                pending.remove(entry)
+                yield Problem(
+                    f"{copy.keyword} of {what} comes before the dependency install "
+                    f"'{' '.join(command.argv)}' on line {command.span.start.line}; copy only "
+                    "the dependency manifests first and the rest after the install",
+                    build.dockerfile.path,
+                    word.span,
+                )
+            installed = True
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem for every source copy that busts a later install's cache."""
+    for stage in build.dockerfile.stages:
+        yield from problems_in(build, stage)
+
+
+RULE = Rule(
+    id="D300",
+    name="copy-before-install",
+    severity=Severity.WARNING,
+    summary="source is copied before dependencies are installed, so every edit reinstalls",
+    check=check,
+    tags=("cache", "build-time"),
+)
