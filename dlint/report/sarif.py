@@ -1,6 +1,6 @@
 """``--format sarif``: SARIF 2.1.0, as GitHub code scanning and other SARIF viewers read it.
 
-Every rule that ran is described once under ``tool.driver.rules`` (with its documentation
+Every rule dlint has is described once under ``tool.driver.rules`` (with its documentation
 as help); each finding is a result pointing at its rule by id and index. Paths are
 relative to the directory dlint ran in (``%SRCROOT%``), which in CI is the checkout.
 """
