@@ -1,0 +1,73 @@
+"""Spec loading and validation, and the errors ``dlint test`` gives for bad input."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from dlint.harness.spec import SpecError, load_spec
+from tests.harness.conftest import REFERENCE, dlint_test
+
+
+def write_spec(tmp_path: Path, data: dict) -> Path:
+    """Copy the reference and replace its spec with ``data``."""
+    context = tmp_path / "context"
+    shutil.copytree(REFERENCE, context)
+    (context / "dlint-test.yaml").write_text(yaml.safe_dump(data))
+    return context
+
+
+def reference_data() -> dict:
+    """The reference spec as data."""
+    return yaml.safe_load((REFERENCE / "dlint-test.yaml").read_text())
+
+
+def test_reference_spec_is_valid():
+    spec = load_spec(REFERENCE / "dlint-test.yaml", REFERENCE)
+    assert spec.service["port"] == 8080
+    assert len(spec.http) >= 20
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(colour="blue"), "(top level): Additional properties"),
+        (lambda d: d["service"].update(port="eighty"), "service.port: 'eighty' is not"),
+        (lambda d: d["http"][1]["expect"].pop("status"), "http[1].expect: 'status' is a required"),
+        (lambda d: d["http"][0]["request"].update(path="health"), "http[0].request.path"),
+        (lambda d: d["inside"].update(packages_lock="nope.lock"), "inside.packages_lock: file"),
+        (lambda d: d["http"].append(d["http"][0]), "http: duplicate case names health"),
+    ],
+)
+def test_invalid_spec_names_file_and_key(tmp_path, change, message):
+    data = reference_data()
+    change(data)
+    context = write_spec(tmp_path, data)
+    with pytest.raises(SpecError) as raised:
+        load_spec(context / "dlint-test.yaml", context)
+    assert str(raised.value).startswith(str(context / "dlint-test.yaml"))
+    assert message in str(raised.value)
+
+
+def test_bad_spec_exits_2_with_one_line(tmp_path):
+    data = reference_data()
+    data["service"]["port"] = 0
+    result = dlint_test(str(write_spec(tmp_path, data)))
+    assert result.code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("dlint: error: ")
+    assert "service.port" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_missing_spec_exits_2(tmp_path):
+    result = dlint_test(str(tmp_path))
+    assert result.code == 2
+    assert "no spec file found" in result.stderr
+
+
+def test_missing_directory_exits_2(tmp_path):
+    result = dlint_test(str(tmp_path / "absent"))
+    assert result.code == 2
+    assert "not a directory" in result.stderr

@@ -1,0 +1,77 @@
+"""Pure parts of the harness: JSON subset matching, FROM lines, lock pins, build steps."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlint.harness.contract import subset_mismatch
+from dlint.harness.docker_ops import BuildStep, _record_step, base_images
+from dlint.harness.inside import read_lock
+
+
+@pytest.mark.parametrize(
+    ("expected", "actual", "problem"),
+    [
+        ({"a": 1}, {"a": 1, "b": 2}, None),
+        ({"a": {"b": [1, {"c": "x"}]}}, {"a": {"b": [1, {"c": "x", "d": 0}]}}, None),
+        ({"a": 1}, {"b": 1}, "$.a: missing"),
+        ({"a": [1, 2]}, {"a": [1]}, "$.a: expected a list of 2"),
+        ({"a": True}, {"a": 1}, "$.a: expected true, got 1"),
+        ({"a": 0}, {"a": False}, "$.a: expected 0, got false"),
+        ({"a": "x"}, ["x"], "$: expected an object"),
+    ],
+)
+def test_subset_mismatch(expected, actual, problem):
+    found = subset_mismatch(expected, actual)
+    assert found == problem if problem is None else found.startswith(problem)
+
+
+def test_base_images_skip_stages_scratch_and_args(tmp_path: Path):
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(
+        "ARG BASE=x\nFROM python:3.11-slim AS builder\nFROM builder AS test\n"
+        "FROM --platform=linux/amd64 debian:12 AS other\nFROM scratch\nFROM ${BASE}\n"
+    )
+    assert base_images(dockerfile) == ["python:3.11-slim", "debian:12"]
+
+
+def test_read_lock_normalises_names(tmp_path: Path):
+    lock = tmp_path / "requirements.lock"
+    lock.write_text("# header\nFlask==3.1.3\nscikit_learn==1.9.1  # why\nzope.interface==7\n")
+    assert read_lock(lock) == {"flask": "3.1.3", "scikit-learn": "1.9.1", "zope-interface": "7"}
+
+
+def test_build_steps_record_cache_use_and_skip_from():
+    steps: list[BuildStep] = []
+    lines = ["Step 1/3 : FROM x", "Step 2/3 : RUN a", "---> Using cache", "Step 3/3 : COPY b c"]
+    shown: list[str] = []
+    for line in lines:
+        _record_step(line, steps, shown.append)
+    assert steps == [BuildStep(2, "RUN a", True), BuildStep(3, "COPY b c", False)]
+    assert shown[0] == "Step 1/3 : FROM x"
+
+
+def test_plugin_is_inert_without_its_option(tmp_path: Path):
+    (tmp_path / "test_one.py").write_text("def test_one():\n    assert True\n")
+    probe = (
+        "import sys, pytest\n"
+        f"code = pytest.main(['-q', '-p', 'no:cacheprovider', {str(tmp_path)!r}])\n"
+        # pytest-testinfra's own plugin imports testinfra, so only ours are checked here.
+        "heavy = [m for m in ('docker', 'requests', 'jsonschema') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+        "sys.exit(int(code))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "1 passed" in done.stdout
+    assert "HEAVY []" in done.stdout
+
+
+def test_harness_import_is_light():
+    probe = "import sys, dlint.harness; print(sorted({'docker', 'pytest'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
