@@ -88,10 +88,16 @@ def pip_install(command: Command) -> PipInstall | None:
     """
     argv = command.argv
     start = _pip_subcommand_index(argv)
-    if start is None or start >= len(command.words) or argv[start] != "install":
+    if start is None:
+        return None
+    # General options may come before the subcommand: `pip --python /venv/bin/python install`.
+    general = start
+    while start < len(argv) and argv[start].startswith("-"):
+        start += 2 if argv[start] in PIP_VALUE_OPTIONS else 1
+    if start >= len(argv) or argv[start] != "install":
         return None
     packages, requirements, constraints, editables, options = [], [], [], [], set()
-    words = command.words[start + 1 :]
+    words = command.words[general:start] + command.words[start + 1 :]
     i = 0
     while i < len(words):
         text = words[i].text
