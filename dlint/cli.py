@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dlint import __version__
 
@@ -74,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--statistics",
         action="store_true",
         help="print how many findings each rule raised instead of the findings",
+    )
+    check.add_argument(
+        "--fix",
+        action="store_true",
+        help="apply safe fixes to the files, then report what is left "
+        "(with '-', print the fixed Dockerfile and report on stderr)",
+    )
+    check.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too"
+    )
+    check.add_argument(
+        "--diff",
+        action="store_true",
+        help="show the fixes as a unified diff without writing; exit 1 if there are any",
     )
     add_config_arguments(check)
 
@@ -141,6 +156,12 @@ def run_check(args: argparse.Namespace) -> int:
     except (InputError, ConfigError) as error:
         return fail(str(error))
     result = check_targets(targets, config_for)
+    if args.fix or args.diff:
+        fixed = apply_fixes_to_files(targets, result.findings, args)
+        if args.diff:
+            return 1 if fixed else 0
+        if fixed:
+            result = check_targets(targets, config_for)
     for error in result.errors:
         print(f"dlint: error: {error}", file=sys.stderr)
     run = RunInfo(tuple(result.files), all_rules())
@@ -161,6 +182,42 @@ def run_check(args: argparse.Namespace) -> int:
     if result.errors:
         return 2
     return 1 if result.failing else 0
+
+
+def apply_fixes_to_files(targets, findings, args: argparse.Namespace) -> int:
+    """Write (``--fix``) or show (``--diff``) the fixed files; return how many changed.
+
+    With ``-`` the fixed Dockerfile goes to standard output and the report to stderr.
+    """
+    import difflib
+
+    from dlint.fix import fixes_by_file
+    from dlint.load import read_text
+
+    stdin = {t.name: t.text for t in targets if t.text is not None}
+
+    def read(file: str) -> str:
+        return stdin[file] if file in stdin else read_text(Path(file))
+
+    changed = fixes_by_file(findings, read, args.unsafe_fixes)
+    for file, (before, result) in changed.items():
+        if args.diff:
+            diff = difflib.unified_diff(
+                before.splitlines(keepends=True),
+                result.text.splitlines(keepends=True),
+                f"a/{file}",
+                f"b/{file}",
+            )
+            sys.stdout.writelines(diff)
+        elif file in stdin:
+            sys.stdout.write(result.text)
+            sys.stdout = sys.stderr
+        else:
+            Path(file).write_text(result.text, encoding="utf-8")
+        count = len(result.applied)
+        verb = "would fix" if args.diff else "fixed"
+        print(f"dlint: {verb} {count} problem{'s' * (count != 1)} in {file}", file=sys.stderr)
+    return len(changed)
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -194,7 +251,6 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 def config_resolver(args: argparse.Namespace):
     """A function from a check target to its Config: file settings, then command-line options."""
     from functools import cache
-    from pathlib import Path
 
     from dlint.config import discover_config, from_mapping, merge_settings, read_settings
 

@@ -70,3 +70,22 @@ def _overlaps(a: tuple[int, int, Edit], b: tuple[int, int, Edit]) -> bool:
     if a[0] == a[1] == b[0] == b[1]:
         return True
     return a[0] < b[1] and b[0] < a[1]
+
+
+def fixes_by_file(
+    findings: Sequence[Finding], read, unsafe: bool = False
+) -> dict[str, tuple[str, FixResult]]:
+    """For every file some fix edits: its current text and the fixed result.
+
+    ``read(file)`` returns a file's current text; findings name files as the report does.
+    """
+    files = {
+        edit.file for f in findings if f.fix and (f.fix.safe or unsafe) for edit in f.fix.edits
+    }
+    results = {}
+    for file in sorted(files):
+        before = read(file)
+        result = apply_fixes(before, file, findings, unsafe)
+        if result.applied:
+            results[file] = (before, result)
+    return results

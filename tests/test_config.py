@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_dlint
+from helpers import run_dlint
 
 BAD = "FROM python\nRUN pip install flask\n"
 

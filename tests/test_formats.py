@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import run_dlint
+from helpers import run_dlint
 
 from dlint.finding import Edit, Finding, Fix, Severity, Span
 from dlint.report import RunInfo

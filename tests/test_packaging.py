@@ -8,14 +8,14 @@ import sys
 import zipfile
 from pathlib import Path
 
-from conftest import REPO
+from helpers import REPO
 
 
 def test_wheel_installs_rules_inside_dlint_and_runs_from_elsewhere(tmp_path: Path) -> None:
     """The wheel has no top-level ``rules`` package, and the installed copy finds every rule."""
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q",
          "-w", str(wheels), str(REPO)],
         check=True, capture_output=True,
     )  # fmt: skip
