@@ -21,7 +21,7 @@ from dlint.model import Build
 
 RULE_ID = re.compile(r"^D\d{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-ALIAS = re.compile(r"^(DL\d{4}|[A-Z][a-z]+(?:[A-Z][a-z]+)+)$")
+ALIAS = re.compile(r"^(DL\d{4}|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$")
 
 Check = Callable[[Build], Iterable[Problem]]
 
@@ -69,6 +69,7 @@ def all_rules() -> tuple[Rule, ...]:
 def find_rule(key: str) -> Rule | None:
     """A rule by id, name or alias (case-insensitive for ids and aliases)."""
     for rule in all_rules():
-        if key in (rule.name, rule.id) or key.upper() in (rule.id, *rule.aliases):
+        aliases = (a.upper() for a in rule.aliases)  # BuildKit check names are CamelCase
+        if key in (rule.name, rule.id) or key.upper() in (rule.id, *aliases):
             return rule
     return None
