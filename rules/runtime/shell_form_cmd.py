@@ -66,6 +66,6 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="CMD or ENTRYPOINT in shell form: signals go to /bin/sh, not the app",
     check=check,
-    aliases=("DL3025",),
+    aliases=("DL3025", "JSONArgsRecommended"),
     tags=("runtime",),
 )
