@@ -45,6 +45,7 @@ SLIM_LANGUAGES = ("python", "node", "ruby")
 JDKS = ("openjdk", "eclipse-temurin")
 TOOLCHAINS = ("golang", "rust")
 DEVEL_IMAGES = ("nvidia/cuda", "pytorch/pytorch")
+DISTROS = frozenset(["latest", "bookworm", "bullseye", "buster", "trixie", "jammy", "noble"])
 SMALL_MARKERS = ("slim", "alpine", "nanoserver", "windowsservercore")
 
 
@@ -55,7 +56,7 @@ def smaller_variant(base: ImageRef) -> str | None:
     name = re.sub(r"^(docker/)?library/", "", base.name)
     tag = (base.tag or "latest").lower()
     parts = tag.split("-")
-    version = parts[0] if parts[0][:1].isdigit() else ""
+    version = "" if parts[0] in DISTROS else parts[0]
     if name in TOOLCHAINS:
         return "the toolchain in a builder stage only, then 'scratch' or a distroless image,"
     if name in DEVEL_IMAGES and "devel" in parts:
