@@ -406,3 +406,13 @@ def test_action_check_stops_on_unreadable_input(runner_temp: Path, project, snap
     assert result.returncode == 2
     assert "missing" in result.stderr
     assert step_outputs(runner_temp) == {"exit-code": "2"}
+
+
+def test_action_test_step_reports_the_exit_code_of_dlint_test(
+    runner_temp: Path, project, snapshot: Path
+):
+    # Without a Dockerfile dlint test cannot run; the build itself is the harness tests' job.
+    workspace = project({"service/app.py": "print('no Dockerfile here')\n"})
+    result = run_step("dlint test", {"test-dir": "service"}, runner_temp, workspace, snapshot)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert step_outputs(runner_temp) == {"exit-code": "2"}
