@@ -142,6 +142,8 @@ def fail(message: str) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """``dlint check``: lint the given paths and print the findings."""
+    from dataclasses import replace
+
     from dlint.config import ConfigError
     from dlint.engine import check_targets, targets_for
     from dlint.load import InputError
@@ -161,6 +163,10 @@ def run_check(args: argparse.Namespace) -> int:
         if args.diff:
             return 1 if fixed else 0
         if fixed:
+            targets = [
+                replace(t, text=fixed[t.name]) if t.text is not None and t.name in fixed else t
+                for t in targets
+            ]
             result = check_targets(targets, config_for)
     for error in result.errors:
         print(f"dlint: error: {error}", file=sys.stderr)
@@ -184,8 +190,8 @@ def run_check(args: argparse.Namespace) -> int:
     return 1 if result.failing else 0
 
 
-def apply_fixes_to_files(targets, findings, args: argparse.Namespace) -> int:
-    """Write (``--fix``) or show (``--diff``) the fixed files; return how many changed.
+def apply_fixes_to_files(targets, findings, args: argparse.Namespace) -> dict[str, str]:
+    """Write (``--fix``) or show (``--diff``) the fixed files; return their new texts.
 
     With ``-`` the fixed Dockerfile goes to standard output and the report to stderr.
     """
@@ -217,7 +223,7 @@ def apply_fixes_to_files(targets, findings, args: argparse.Namespace) -> int:
         count = len(result.applied)
         verb = "would fix" if args.diff else "fixed"
         print(f"dlint: {verb} {count} problem{'s' * (count != 1)} in {file}", file=sys.stderr)
-    return len(changed)
+    return {file: result.text for file, (_, result) in changed.items()}
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:

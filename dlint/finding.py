@@ -113,3 +113,11 @@ class Finding:
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order findings by file, place, then rule."""
         return (self.file, self.line, self.column, self.rule)
+
+
+def insert_option_after(
+    file: str, word_raw: str, span: Span, option: str, safe: bool = True
+) -> Fix:
+    """A fix that adds ``option`` right after a command word (JSON-array aware)."""
+    text = f', "{option}"' if word_raw.startswith('"') else f" {option}"
+    return Fix(f"add {option}", (Edit(file, Span(span.end, span.end), text),), safe)

@@ -155,3 +155,49 @@ def test_version_and_help() -> None:
     assert run_dlint("--version").stdout.decode().startswith("dlint ")
     help_text = run_dlint("check", "--help").stdout.decode()
     assert "exit codes:" in help_text and "--failure-threshold" in help_text
+
+
+FIXABLE = "FROM python:3.11-slim\nRUN apt-get install -y gcc\nRUN pip install flask==3.0.3\n"
+
+
+def test_diff_shows_safe_fixes_without_writing(project) -> None:
+    """--diff prints a unified diff, exits 1, and leaves the file alone."""
+    root = project({"Dockerfile": FIXABLE})
+    result = run_dlint("check", "--diff", cwd=root)
+    assert result.returncode == 1
+    assert "+RUN pip install --no-cache-dir flask==3.0.3" in result.stdout.decode()
+    assert "no-install-recommends" not in result.stdout.decode()  # unsafe: not without the flag
+    assert (root / "Dockerfile").read_text() == FIXABLE
+
+
+def test_fix_writes_the_file_and_reports_what_is_left(project) -> None:
+    """--fix applies safe fixes; --unsafe-fixes adds the unsafe ones; the report is re-run."""
+    root = project({"Dockerfile": FIXABLE})
+    result = run_dlint("check", "--fix", "--format", "json", cwd=root)
+    assert "fixed 1 problem in Dockerfile" in result.stderr.decode()
+    assert "RUN pip install --no-cache-dir flask==3.0.3" in (root / "Dockerfile").read_text()
+    left = {f["name"] for f in json.loads(result.stdout)}
+    assert "pip-cache-kept" not in left and "apt-recommends" in left
+    run_dlint("check", "--fix", "--unsafe-fixes", cwd=root)
+    assert "apt-get install --no-install-recommends -y gcc" in (root / "Dockerfile").read_text()
+
+
+def test_fix_from_stdin_prints_the_fixed_dockerfile() -> None:
+    """With '-', the fixed text goes to stdout and the report to stderr."""
+    result = run_dlint("check", "--fix", "--select", "pip-cache-kept", "-", stdin=FIXABLE)
+    assert result.stdout.decode() == FIXABLE.replace(
+        "install flask", "install --no-cache-dir flask"
+    )
+    assert "No problems found" in result.stderr.decode()
+
+
+def test_json_carries_the_fix_edits(project) -> None:
+    """Fixable findings carry their edits in the JSON output."""
+    root = project({"Dockerfile": FIXABLE})
+    findings = json.loads(run_dlint("check", "--format", "json", cwd=root).stdout)
+    fix = next(f["fix"] for f in findings if f["name"] == "pip-cache-kept")
+    assert fix["safe"] is True
+    assert fix["edits"] == [
+        {"file": "Dockerfile", "line": 3, "column": 16, "end_line": 3, "end_column": 16,
+         "replacement": " --no-cache-dir"}
+    ]  # fmt: skip

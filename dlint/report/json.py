@@ -21,7 +21,28 @@ def finding_record(finding: Finding) -> dict:
         "column": finding.column,
         "end_line": finding.end_line,
         "end_column": finding.end_column,
-        "fix": None,
+        "fix": fix_record(finding),
+    }
+
+
+def fix_record(finding: Finding) -> dict | None:
+    """The finding's fix: what it does, whether it is safe, and its text edits."""
+    if finding.fix is None:
+        return None
+    return {
+        "description": finding.fix.description,
+        "safe": finding.fix.safe,
+        "edits": [
+            {
+                "file": edit.file,
+                "line": edit.span.start.line,
+                "column": edit.span.start.column,
+                "end_line": edit.span.end.line,
+                "end_column": edit.span.end.column,
+                "replacement": edit.replacement,
+            }
+            for edit in finding.fix.edits
+        ],
     }
 
 

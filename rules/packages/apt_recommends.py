@@ -24,15 +24,16 @@ RUN apt-get update && apt-get install -y --no-install-recommends libgl1 \
 If something breaks, name the recommended package you really need explicitly.
 
 ## Fix safety
-No automatic fix yet: a package the service relied on may have come in as a
-recommendation, so the image must be tested after adding the flag.
+Unsafe: `dlint check --fix --unsafe-fixes` adds `--no-install-recommends` right after
+`install`. A package the service relied on may have come in only as a recommendation,
+so test the image after applying it.
 """
 
 import re
 from collections.abc import Iterator
 
 from dlint.commands import apt_installs
-from dlint.finding import Problem, Severity
+from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build, Stage
 from dlint.rule import Rule
 
@@ -62,6 +63,13 @@ def check(build: Build) -> Iterator[Problem]:
                     "apt installs recommended packages too; add --no-install-recommends",
                     build.dockerfile.path,
                     apt.install_word.span,
+                    insert_option_after(
+                        build.dockerfile.path,
+                        apt.install_word.raw,
+                        apt.install_word.span,
+                        "--no-install-recommends",
+                        safe=False,
+                    ),
                 )
 
 
@@ -73,4 +81,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3015",),
     tags=("size", "apt"),
+    fixable=True,
 )

@@ -26,8 +26,8 @@ Or set `ENV PIP_NO_CACHE_DIR=1` once, or keep the cache out of the layer and reu
 across builds: `RUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt`.
 
 ## Fix safety
-Adding `--no-cache-dir` is safe: it changes where pip caches, never what it installs.
-No automatic fix is offered yet.
+Safe: `dlint check --fix` adds `--no-cache-dir` right after `install`. It changes where
+pip caches, never what it installs.
 """
 
 import posixpath
@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterator
 
 from dlint.commands import PipInstall, pip_installs
-from dlint.finding import Problem, Severity
+from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build, Instruction
 from dlint.rule import Rule
 
@@ -97,6 +97,9 @@ def check(build: Build) -> Iterator[Problem]:
                 "or set ENV PIP_NO_CACHE_DIR=1",
                 build.dockerfile.path,
                 install.span,
+                insert_option_after(
+                    build.dockerfile.path, install.raw, install.span, "--no-cache-dir"
+                ),
             )
 
 
@@ -108,4 +111,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3042",),
     tags=("size", "python"),
+    fixable=True,
 )
