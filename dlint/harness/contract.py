@@ -8,6 +8,8 @@ from typing import Any
 import jsonschema
 import requests
 
+from dlint.harness.verdict import CheckFailed
+
 REQUEST_TIMEOUT = 30.0
 
 
@@ -121,9 +123,9 @@ def problems(expect: dict[str, Any], answer: Answer) -> list[str]:
 
 
 def check(port: int, exchange: dict[str, Any]) -> Answer:
-    """Send the exchange's request and raise AssertionError listing every broken expectation."""
+    """Send the exchange's request and raise CheckFailed listing every broken expectation."""
     answer = send(port, exchange["request"])
     found = problems(exchange["expect"], answer)
     if found:
-        raise AssertionError("; ".join(found))
+        raise CheckFailed("; ".join(found))
     return answer

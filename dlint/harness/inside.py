@@ -10,6 +10,8 @@ from pathlib import Path
 import testinfra
 from testinfra.host import Host
 
+from dlint.harness.verdict import CheckFailed, expect
+
 GLOB_CHARS = re.compile(r"[*?\[]")
 LIST_DISTRIBUTIONS = (
     "import importlib.metadata as m, json; "
@@ -27,15 +29,15 @@ def _status_ids(host: Host, field: str) -> list[int]:
     for line in host.file("/proc/1/status").content_string.splitlines():
         if line.startswith(f"{field}:"):
             return [int(value) for value in line.split()[1:]]
-    raise AssertionError(f"/proc/1/status has no {field} line")
+    raise CheckFailed(f"/proc/1/status has no {field} line")
 
 
 def check_user(host: Host, uid: int | None, gid: int | None) -> None:
     """PID 1 runs as a non-root user, with the expected uid and gid when given."""
     uids, gids = _status_ids(host, "Uid"), _status_ids(host, "Gid")
-    assert 0 not in uids, f"PID 1 runs as root (real/effective/saved uids {uids[:3]})"
-    assert uid is None or uids[1] == uid, f"PID 1 runs as uid {uids[1]}, expected {uid}"
-    assert gid is None or gids[1] == gid, f"PID 1 runs with gid {gids[1]}, expected {gid}"
+    expect(0 not in uids, f"PID 1 runs as root (real/effective/saved uids {uids[:3]})")
+    expect(uid is None or uids[1] == uid, f"PID 1 runs as uid {uids[1]}, expected {uid}")
+    expect(gid is None or gids[1] == gid, f"PID 1 runs with gid {gids[1]}, expected {gid}")
 
 
 def pid1_uid(host: Host) -> int:
@@ -46,26 +48,27 @@ def pid1_uid(host: Host) -> int:
 def check_pid1(host: Host, needle: str) -> None:
     """PID 1's command line contains ``needle`` (exec form: no shell in between)."""
     command = host.file("/proc/1/cmdline").content_string.replace("\0", " ").strip()
-    assert needle in command, f"PID 1 is {command!r}, expected it to contain {needle!r}"
+    expect(needle in command, f"PID 1 is {command!r}, expected it to contain {needle!r}")
 
 
 def check_present(host: Host, path: str) -> None:
     """``path`` exists in the container."""
-    assert host.file(path).exists, f"{path} does not exist"
+    expect(host.file(path).exists, f"{path} does not exist")
 
 
 def check_absent(host: Host, pattern: str) -> None:
     """Nothing matches ``pattern`` (a path or a recursive glob) in the container."""
     if not GLOB_CHARS.search(pattern):
-        assert not host.file(pattern).exists, f"{pattern} exists"
+        expect(not host.file(pattern).exists, f"{pattern} exists")
         return
     matches = json.loads(host.check_output("python -c %s %s", GLOB_MATCHES, pattern))
-    assert not matches, f"{pattern} matches {', '.join(matches[:5])}"
+    expect(not matches, f"{pattern} matches {', '.join(matches[:5])}")
 
 
 def check_command_absent(host: Host, command: str) -> None:
     """``command`` is not on the container's PATH."""
-    assert not host.exists(command), f"{command} is on PATH at {host.find_command(command)}"
+    if host.exists(command):
+        raise CheckFailed(f"{command} is on PATH at {host.find_command(command)}")
 
 
 def _normal(name: str) -> str:
@@ -91,19 +94,19 @@ def installed_packages(host: Host) -> dict[str, str]:
 
 def check_package(installed: dict[str, str], name: str, version: str) -> None:
     """The locked package is installed at exactly the locked version."""
-    assert name in installed, f"{name}=={version} is locked but not installed"
-    assert installed[name] == version, f"{name} {installed[name]} installed, lock pins {version}"
+    expect(name in installed, f"{name}=={version} is locked but not installed")
+    expect(installed[name] == version, f"{name} {installed[name]} installed, lock pins {version}")
 
 
 def check_only_locked(installed: dict[str, str], pins: dict[str, str]) -> None:
     """No distribution is installed that the lock does not pin."""
     extra = sorted(f"{name}=={version}" for name, version in installed.items() if name not in pins)
-    assert not extra, f"installed but not in the lock: {', '.join(extra)}"
+    expect(not extra, f"installed but not in the lock: {', '.join(extra)}")
 
 
 def check_env(host: Host, name: str, value: str) -> None:
     """PID 1's environment has ``name`` set to ``value``."""
     pairs = host.file("/proc/1/environ").content_string.split("\0")
     environment = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
-    assert name in environment, f"{name} is not set in PID 1's environment"
-    assert environment[name] == value, f"{name}={environment[name]!r}, expected {value!r}"
+    expect(name in environment, f"{name} is not set in PID 1's environment")
+    expect(environment[name] == value, f"{name}={environment[name]!r}, expected {value!r}")

@@ -12,6 +12,7 @@ from dlint.harness import contract, inside, runtime
 from dlint.harness.lab import Lab
 from dlint.harness.plugin import Service
 from dlint.harness.spec import Spec
+from dlint.harness.verdict import CheckFailed
 
 Check = tuple[str, Callable[..., None]]
 
@@ -34,7 +35,8 @@ def readiness_checks() -> Iterator[Check]:
     """The service becomes ready (HEALTHCHECK healthy or readiness probe answers)."""
 
     def run(dlint_service: Service) -> None:
-        assert dlint_service.problem is None, dlint_service.problem
+        if dlint_service.problem is not None:
+            raise CheckFailed(dlint_service.problem)
 
     yield "readiness", run
 

@@ -10,6 +10,7 @@ from docker.models.containers import Container
 from dlint.harness import docker_ops
 from dlint.harness.docker_ops import BuildResult, RunOptions
 from dlint.harness.spec import Spec
+from dlint.harness.verdict import CheckFailed
 
 
 def image_tag(spec: Spec, run_id: str) -> str:
@@ -74,7 +75,7 @@ class Lab:
     def wait(self, container: Container, name: str) -> int:
         """Wait until ``container`` is ready and return its loopback port.
 
-        Raises AssertionError with logs and health output when it never gets ready.
+        Raises CheckFailed with logs and health output when it never gets ready.
         """
         port = self.spec.service["port"]
         probe = self.spec.service.get("readiness", {}).get("http")
@@ -83,7 +84,7 @@ class Lab:
                 container, port, self.readiness_timeout, probe
             )
         except TimeoutError as error:
-            raise AssertionError(f"{container.name} never became ready: {error}") from None
+            raise CheckFailed(f"{container.name} never became ready: {error}") from None
         return docker_ops.host_port(container, port)
 
     def start_ready(

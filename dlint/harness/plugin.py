@@ -83,7 +83,9 @@ class CheckItem(pytest.Function):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
         """Show the reason of a failed check as one message."""
-        if isinstance(excinfo.value, AssertionError):
+        from dlint.harness.verdict import CheckFailed
+
+        if isinstance(excinfo.value, CheckFailed):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style)
 
@@ -182,10 +184,12 @@ class Service:
 @pytest.fixture(scope="session")
 def dlint_service(dlint_image: "Lab") -> Service:
     """Starts the image hardened and waits until it is ready (or records why not)."""
+    from dlint.harness.verdict import CheckFailed
+
     container = dlint_image.start("service", dlint_image.run_options())
     try:
         return Service(container, dlint_image.wait(container, "service"), None)
-    except AssertionError as error:
+    except CheckFailed as error:
         return Service(container, None, str(error))
 
 

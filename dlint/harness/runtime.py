@@ -10,6 +10,7 @@ from typing import Any
 from dlint.harness import contract, docker_ops, inside
 from dlint.harness.docker_ops import BuildResult
 from dlint.harness.lab import Lab
+from dlint.harness.verdict import expect
 
 EDIT_LINE = "\n# dlint: code edit made to prove the dependency layers stay cached\n"
 DEFAULT_GRACE = 10
@@ -33,16 +34,18 @@ def check_cached_rebuild(result: BuildResult, settings: dict[str, Any]) -> None:
     """The expected steps came from the cache, the edit changed the build, and it was quick."""
     for pattern in settings["expect_cached"]:
         steps = [step for step in result.steps if pattern in step.instruction]
-        assert steps, f"no build step contains {pattern!r}"
+        expect(bool(steps), f"no build step contains {pattern!r}")
         rebuilt = [f"step {step.number}: {step.instruction}" for step in steps if not step.cached]
-        assert not rebuilt, f"rebuilt instead of cached after a code edit: {'; '.join(rebuilt)}"
-    assert len(result.cached_steps) < len(result.steps), (
+        expect(not rebuilt, f"rebuilt instead of cached after a code edit: {'; '.join(rebuilt)}")
+    expect(
+        len(result.cached_steps) < len(result.steps),
         f"every step was cached: the edit to {settings['edit']} did not reach the image "
-        "(is it excluded by .dockerignore?)"
+        "(is it excluded by .dockerignore?)",
     )
     budget = settings.get("max_seconds")
-    assert budget is None or result.seconds <= budget, (
-        f"rebuild took {result.seconds:.1f} s, budget {budget} s"
+    expect(
+        budget is None or result.seconds <= budget,
+        f"rebuild took {result.seconds:.1f} s, budget {budget} s",
     )
 
 
@@ -54,18 +57,19 @@ def check_graceful_stop(lab: Lab, settings: dict[str, Any]) -> None:
     with ThreadPoolExecutor(max_workers=1) as pool:
         in_flight = pool.submit(contract.send, port, exchange["request"])
         time.sleep(settings.get("stop_after", DEFAULT_STOP_AFTER))
-        assert not in_flight.done(), "the request finished before the stop; raise the delay"
+        expect(not in_flight.done(), "the request finished before the stop; raise the delay")
         started = time.monotonic()
         container.stop(timeout=grace)
         stop_seconds = time.monotonic() - started
         answer = in_flight.result()
     exit_code = container.wait(timeout=grace)["StatusCode"]
     found = contract.problems(exchange["expect"], answer)
-    assert not found, f"in-flight request during stop: {'; '.join(found)}"
-    assert exit_code == 0, (
-        f"exit code {exit_code} after docker stop (137 means killed after the {grace} s grace)"
+    expect(not found, f"in-flight request during stop: {'; '.join(found)}")
+    expect(
+        exit_code == 0,
+        f"exit code {exit_code} after docker stop (137 means killed after the {grace} s grace)",
     )
-    assert stop_seconds < grace, f"stop took {stop_seconds:.1f} s, grace is {grace} s"
+    expect(stop_seconds < grace, f"stop took {stop_seconds:.1f} s, grace is {grace} s")
 
 
 def check_arbitrary_uid(lab: Lab, settings: dict[str, Any]) -> None:
@@ -73,5 +77,5 @@ def check_arbitrary_uid(lab: Lab, settings: dict[str, Any]) -> None:
     container, port = lab.start_ready("arbitrary-uid", user=settings["user"])
     uid = int(settings["user"].split(":")[0])
     running_as = inside.pid1_uid(inside.host_for(container.id))
-    assert running_as == uid, f"PID 1 runs as uid {running_as}, expected {uid}"
+    expect(running_as == uid, f"PID 1 runs as uid {running_as}, expected {uid}")
     contract.check(port, settings["exchange"])

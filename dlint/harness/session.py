@@ -41,28 +41,12 @@ def pytest_arguments(
     spec_path: Path, context: Path, run_id: str, args: argparse.Namespace
 ) -> list[str]:
     """Command line for pytest: only the spec, isolated from the user's pytest setup."""
-    arguments = [
-        str(spec_path),
-        "-c",
-        "/dev/null",
-        "--rootdir",
-        str(spec_path.parent),
-        "--noconftest",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:dlint",
-        "-p",
-        "dlint.harness.plugin",
-        "--dlint-spec",
-        str(spec_path),
-        "--dlint-context",
-        str(context),
-        "--dlint-run-id",
-        run_id,
-        "-rfEs",
-        "-q" if args.quiet else "-v",
-    ]
+    arguments = [str(spec_path), "-c", "/dev/null", "--rootdir", str(spec_path.parent)]
+    # Isolated from the user's pytest setup; the plugin is loaded under its module name.
+    arguments += ["--noconftest", "-p", "no:cacheprovider", "-p", "no:dlint"]
+    arguments += ["-p", "dlint.harness.plugin", "--assert=plain"]
+    arguments += ["--dlint-spec", str(spec_path), "--dlint-context", str(context)]
+    arguments += ["--dlint-run-id", run_id, "-rfEs", "-q" if args.quiet else "-v"]
     options: list[tuple[Any, list[str]]] = [
         (args.junit_xml, ["--junit-xml", str(args.junit_xml)]),
         (args.keep, ["--dlint-keep"]),

@@ -1,0 +1,106 @@
+"""``dlint test`` against a real engine: the reference passes, broken variants fail.
+
+Variants are small edits of a copy of the reference, so the builder stage (the pip
+install and the training) comes from the layer cache and each build takes seconds.
+Every run must leave nothing labelled with its run id behind.
+"""
+
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.harness.conftest import REFERENCE, RUN_ID, dlint_test, leftovers
+
+pytestmark = pytest.mark.usefixtures("docker_client")
+
+
+def failed_items(stdout: str) -> set[str]:
+    """Names of the checks pytest reported as FAILED."""
+    return {
+        line.split("::", 1)[1].split(" ", 1)[0]
+        for line in stdout.splitlines()
+        if line.startswith("FAILED ")
+    }
+
+
+def test_reference_passes_every_check(docker_client, tmp_path):
+    report = tmp_path / "junit.xml"
+    result = dlint_test(str(REFERENCE), "--junit-xml", str(report))
+    assert result.code == 0, result.stdout + result.stderr
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert int(suite.get("tests")) >= 60
+    assert suite.get("failures") == "0" and suite.get("errors") == "0"
+    assert suite.get("skipped") == "0"
+    for needle in ("cold build:", "warm rebuild after code edit:", "checks: "):
+        assert needle in result.stdout
+    assert leftovers(docker_client, result.run_id) == []
+
+
+def test_variant_answering_500_on_bad_input_fails_http_checks(docker_client, variant):
+    context = variant(
+        ("service/app.py", "except InvalidInput as problem:", "except LookupError as problem:")
+    )
+    result = dlint_test(str(context), "-k", "http")
+    assert result.code == 1, result.stdout + result.stderr
+    failed = failed_items(result.stdout)
+    assert {"http[malformed-json]", "http[nan-feature]", "http[boolean-feature]"} <= failed
+    assert "http[predict-setosa]" not in failed
+    assert "status 500, expected 400" in result.stdout
+    assert leftovers(docker_client, result.run_id) == []
+
+
+def test_variant_running_as_root_fails_the_user_check(docker_client, variant):
+    context = variant(("Dockerfile", "USER 10001:10001\n", ""))
+    result = dlint_test(str(context), "-k", "inside-user or inside-pid1")
+    assert result.code == 1, result.stdout + result.stderr
+    assert failed_items(result.stdout) == {"inside-user"}
+    assert "PID 1 runs as root" in result.stdout
+    assert leftovers(docker_client, result.run_id) == []
+
+
+def test_variant_never_healthy_fails_readiness(docker_client, variant):
+    context = variant(("Dockerfile", "EXPOSE 8080\n", "EXPOSE 8080\nENV MODEL_PATH=/absent\n"))
+    result = dlint_test(str(context), "--timeout", "15", "-k", "readiness or http")
+    assert result.code == 1, result.stdout + result.stderr
+    assert failed_items(result.stdout) == {"readiness"}
+    assert "never became ready" in result.stdout
+    assert "cannot load model from /absent" in result.stdout
+    assert "skipped" in result.stdout
+    assert leftovers(docker_client, result.run_id) == []
+
+
+def test_missing_base_image_exits_2_with_a_hint(docker_client, variant):
+    context = variant(("Dockerfile", "FROM python:3.11-slim", "FROM dlint-absent-base:0"))
+    result = dlint_test(str(context), "-k", "readiness")
+    assert result.code == 2, result.stdout + result.stderr
+    assert "dlint: error: base image dlint-absent-base:0 is not available" in result.stderr
+    assert "scripts/ensure-docker.sh" in result.stderr
+    assert leftovers(docker_client, result.run_id) == []
+
+
+def test_ctrl_c_cleans_up_and_exits_130(docker_client):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dlint.harness", str(REFERENCE), "-k", "readiness"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    run_id = None
+    while run_id is None:
+        line = process.stdout.readline()
+        assert line, "dlint test ended before printing its run id"
+        match = RUN_ID.search(line)
+        run_id = match[1] if match else None
+    deadline = time.monotonic() + 120
+    while not docker_client.containers.list(filters={"label": f"dlint.run={run_id}"}):
+        assert time.monotonic() < deadline, "no container started"
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout + stderr
+    assert leftovers(docker_client, run_id) == []
