@@ -240,7 +240,7 @@ RULE = Rule(
     id="D501",
     name="dockerignore-incomplete",
     severity=Severity.WARNING,
-    summary="The .dockerignore lets .git, virtualenvs, secrets, data or checkpoints through",
+    summary="the .dockerignore lets .git, virtualenvs, secrets, data or checkpoints through",
     check=check,
     tags=("context", "security", "performance"),
 )

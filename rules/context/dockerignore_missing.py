@@ -72,7 +72,7 @@ RULE = Rule(
     id="D500",
     name="dockerignore-missing",
     severity=Severity.WARNING,
-    summary="The whole build context is copied and there is no .dockerignore",
+    summary="the whole build context is copied and there is no .dockerignore",
     check=check,
     tags=("context", "security", "performance"),
 )

@@ -1,0 +1,53 @@
+"""The README documents what the code offers: every rule, setting and format."""
+
+from __future__ import annotations
+
+from helpers import REPO
+
+from dlint.config import KEYS
+from dlint.report import FORMATS
+from dlint.rule import all_rules
+
+README = (REPO / "README.md").read_text()
+
+
+def test_every_rule_is_in_the_rules_table() -> None:
+    """Each rule has a row with its id, name and severity."""
+    for rule in all_rules():
+        assert f"| {rule.id} | `{rule.name}` | {rule.severity.value} |" in README, rule.name
+
+
+def test_every_setting_and_format_is_documented() -> None:
+    """Each configuration key and each output format appears in the README."""
+    for key in KEYS:
+        assert f"\n{key}:" in README or f"{key}:" in README, key
+    for name in FORMATS:
+        assert f"| `{name}` |" in README, name
+
+
+def fenced_block(marker: str) -> str:
+    """The body of the first fenced code block whose first line is ``marker``."""
+    start = README.index(f"\n{marker}\n") + 1
+    return README[start : README.index("```", start)]
+
+
+def test_configuration_example_is_valid() -> None:
+    """The example .dlint.yaml loads without an error and means what it says."""
+    import yaml
+
+    from dlint.config import from_mapping
+
+    config = from_mapping(yaml.safe_load(fenced_block("# .dlint.yaml")), "README")
+    assert "D202" not in {r.id for r in config.rules()}
+    assert config.failure_threshold.value == "warning"
+
+
+def test_inline_ignore_example_silences_what_it_says(tmp_path, monkeypatch) -> None:
+    """The README's Dockerfile with ignores reports none of the ignored findings."""
+    from helpers import run_dlint
+
+    start = README.index("```dockerfile\n# dlint ignore-file=") + len("```dockerfile\n")
+    (tmp_path / "Dockerfile").write_text(README[start : README.index("```", start)])
+    result = run_dlint("check", "--select", "apt-unpinned,pip-unpinned,apt-recommends",
+                       cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stdout.decode()
