@@ -47,8 +47,7 @@ class Result:
         return match[1]
 
 
-def dlint_test(*args: str, timeout: float = 600) -> Result:
-    """Run ``dlint test`` (as ``python -m dlint.harness``) and capture its outcome."""
+def _dlint_test(*args: str, timeout: float = 600) -> Result:
     done = subprocess.run(
         [sys.executable, "-m", "dlint.harness", *args],
         capture_output=True,
@@ -77,8 +76,25 @@ def variant(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-def leftovers(client, run_id: str) -> list[str]:
-    """Containers, networks and images still labelled with ``run_id``."""
+@pytest.fixture
+def dlint_test() -> Callable[..., Result]:
+    """Run ``dlint test`` (as ``python -m dlint.harness``) and capture its outcome."""
+    return _dlint_test
+
+
+@pytest.fixture
+def reference() -> Path:
+    """The reference service's directory."""
+    return REFERENCE
+
+
+@pytest.fixture
+def leftovers(docker_client) -> Callable[[str], list[str]]:
+    """Containers, networks and images still labelled with a run id."""
+    return lambda run_id: _leftovers(docker_client, run_id)
+
+
+def _leftovers(client, run_id: str) -> list[str]:
     selector = {"label": f"dlint.run={run_id}"}
     return [
         *(f"container {c.name}" for c in client.containers.list(all=True, filters=selector)),

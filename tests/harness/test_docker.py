@@ -5,17 +5,14 @@ install and the training) comes from the layer cache and each build takes second
 Every run must leave nothing labelled with its run id behind.
 """
 
+import re
 import signal
 import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
 
-import pytest
-
-from tests.harness.conftest import REFERENCE, RUN_ID, dlint_test, leftovers
-
-pytestmark = pytest.mark.usefixtures("docker_client")
+RUN_ID = re.compile(r"run (dlint-[0-9a-f]+)")
 
 
 def failed_items(stdout: str) -> set[str]:
@@ -27,9 +24,9 @@ def failed_items(stdout: str) -> set[str]:
     }
 
 
-def test_reference_passes_every_check(docker_client, tmp_path):
+def test_reference_passes_every_check(dlint_test, reference, leftovers, tmp_path):
     report = tmp_path / "junit.xml"
-    result = dlint_test(str(REFERENCE), "--junit-xml", str(report))
+    result = dlint_test(str(reference), "--junit-xml", str(report))
     assert result.code == 0, result.stdout + result.stderr
     suite = ET.parse(report).getroot().find("testsuite")
     assert int(suite.get("tests")) >= 60
@@ -37,10 +34,10 @@ def test_reference_passes_every_check(docker_client, tmp_path):
     assert suite.get("skipped") == "0"
     for needle in ("cold build:", "warm rebuild after code edit:", "checks: "):
         assert needle in result.stdout
-    assert leftovers(docker_client, result.run_id) == []
+    assert leftovers(result.run_id) == []
 
 
-def test_variant_answering_500_on_bad_input_fails_http_checks(docker_client, variant):
+def test_variant_answering_500_on_bad_input_fails_http_checks(dlint_test, variant, leftovers):
     context = variant(
         ("service/app.py", "except InvalidInput as problem:", "except LookupError as problem:")
     )
@@ -50,19 +47,19 @@ def test_variant_answering_500_on_bad_input_fails_http_checks(docker_client, var
     assert {"http[malformed-json]", "http[nan-feature]", "http[boolean-feature]"} <= failed
     assert "http[predict-setosa]" not in failed
     assert "status 500, expected 400" in result.stdout
-    assert leftovers(docker_client, result.run_id) == []
+    assert leftovers(result.run_id) == []
 
 
-def test_variant_running_as_root_fails_the_user_check(docker_client, variant):
+def test_variant_running_as_root_fails_the_user_check(dlint_test, variant, leftovers):
     context = variant(("Dockerfile", "USER 10001:10001\n", ""))
     result = dlint_test(str(context), "-k", "inside-user or inside-pid1")
     assert result.code == 1, result.stdout + result.stderr
     assert failed_items(result.stdout) == {"inside-user"}
     assert "PID 1 runs as root" in result.stdout
-    assert leftovers(docker_client, result.run_id) == []
+    assert leftovers(result.run_id) == []
 
 
-def test_variant_never_healthy_fails_readiness(docker_client, variant):
+def test_variant_never_healthy_fails_readiness(dlint_test, variant, leftovers):
     context = variant(("Dockerfile", "EXPOSE 8080\n", "EXPOSE 8080\nENV MODEL_PATH=/absent\n"))
     result = dlint_test(str(context), "--timeout", "15", "-k", "readiness or http")
     assert result.code == 1, result.stdout + result.stderr
@@ -70,21 +67,21 @@ def test_variant_never_healthy_fails_readiness(docker_client, variant):
     assert "never became ready" in result.stdout
     assert "cannot load model from /absent" in result.stdout
     assert "skipped" in result.stdout
-    assert leftovers(docker_client, result.run_id) == []
+    assert leftovers(result.run_id) == []
 
 
-def test_missing_base_image_exits_2_with_a_hint(docker_client, variant):
+def test_missing_base_image_exits_2_with_a_hint(dlint_test, variant, leftovers):
     context = variant(("Dockerfile", "FROM python:3.11-slim", "FROM dlint-absent-base:0"))
     result = dlint_test(str(context), "-k", "readiness")
     assert result.code == 2, result.stdout + result.stderr
     assert "dlint: error: base image dlint-absent-base:0 is not available" in result.stderr
     assert "scripts/ensure-docker.sh" in result.stderr
-    assert leftovers(docker_client, result.run_id) == []
+    assert leftovers(result.run_id) == []
 
 
-def test_ctrl_c_cleans_up_and_exits_130(docker_client):
+def test_ctrl_c_cleans_up_and_exits_130(docker_client, reference, leftovers):
     process = subprocess.Popen(
-        [sys.executable, "-m", "dlint.harness", str(REFERENCE), "-k", "readiness"],
+        [sys.executable, "-m", "dlint.harness", str(reference), "-k", "readiness"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
@@ -103,4 +100,4 @@ def test_ctrl_c_cleans_up_and_exits_130(docker_client):
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stdout + stderr
-    assert leftovers(docker_client, run_id) == []
+    assert leftovers(run_id) == []

@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from dlint.harness.spec import SpecError, load_spec
-from tests.harness.conftest import REFERENCE, dlint_test
+
+REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 
 
 def write_spec(tmp_path: Path, data: dict) -> Path:
@@ -50,7 +51,7 @@ def test_invalid_spec_names_file_and_key(tmp_path, change, message):
     assert message in str(raised.value)
 
 
-def test_bad_spec_exits_2_with_one_line(tmp_path):
+def test_bad_spec_exits_2_with_one_line(tmp_path, dlint_test):
     data = reference_data()
     data["service"]["port"] = 0
     result = dlint_test(str(write_spec(tmp_path, data)))
@@ -61,13 +62,13 @@ def test_bad_spec_exits_2_with_one_line(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_missing_spec_exits_2(tmp_path):
+def test_missing_spec_exits_2(tmp_path, dlint_test):
     result = dlint_test(str(tmp_path))
     assert result.code == 2
     assert "no spec file found" in result.stderr
 
 
-def test_missing_directory_exits_2(tmp_path):
+def test_missing_directory_exits_2(tmp_path, dlint_test):
     result = dlint_test(str(tmp_path / "absent"))
     assert result.code == 2
     assert "not a directory" in result.stderr
