@@ -16,7 +16,6 @@ import requests
 from docker.models.containers import Container
 
 LABEL = "dlint.run"
-FROM_LINE = re.compile(r"^\s*FROM\s+(?:--\S+\s+)*(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?", re.I)
 STEP_LINE = re.compile(r"^Step (?P<number>\d+)/\d+ : (?P<instruction>.*)$")
 BASE_IMAGE_HINT = (
     "run `bash scripts/ensure-docker.sh` to build a local stand-in, "
@@ -66,19 +65,19 @@ def connect() -> docker.DockerClient:
 
 
 def base_images(dockerfile: Path) -> list[str]:
-    """Images named in FROM lines that are not earlier stages (ARG-templated names skipped)."""
-    stages: set[str] = set()
-    images: list[str] = []
-    for line in dockerfile.read_text(encoding="utf-8").splitlines():
-        match = FROM_LINE.match(line)
-        if not match:
-            continue
-        image = match["image"]
-        if image.lower() not in stages and image != "scratch" and "$" not in image:
-            images.append(image)
-        if match["stage"]:
-            stages.add(match["stage"].lower())
-    return images
+    """Images the build starts FROM that are not earlier stages (unresolved ARGs skipped)."""
+    from dlint.load import InputError, read_text
+    from dlint.parse import DockerfileSyntaxError, parse_dockerfile
+
+    try:
+        model = parse_dockerfile(read_text(dockerfile), str(dockerfile))
+    except (InputError, DockerfileSyntaxError) as error:
+        raise CannotRun(f"{dockerfile}: cannot read the Dockerfile: {error}") from None
+    return [
+        stage.base.raw
+        for stage in model.stages
+        if stage.parent_stage is None and stage.base_resolved and not stage.base.is_scratch
+    ]
 
 
 def ensure_base_images(client: docker.DockerClient, dockerfile: Path) -> None:

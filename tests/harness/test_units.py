@@ -28,11 +28,11 @@ def test_subset_mismatch(expected, actual, problem):
     assert found == problem if problem is None else found.startswith(problem)
 
 
-def test_base_images_skip_stages_scratch_and_args(tmp_path: Path):
+def test_base_images_skip_stages_scratch_and_unset_args(tmp_path: Path):
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text(
-        "ARG BASE=x\nFROM python:3.11-slim AS builder\nFROM builder AS test\n"
-        "FROM --platform=linux/amd64 debian:12 AS other\nFROM scratch\nFROM ${BASE}\n"
+        "ARG BASE\nARG DEBIAN=12\nFROM python:3.11-slim AS builder\nFROM builder AS test\n"
+        "FROM --platform=linux/amd64 debian:${DEBIAN} AS other\nFROM scratch\nFROM ${BASE}\n"
     )
     assert base_images(dockerfile) == ["python:3.11-slim", "debian:12"]
 
