@@ -222,7 +222,12 @@ def _ready_now(container: Container, port: int, http_path: str | None) -> bool:
         raise TimeoutError("container stopped before it became ready")
     if http_path is not None:
         return _probe_http(host_port(container, port), http_path)
-    return (state.get("Health") or {}).get("Status") == "healthy"
+    health = state.get("Health") or {}
+    if health.get("Status") == "unhealthy":
+        # Docker says so only after the start period and every retry failed: stop waiting.
+        streak = health.get("FailingStreak", 0)
+        raise TimeoutError(f"HEALTHCHECK reports unhealthy ({streak} failed probes in a row)")
+    return health.get("Status") == "healthy"
 
 
 def wait_ready(container: Container, port: int, timeout: float, http_path: str | None) -> float:
