@@ -204,6 +204,19 @@ class Instruction:
         words = tuple(Word(t.text, t.raw, locate(t.start, t.end)) for t in command.words)
         return Command(words) if words else None
 
+    @cached_property
+    def assignments(self) -> tuple[tuple[str, str | None], ...]:
+        """The ``name=value`` pairs of an ``ENV`` or ``ARG``, values as written.
+
+        Handles ``ENV a=1 b=2``, the legacy ``ENV key value with spaces`` and ``ARG name``
+        without a default (value None).
+        """
+        words = self.arguments
+        if self.keyword == "ENV" and words and "=" not in words[0].text:
+            return ((words[0].text, self.value.strip()[len(words[0].raw) :].strip()),)
+        pairs = (w.text.partition("=") for w in words)
+        return tuple((name, value if sep else None) for name, sep, value in pairs)
+
     def resolve(self, text: str) -> Substituted:
         """Substitute the variables in scope at this instruction into ``text``."""
         return substitute(text, self.variables)
@@ -320,6 +333,20 @@ class Dockerfile:
             if stage.name == ref.lower() or ref == str(stage.index):
                 return stage
         return None
+
+    @property
+    def final_lineage(self) -> list[Stage]:
+        """The final stage and the stages it is built ``FROM``, nearest first."""
+        final = self.final_stage
+        return self.lineage(final) if final is not None else []
+
+    def in_final_image(self, *keywords: str) -> list[Instruction]:
+        """Instructions with ``keywords`` whose effect reaches the final image, in build order.
+
+        Those of the final stage and of the stages it is built ``FROM``; a builder stage
+        that the final stage only copies from does not count.
+        """
+        return [i for stage in reversed(self.final_lineage) for i in stage.of(*keywords)]
 
     def lineage(self, stage: Stage) -> list[Stage]:
         """The stage and the stages it is built ``FROM``, nearest first."""

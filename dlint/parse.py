@@ -272,9 +272,8 @@ def _declare_args(
     inst: Instruction, scope: dict[str, str | None], global_values: dict[str, str | None]
 ) -> None:
     """``ARG a=1 b``: a default, or the global default re-declared inside a stage."""
-    for word in inst.arguments:
-        name, sep, default = word.text.partition("=")
-        if sep:
+    for name, default in inst.assignments:
+        if default is not None:
             scope[name] = substitute(default, scope).text
         else:
             scope[name] = global_values.get(name)
@@ -282,11 +281,5 @@ def _declare_args(
 
 def _declare_env(inst: Instruction, scope: dict[str, str | None]) -> None:
     """``ENV a=1 b=2`` or the legacy ``ENV key value with spaces``."""
-    words = inst.arguments
-    if words and "=" not in words[0].text:
-        value = inst.value.strip()[len(words[0].raw) :].strip()
-        scope[words[0].text] = substitute(value, scope).text
-        return
-    for word in words:
-        name, _, value = word.text.partition("=")
-        scope[name] = substitute(value, scope).text
+    for name, value in inst.assignments:
+        scope[name] = substitute(value or "", scope).text

@@ -9,18 +9,7 @@ from __future__ import annotations
 
 import posixpath
 
-from dlint.model import Build, Instruction, Stage
-
-
-def final_lineage(build: Build) -> list[Stage]:
-    """The final stage and the stages it is built ``FROM``, nearest first."""
-    final = build.dockerfile.final_stage
-    return build.dockerfile.lineage(final) if final is not None else []
-
-
-def image_runs(build: Build) -> list[Instruction]:
-    """The ``RUN`` instructions whose results land in the final image, in build order."""
-    return [run for stage in reversed(final_lineage(build)) for run in stage.of("RUN")]
+from dlint.model import Build, Instruction
 
 
 def discarded_mounts(instruction: Instruction) -> list[str]:

@@ -39,7 +39,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build, Command, Instruction, Word
 from dlint.rule import Rule
 
-from ._run import discarded_mounts, image_runs
+from ._run import discarded_mounts
 
 LISTS = "/var/lib/apt/lists"
 
@@ -83,7 +83,7 @@ def leak(run: Instruction) -> Word | None:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for every image RUN that downloads apt lists and keeps them."""
-    for run in image_runs(build):
+    for run in build.dockerfile.in_final_image("RUN"):
         word = leak(run)
         if word is not None:
             yield Problem(

@@ -47,8 +47,6 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build, Instruction
 from dlint.rule import Rule
 
-from ._run import image_runs
-
 COMPILER = re.compile(r"^(gcc|g\+\+|clang|gfortran|cpp)(-\d+(\.\d+)*)?$")
 BUILD_TOOLS = {
     "apt-get": (frozenset({"build-essential", "make", "cmake"}), "-dev"),
@@ -75,7 +73,7 @@ def removed(run: Instruction, commands: list[SystemPackages]) -> set[str]:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every build-tool package installed into the final image."""
-    for run in image_runs(build):
+    for run in build.dockerfile.in_final_image("RUN"):
         commands = system_packages(run)
         gone = removed(run, commands)
         for install in (c for c in commands if c.installs):

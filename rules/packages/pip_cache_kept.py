@@ -39,7 +39,7 @@ from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build, Instruction
 from dlint.rule import Rule
 
-from ._run import discarded_mounts, image_runs
+from ._run import discarded_mounts
 
 INLINE_SETTING = re.compile(r"(?:^|[\s;&|(])PIP_NO_CACHE_DIR=[^\s;&|)]")
 
@@ -83,7 +83,7 @@ def purged_after(run: Instruction, pip: PipInstall) -> bool:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at the ``install`` word of every pip install that keeps its cache."""
-    for run in image_runs(build):
+    for run in build.dockerfile.in_final_image("RUN"):
         if cache_disabled(run):
             continue
         for pip in pip_installs(run):

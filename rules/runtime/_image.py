@@ -7,24 +7,12 @@ than one stage: a ``USER``, ``ENV`` or ``CMD`` in a stage the final stage is bui
 
 from __future__ import annotations
 
-from dlint.model import Dockerfile, Instruction, Stage
-
-
-def final_lineage(dockerfile: Dockerfile) -> list[Stage]:
-    """The final stage and the stages it is built ``FROM``, nearest first."""
-    final = dockerfile.final_stage
-    return dockerfile.lineage(final) if final is not None else []
-
-
-def inherited(dockerfile: Dockerfile, *keywords: str) -> list[Instruction]:
-    """Instructions with ``keywords`` that reach the final image, in build order."""
-    stages = reversed(final_lineage(dockerfile))
-    return [i for stage in stages for i in stage.of(*keywords)]
+from dlint.model import Dockerfile, Instruction
 
 
 def last(dockerfile: Dockerfile, keyword: str) -> Instruction | None:
     """The instruction with ``keyword`` that the final image ends up with, if any."""
-    found = inherited(dockerfile, keyword)
+    found = dockerfile.in_final_image(keyword)
     return found[-1] if found else None
 
 

@@ -38,7 +38,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._image import final_lineage, inherited, start_command
+from ._image import start_command
 
 SERVERS = frozenset(
     [
@@ -67,11 +67,11 @@ def runs_server(argv: list[str]) -> bool:
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem when a service image has no HEALTHCHECK."""
     dockerfile = build.dockerfile
-    lineage = final_lineage(dockerfile)
-    if not lineage or inherited(dockerfile, "HEALTHCHECK"):
+    lineage = dockerfile.final_lineage
+    if not lineage or dockerfile.in_final_image("HEALTHCHECK"):
         return
     argv = [w.text for i in start_command(dockerfile) if i is not None for w in i.arguments]
-    exposes = bool(inherited(dockerfile, "EXPOSE"))
+    exposes = bool(dockerfile.in_final_image("EXPOSE"))
     if exposes or runs_server(argv) or lineage[-1].base.repository in SERVER_IMAGES:
         yield Problem(
             "the final image serves traffic but has no HEALTHCHECK; add one that probes "

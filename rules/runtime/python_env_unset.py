@@ -37,7 +37,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build, Instruction
 from dlint.rule import Rule
 
-from ._image import final_lineage, inherited, start_command
+from ._image import start_command
 
 VARIABLES = {
     "PYTHONUNBUFFERED": "so logs reach 'docker logs' at once and survive a crash",
@@ -47,27 +47,21 @@ PYTHON_IMAGES = ("python", "pytorch")
 
 
 def environment(instructions: list[Instruction]) -> dict[str, str]:
-    """Values the ``ENV`` instructions set, later ones winning (``ENV a=1`` and ``ENV a 1``)."""
-    values: dict[str, str] = {}
-    for env in instructions:
-        words = env.arguments
-        if words and "=" not in words[0].text:
-            legacy = env.value.strip()[len(words[0].raw) :].strip()
-            values[words[0].text] = env.resolve(legacy).text
-            continue
-        for word in words:
-            name, _, value = word.text.partition("=")
-            values[name] = env.resolve(value).text
-    return values
+    """Values the ``ENV`` instructions set, later ones winning."""
+    return {
+        name: env.resolve(value or "").text
+        for env in instructions
+        for name, value in env.assignments
+    }
 
 
 def is_python_image(build: Build) -> bool:
     """True when the final image is built on Python or installs or runs Python."""
     dockerfile = build.dockerfile
-    base = final_lineage(dockerfile)[-1].base
+    base = dockerfile.final_lineage[-1].base
     if base.repository.startswith(PYTHON_IMAGES) or (base.tag or "").startswith("python"):
         return True
-    if any(pip_installs(run) for run in inherited(dockerfile, "RUN")):
+    if any(pip_installs(run) for run in dockerfile.in_final_image("RUN")):
         return True
     argv = [w.text for i in start_command(dockerfile) if i is not None for w in i.arguments]
     return any(PYTHON.match(w.rsplit("/", 1)[-1]) for w in " ".join(argv).split())
@@ -78,7 +72,7 @@ def check(build: Build) -> Iterator[Problem]:
     dockerfile = build.dockerfile
     if dockerfile.final_stage is None or not is_python_image(build):
         return
-    values = environment(inherited(dockerfile, "ENV"))
+    values = environment(dockerfile.in_final_image("ENV"))
     for name, reason in VARIABLES.items():
         if not values.get(name):
             state = "is empty" if name in values else "is not set"

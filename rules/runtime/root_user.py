@@ -36,7 +36,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build, ImageRef
 from dlint.rule import Rule
 
-from ._image import final_lineage, last
+from ._image import last
 
 ROOT = ("root", "0")
 
@@ -52,7 +52,7 @@ def runs_non_root(base: ImageRef) -> bool:
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem when the final image's user is root, set or by default."""
     dockerfile = build.dockerfile
-    lineage = final_lineage(dockerfile)
+    lineage = dockerfile.final_lineage
     if not lineage:
         return
     user = last(dockerfile, "USER")
