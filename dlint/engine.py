@@ -32,6 +32,10 @@ class Target:
     text: str | None = None
 
 
+class RuleCrash(Exception):
+    """A rule raised an exception: a bug in dlint, reported as one line, never a traceback."""
+
+
 @dataclass
 class Result:
     """What a check run produced: findings, the files checked and errors per file."""
@@ -63,9 +67,16 @@ def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[
     """Run one rule with its configured options; stamp its problems as findings."""
     options = {**rule.options, **config.options.get(rule.id, {})}
     severity = config.severity_of(rule)
+    try:
+        problems = list(rule.check(build, **options, **extra))
+    except Exception as error:
+        raise RuleCrash(
+            f"{build.dockerfile.path}: rule {rule.name} ({rule.id}) failed with "
+            f"{type(error).__name__}: {error}; this is a bug in dlint, please report it"
+        ) from error
     return [
         Finding(rule.id, rule.name, rule.aliases, severity, p.message, p.file, p.span, p.fix)
-        for p in rule.check(build, **options, **extra)
+        for p in problems
     ]
 
 
@@ -108,7 +119,11 @@ def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: D
             result.errors.append(f"{target.name}:{error.line}:{error.column}: {error.message}")
             continue
         result.files.append(target.name)
-        findings = check_build(build, config.rules(), config)
+        try:
+            findings = check_build(build, config.rules(), config)
+        except RuleCrash as error:
+            result.errors.append(str(error))
+            continue
         result.failing += sum(1 for f in findings if config.fails(f))
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)

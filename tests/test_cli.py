@@ -6,6 +6,9 @@ import json
 
 from helpers import run_dlint
 
+from dlint.config import Config
+from dlint.finding import Severity
+
 BAD = "FROM python\nRUN pip install flask\n"
 GOOD = """FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
@@ -201,3 +204,30 @@ def test_json_carries_the_fix_edits(project) -> None:
         {"file": "Dockerfile", "line": 3, "column": 16, "end_line": 3, "end_column": 16,
          "replacement": " --no-cache-dir"}
     ]  # fmt: skip
+
+
+def test_a_crashing_rule_is_one_line_not_a_traceback(project, monkeypatch) -> None:
+    """A bug in a rule names the rule and the file, and the run exits 2."""
+    from dlint.engine import Target, check_targets
+    from dlint.rule import Rule
+
+    def broken(build):
+        raise KeyError("boom")
+
+    rule = Rule(id="D999", name="broken", severity=Severity.INFO, summary="x", check=broken)
+    root = project({"Dockerfile": GOOD})
+    config = Config(select=frozenset({"D999"}))
+    monkeypatch.setattr(Config, "rules", lambda self: (rule,))
+    result = check_targets([Target("Dockerfile", root / "Dockerfile", root)], lambda _: config)
+    assert result.errors == [
+        "Dockerfile: rule broken (D999) failed with KeyError: 'boom'; "
+        "this is a bug in dlint, please report it"
+    ]
+
+
+def test_errors_only_print_no_misleading_summary(tmp_path) -> None:
+    """When nothing could be checked, stdout stays empty (no 'No problems found')."""
+    result = run_dlint("check", "-", stdin="")
+    assert result.returncode == 2
+    assert result.stdout == b""
+    assert one_error_line(result) == "dlint: error: -:1:1: no FROM instruction"

@@ -15,6 +15,8 @@ def render(findings: list[Finding], run: RunInfo) -> str:
         for f in findings
     ]
     files = len(run.files)
+    if not files:
+        return ""  # every input failed; the errors on stderr say why
     checked = f"{files} file{'s' if files != 1 else ''} checked"
     if not findings:
         lines.append(f"No problems found ({checked}).")
