@@ -231,3 +231,22 @@ def test_errors_only_print_no_misleading_summary(tmp_path) -> None:
     assert result.returncode == 2
     assert result.stdout == b""
     assert one_error_line(result) == "dlint: error: -:1:1: no FROM instruction"
+
+
+def test_context_option_finds_requirements_and_dockerignore_elsewhere(project) -> None:
+    """--context makes the repository root the build context of docker/Dockerfile."""
+    root = project(
+        {
+            "docker/Dockerfile": "FROM python:3.11-slim\nCOPY requirements.txt .\n"
+            "RUN pip install --no-cache-dir -r requirements.txt\n",
+            "requirements.txt": "flask\n",
+        }
+    )
+    alone = run_dlint("check", "docker", "--format", "json", cwd=root)
+    assert "requirements-unpinned" not in {f["name"] for f in json.loads(alone.stdout)}
+    with_context = run_dlint("check", "docker", "--context", ".", "--format", "json", cwd=root)
+    unpinned = [f for f in json.loads(with_context.stdout) if f["name"] == "requirements-unpinned"]
+    assert [(f["file"], f["line"], f["column"]) for f in unpinned] == [("requirements.txt", 1, 1)]
+    missing = run_dlint("check", "docker", "--context", "nowhere", cwd=root)
+    assert missing.returncode == 2
+    assert one_error_line(missing) == "dlint: error: nowhere: build context is not a directory"
