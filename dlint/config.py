@@ -8,14 +8,11 @@ applied on top of whatever the file says.
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from dlint.finding import Finding, Severity
 from dlint.rule import Rule, all_rules, find_rule
@@ -191,7 +188,15 @@ def _rule_options(data: Any, source: str) -> dict[str, dict[str, Any]]:
 
 
 def read_settings(path: Path) -> dict[str, Any]:
-    """The raw settings of one configuration file (YAML, or pyproject.toml's [tool.dlint])."""
+    """The raw settings of one configuration file (YAML, or pyproject.toml's [tool.dlint]).
+
+    The parsers are imported here: most runs have no configuration file, and every
+    millisecond of start-up counts in a pre-commit hook.
+    """
+    import tomllib
+
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dlint.finding import Finding
-from dlint.rule import Rule
+if TYPE_CHECKING:  # `dlint --help` lists the formats without loading the rule machinery
+    from dlint.finding import Finding
+    from dlint.rule import Rule
 
 FORMATS = {
     "text": "dlint.report.text",
