@@ -167,10 +167,6 @@ class AptInstall:
     options: frozenset[str]
     install_word: Word
 
-    def has_option(self, *names: str) -> bool:
-        """True when one of the options is given (``-o`` values count as options too)."""
-        return any(n in self.options for n in names)
-
 
 def apt_install(command: Command) -> AptInstall | None:
     """Recognise ``apt-get install`` and ``apt install`` (with options before or after)."""

@@ -111,11 +111,15 @@ class Instruction:
         """The file span of ``value[start:end]``."""
         return Span(self._place(start), self._place(max(start, end - 1), after=True))
 
+    @cached_property
+    def _segment_offsets(self) -> list[int]:
+        return [s.offset for s in self.segments]
+
     def _place(self, offset: int, after: bool = False) -> Position:
         if not self.segments:
             return self.keyword_span.end
-        offsets = [s.offset for s in self.segments]
-        seg = self.segments[max(0, bisect.bisect_right(offsets, offset) - 1)]
+        index = bisect.bisect_right(self._segment_offsets, offset) - 1
+        seg = self.segments[max(0, index)]
         column = seg.column + min(offset - seg.offset, max(seg.length - 1, 0))
         return Position(seg.line, column + (1 if after else 0))
 
@@ -327,13 +331,6 @@ class Dockerfile:
         """The stage that ``docker build`` produces without ``--target``."""
         return self.stages[-1] if self.stages else None
 
-    def stage_named(self, ref: str) -> Stage | None:
-        """The stage that ``--from=ref`` or ``FROM ref`` points at, by name or index."""
-        for stage in self.stages:
-            if stage.name == ref.lower() or ref == str(stage.index):
-                return stage
-        return None
-
     @property
     def final_lineage(self) -> list[Stage]:
         """The final stage and the stages it is built ``FROM``, nearest first."""
@@ -408,10 +405,6 @@ class RequirementsFile:
     requirements: tuple[Requirement, ...]
     constraint: bool
     installed_by: Instruction | None
-
-    def names(self) -> set[str]:
-        """Normalized names of the packages it lists."""
-        return {r.name for r in self.requirements if r.kind == "package"}
 
 
 @dataclass(frozen=True)

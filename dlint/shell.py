@@ -127,11 +127,6 @@ class SimpleCommand:
 
     words: tuple[Token, ...]
 
-    @property
-    def argv(self) -> list[str]:
-        """The command's words as plain strings."""
-        return [w.text for w in self.words]
-
 
 WRAPPERS = {"sudo", "env", "time", "exec", "nice", "nohup", "command", "builtin"}
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")

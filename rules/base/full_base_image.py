@@ -72,10 +72,10 @@ def smaller_variant(base: ImageRef) -> str | None:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem when the final image's root stage uses a full image."""
-    final = build.dockerfile.final_stage
-    if final is None:
+    lineage = build.dockerfile.final_lineage
+    if not lineage:
         return
-    root = build.dockerfile.lineage(final)[-1]
+    root = lineage[-1]
     if not root.base_resolved or root.base.is_scratch:
         return
     instead = smaller_variant(root.base)
