@@ -74,9 +74,10 @@ def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[
             f"{build.dockerfile.path}: rule {rule.name} ({rule.id}) failed with "
             f"{type(error).__name__}: {error}; this is a bug in dlint, please report it"
         ) from error
+    placed = (p.placed(build.dockerfile.path) for p in problems)
     return [
-        Finding(rule.id, rule.name, rule.aliases, severity, p.message, p.file, p.span, p.fix)
-        for p in problems
+        Finding(rule.id, rule.name, rule.aliases, severity, p.message, p.file or "", p.span, p.fix)
+        for p in placed
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -47,11 +47,15 @@ class Span:
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace the text in ``span`` of ``file`` with ``replacement``."""
+    """Replace the text in ``span`` of ``file`` with ``replacement``.
 
-    file: str
+    A rule leaves ``file`` as None for an edit of the Dockerfile being checked; the engine
+    fills it in, so rules never pass the path around.
+    """
+
     span: Span
     replacement: str
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,9 +76,18 @@ class Problem:
     """
 
     message: str
-    file: str
     span: Span
     fix: Fix | None = None
+    file: str | None = None
+    """The file the span points into; None (the default) means the Dockerfile checked."""
+
+    def placed(self, default_file: str) -> Problem:
+        """This problem with ``default_file`` filled in wherever no file was named."""
+        fix = self.fix
+        if fix is not None and any(e.file is None for e in fix.edits):
+            edits = tuple(replace(e, file=e.file or default_file) for e in fix.edits)
+            fix = replace(fix, edits=edits)
+        return replace(self, file=self.file or default_file, fix=fix)
 
 
 @dataclass(frozen=True)
@@ -115,9 +128,7 @@ class Finding:
         return (self.file, self.line, self.column, self.rule)
 
 
-def insert_option_after(
-    file: str, word_raw: str, span: Span, option: str, safe: bool = True
-) -> Fix:
+def insert_option_after(word_raw: str, span: Span, option: str, safe: bool = True) -> Fix:
     """A fix that adds ``option`` right after a command word (JSON-array aware)."""
     text = f', "{option}"' if word_raw.startswith('"') else f" {option}"
-    return Fix(f"add {option}", (Edit(file, Span(span.end, span.end), text),), safe)
+    return Fix(f"add {option}", (Edit(Span(span.end, span.end), text),), safe)

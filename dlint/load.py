@@ -15,16 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dlint.commands import pip_installs
-from dlint.model import (
-    Build,
-    Context,
-    ContextEntry,
-    Dockerfile,
-    Dockerignore,
-    IgnorePattern,
-    Instruction,
-    RequirementsFile,
-)
+from dlint.context import Context, ContextEntry, Dockerignore, IgnorePattern, RequirementsFile
+from dlint.model import Build, Dockerfile, Instruction
 from dlint.requirements import parse_requirements
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")

@@ -145,7 +145,7 @@ def test_sarif_fingerprints_do_not_follow_line_numbers(bad: Path) -> None:
 
 
 def test_sarif_carries_fixes_as_replacements() -> None:
-    edit = Edit("Dockerfile", Span.of(1, 6, 1, 12), "python:3.11-slim")
+    edit = Edit(Span.of(1, 6, 1, 12), "python:3.11-slim", "Dockerfile")
     finding = Finding(
         "D100",
         "base-image-unpinned",

@@ -45,7 +45,6 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 f"base image '{base.raw}' has {what}; pin a version tag such as "
                 f"'{base.name}:<version>'",
-                build.dockerfile.path,
                 word.span,
             )
 

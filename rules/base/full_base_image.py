@@ -83,7 +83,6 @@ def check(build: Build) -> Iterator[Problem]:
         yield Problem(
             f"the final image is built on the full image '{root.base.raw}'; use {instead} "
             "to ship a smaller image with fewer vulnerabilities",
-            build.dockerfile.path,
             root.from_instruction.arguments[0].span,
         )
 

@@ -46,7 +46,6 @@ def check(build: Build, registries: Sequence[str] = ()) -> Iterator[Problem]:
             yield Problem(
                 f"base image '{base.raw}' comes from '{registry}', which is not a trusted "
                 f"registry ({', '.join(sorted(trusted))})",
-                build.dockerfile.path,
                 stage.from_instruction.arguments[0].span,
             )
 

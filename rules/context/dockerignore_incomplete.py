@@ -69,8 +69,9 @@ from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
 from posixpath import basename
 
+from dlint.context import ContextEntry, Dockerignore
 from dlint.finding import Problem, Severity, Span
-from dlint.model import Build, ContextEntry, Dockerignore
+from dlint.model import Build
 from dlint.rule import Rule
 
 from ._copies import context_sources
@@ -233,7 +234,7 @@ def check(build: Build) -> Iterator[Problem]:
     span = Span.of(1, 1, 1, len(first_line) + 1)
     for kind, _ in CATEGORIES:
         if kind in found:
-            yield Problem(message(kind, found[kind], ignore), ignore.path, span)
+            yield Problem(message(kind, found[kind], ignore), span, file=ignore.path)
 
 
 RULE = Rule(

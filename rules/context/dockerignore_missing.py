@@ -63,7 +63,6 @@ def check(build: Build) -> Iterator[Problem]:
         yield Problem(
             f"'{source.text}' copies the whole build context and no .dockerignore applies; "
             "add one that excludes .git, virtualenvs, secrets, data and checkpoints",
-            build.dockerfile.path,
             source.span,
         )
 

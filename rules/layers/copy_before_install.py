@@ -138,7 +138,6 @@ def problems_in(build: Build, stage: Stage) -> Iterator[Problem]:
                     f"{copy.keyword} of {what} comes before the dependency install "
                     f"'{' '.join(command.argv)}' on line {command.span.start.line}; copy only "
                     "the dependency manifests first and the rest after the install",
-                    build.dockerfile.path,
                     word.span,
                 )
             installed = True

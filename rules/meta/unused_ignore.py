@@ -49,7 +49,7 @@ def check(
                 message = f"ignore of '{rule.name}' suppresses nothing here; remove it"
             else:
                 continue
-            yield Problem(message, build.dockerfile.path, suppression.span)
+            yield Problem(message, suppression.span)
 
 
 RULE = Rule(

@@ -89,7 +89,6 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 "apt lists stay in this layer; run 'apt-get update', the install and "
                 "'rm -rf /var/lib/apt/lists/*' in this same RUN",
-                build.dockerfile.path,
                 word.span,
             )
 

@@ -61,10 +61,8 @@ def check(build: Build) -> Iterator[Problem]:
                     continue
                 yield Problem(
                     "apt installs recommended packages too; add --no-install-recommends",
-                    build.dockerfile.path,
                     apt.install_word.span,
                     insert_option_after(
-                        build.dockerfile.path,
                         apt.install_word.raw,
                         apt.install_word.span,
                         "--no-install-recommends",

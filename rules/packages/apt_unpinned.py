@@ -55,7 +55,6 @@ def check(build: Build) -> Iterator[Problem]:
                 name = text.split("/", 1)[0]
                 yield Problem(
                     f"apt package '{text}' has no version; install '{name}=<version>'",
-                    build.dockerfile.path,
                     word.span,
                 )
 

@@ -86,7 +86,6 @@ def check(build: Build) -> Iterator[Problem]:
                 yield Problem(
                     f"build tool '{name}' ends up in the final image; install it in a "
                     f"builder stage or remove it in the same RUN",
-                    build.dockerfile.path,
                     word.span,
                 )
 

@@ -95,11 +95,8 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 "pip keeps its download cache in the image; add --no-cache-dir "
                 "or set ENV PIP_NO_CACHE_DIR=1",
-                build.dockerfile.path,
                 install.span,
-                insert_option_after(
-                    build.dockerfile.path, install.raw, install.span, "--no-cache-dir"
-                ),
+                insert_option_after(install.raw, install.span, "--no-cache-dir"),
             )
 
 

@@ -65,7 +65,6 @@ def check(build: Build) -> Iterator[Problem]:
                 yield Problem(
                     f"pip package '{text}' is not pinned to one version; "
                     f"install '{name}==<version>' or pin it in a constraints file",
-                    build.dockerfile.path,
                     word.span,
                 )
 

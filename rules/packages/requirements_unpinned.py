@@ -55,8 +55,8 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 f"requirement '{requirement.spec}' is not pinned to one version; "
                 f"pin it as '{requirement.name}==<version>' or in a constraints file",
-                requirements.path,
                 requirement.span,
+                file=requirements.path,
             )
 
 

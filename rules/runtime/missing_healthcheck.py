@@ -76,7 +76,6 @@ def check(build: Build) -> Iterator[Problem]:
         yield Problem(
             "the final image serves traffic but has no HEALTHCHECK; add one that probes "
             "the service (or HEALTHCHECK NONE when the orchestrator probes it)",
-            dockerfile.path,
             lineage[0].from_instruction.keyword_span,
         )
 

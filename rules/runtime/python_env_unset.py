@@ -78,7 +78,6 @@ def check(build: Build) -> Iterator[Problem]:
             state = "is empty" if name in values else "is not set"
             yield Problem(
                 f"{name} {state} in this Python image; add ENV {name}=1 {reason}",
-                dockerfile.path,
                 dockerfile.final_stage.from_instruction.keyword_span,
             )
 

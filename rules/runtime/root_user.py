@@ -64,7 +64,6 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 "the final image runs as root: no USER is set; create an unprivileged user "
                 "and switch to it with USER",
-                dockerfile.path,
                 lineage[0].from_instruction.keyword_span,
             )
         return
@@ -76,7 +75,6 @@ def check(build: Build) -> Iterator[Problem]:
         yield Problem(
             f"the final image runs as root (USER {resolved.text}); switch to an "
             "unprivileged user such as USER 10001:10001",
-            dockerfile.path,
             word.span,
         )
 

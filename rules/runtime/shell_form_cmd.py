@@ -55,7 +55,6 @@ def check(build: Build) -> Iterator[Problem]:
             what = f"{keyword} in shell form runs under /bin/sh, which does not forward signals"
         yield Problem(
             f'{what}; write it as a JSON array such as {keyword} ["server", "--flag"]',
-            build.dockerfile.path,
             instruction.locate(start, end),
         )
 
