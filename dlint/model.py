@@ -7,9 +7,11 @@ place in its file, so a rule can point at one package name inside a long ``RUN``
 from __future__ import annotations
 
 import bisect
+import fnmatch
 import json
+import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -19,15 +21,8 @@ from dlint.context import (
     RequirementsFile,
 )
 from dlint.finding import Position, Span
-from dlint.shell import (
-    HEREDOC_OPERATORS,
-    SimpleCommand,
-    Substituted,
-    Token,
-    split_commands,
-    substitute,
-    tokenize,
-)
+from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
+from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, substitute, tokenize
 
 
 @dataclass(frozen=True)
@@ -42,11 +37,17 @@ class Segment:
 
 @dataclass(frozen=True)
 class Word:
-    """A word of an instruction with its place in the file (quotes removed in ``text``)."""
+    """A word of an instruction with its place in the file (quotes removed in ``text``).
+
+    ``known`` is False for a shell word whose value dlint cannot know: it uses a variable
+    that no ``ARG``/``ENV`` gives a value, or the output of a command. Such a word is never
+    taken for a package name.
+    """
 
     text: str
     raw: str
     span: Span
+    known: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,18 @@ class Heredoc:
 
 @dataclass(frozen=True)
 class Command:
-    """A shell command found in a ``RUN`` (or exec-form array), words placed in the file."""
+    """A simple shell command that a ``RUN`` runs, its words placed in the file.
+
+    ``within`` names the shell constructs around it, outermost first (see
+    :class:`dlint.script.ShellCommand`): ``if-condition``, ``if``, ``else``, ``for``,
+    ``while-condition``, ``while``, ``||``, ``pipeline``, ``$()``, ``sh -c``, ``subshell``,
+    ``group``, ``function``, ``case``, ``negated``. Variables with a value in scope are
+    expanded as the shell would (an unquoted ``$DEPS`` becomes one word per item).
+    """
 
     words: tuple[Word, ...]
+    assignments: tuple[Word, ...] = ()
+    within: tuple[str, ...] = ()
 
     @property
     def argv(self) -> list[str]:
@@ -87,9 +97,24 @@ class Command:
         return [w.text for w in self.words]
 
     @property
+    def program(self) -> str:
+        """The program's base name: ``pip`` for ``/opt/venv/bin/pip``."""
+        return self.words[0].text.rsplit("/", 1)[-1] if self.words else ""
+
+    @property
     def span(self) -> Span:
         """From the first word to the last."""
         return Span(self.words[0].span.start, self.words[-1].span.end)
+
+    @property
+    def conditional(self) -> bool:
+        """True when the shell may skip this command (a branch, a loop body, after ``||``)."""
+        return any(label in CONDITIONAL for label in self.within)
+
+
+CONDITIONAL = frozenset({"if", "else", "||", "while", "for", "case", "function"})
+HEREDOC_MARKER = re.compile(r"(?<!<)<<-?([\"']?)[A-Za-z_][A-Za-z0-9_]*\1")
+TRIGGER_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 
 
 @dataclass(frozen=True)
@@ -110,6 +135,8 @@ class Instruction:
     stage_index: int
     heredocs: tuple[Heredoc, ...] = ()
     variables: Mapping[str, str | None] = field(default_factory=dict)
+    onbuild: bool = False
+    """True for the instruction an ``ONBUILD`` carries (see :attr:`trigger`)."""
 
     def locate(self, start: int, end: int) -> Span:
         """The file span of ``value[start:end]``."""
@@ -189,28 +216,91 @@ class Instruction:
 
     @cached_property
     def commands(self) -> tuple[Command, ...]:
-        """Shell commands this instruction runs (``RUN`` only), including heredoc scripts."""
+        """Simple commands this ``RUN`` runs, wherever they sit in its shell script.
+
+        Shell form, exec form, ``sh -c`` strings, ``$(…)`` and heredoc scripts (``RUN <<EOF``,
+        ``RUN bash -e <<EOF``) all count; a heredoc fed to another program
+        (``RUN python3 <<EOF``) is that program's input, not shell.
+        """
         if self.keyword != "RUN":
             return ()
         if self.exec_form is not None:
-            return (Command(self.exec_form),) if self.exec_form else ()
-        tokens = list(self.tokens[len(self.flags) :])
-        result = [self._command(c, self.locate) for c in split_commands(tokens)]
-        result = [c for c in result if c is not None and not is_script_reader(c)]
-        if self.heredocs and not result:
+            return self._exec_commands(self.exec_form)
+        script = self._script_text()
+        found = [c for c in _commands(parse_script(script), self.locate, self.variables)]
+        if self.heredocs and all(is_script_reader(c) for c in found):
+            found = []
             for doc in self.heredocs:
 
                 def locate(start: int, end: int, doc: Heredoc = doc) -> Span:
                     return Span(doc.place(start), doc.place(end))
 
-                for c in split_commands(tokenize(doc.body)):
-                    result.append(self._command(c, locate))
-        return tuple(c for c in result if c is not None)
+                found += _commands(parse_script(doc.body), locate, self.variables)
+        return tuple(c for c in found if not is_script_reader(c))
 
-    @staticmethod
-    def _command(command: SimpleCommand, locate) -> Command | None:
-        words = tuple(Word(t.text, t.raw, locate(t.start, t.end)) for t in command.words)
-        return Command(words) if words else None
+    def _script_text(self) -> str:
+        """The shell text of the ``RUN``: flags and heredoc markers blanked, offsets kept."""
+        tokens = self.tokens
+        start = tokens[len(self.flags)].start if len(tokens) > len(self.flags) else len(self.value)
+        text = " " * start + self.value[start:]
+        if self.heredocs:
+            text = HEREDOC_MARKER.sub(lambda m: " " * len(m.group(0)), text)
+        return text
+
+    def _exec_commands(self, words: tuple[Word, ...]) -> tuple[Command, ...]:
+        """``RUN ["pip", "install", "x"]``, and the script of ``["sh", "-c", "…"]``."""
+        if not words:
+            return ()
+        found = [Command(words)]
+        script = _exec_script(words)
+        if script is not None:
+            linear = script.raw[1:-1] == script.text
+            start = script.span.start
+
+            def locate(begin: int, end: int) -> Span:
+                if not linear:
+                    return script.span
+                return Span(
+                    Position(start.line, start.column + 1 + begin),
+                    Position(start.line, start.column + 1 + end),
+                )
+
+            found += _commands(parse_script(script.text), locate, self.variables, "sh -c")
+        return tuple(found)
+
+    @cached_property
+    def trigger(self) -> Instruction | None:
+        """For ``ONBUILD RUN …`` (or ``COPY``/``ADD``), the instruction it carries.
+
+        It runs when another image is built ``FROM`` this one, and is judged like the same
+        instruction written there; its words keep their places in this file.
+        """
+        if self.keyword != "ONBUILD":
+            return None
+        match = re.match(r"\s*([A-Za-z]+)(?:\s+|$)", self.value)
+        if not match or match[1].upper() not in TRIGGER_KEYWORDS:
+            return None
+        cut = match.end()
+        segments = []
+        for seg in self.segments:
+            if seg.offset + seg.length <= cut:
+                continue
+            skip = max(0, cut - seg.offset)
+            segments.append(
+                Segment(max(0, seg.offset - cut), seg.line, seg.column + skip, seg.length - skip)
+            )
+        return Instruction(
+            match[1].upper(),
+            self.value[cut:],
+            self.span,
+            self.locate(match.start(1), match.end(1)),
+            tuple(segments),
+            self.index,
+            self.stage_index,
+            (),
+            self.variables,
+            onbuild=True,
+        )
 
     @cached_property
     def assignments(self) -> tuple[tuple[str, str | None], ...]:
@@ -230,13 +320,76 @@ class Instruction:
         return substitute(text, self.variables)
 
 
-SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh"})
-
-
 def is_script_reader(command: Command) -> bool:
     """True for a shell reading its script from a heredoc: ``RUN <<EOF``, ``RUN bash -e <<EOF``."""
-    program, *rest = command.argv
-    return program.rsplit("/", 1)[-1] in SHELLS and all(a.startswith("-") for a in rest)
+    return command.program in SHELLS and all(w.text.startswith("-") for w in command.words[1:])
+
+
+def _exec_script(words: tuple[Word, ...]) -> Word | None:
+    """The script element of an exec-form ``["sh", "-c", "script"]``, if any."""
+    if words[0].text.rsplit("/", 1)[-1] not in SHELLS:
+        return None
+    for index, word in enumerate(words[1:], start=1):
+        if word.text.startswith("-") and "c" in word.text[1:] and not word.text.startswith("--"):
+            return words[index + 1] if index + 1 < len(words) else None
+        if not word.text.startswith("-"):
+            return None
+    return None
+
+
+Locator = Callable[[int, int], Span]
+
+
+def _commands(
+    parsed: tuple[ShellCommand, ...],
+    locate: Locator,
+    variables: Mapping[str, str | None],
+    outer: str | None = None,
+) -> list[Command]:
+    """Place parsed shell commands in the file and expand the variables the shell knows.
+
+    ``ARG``/``ENV`` values in scope and plain assignments earlier in the script
+    (``DEPS="gcc make"; apt-get install $DEPS``) are expanded; an unquoted expansion splits
+    into words as the shell splits it. A word whose value cannot be known stays as written,
+    marked ``known=False``.
+    """
+    scope = dict(variables)
+    found = []
+    within_outer = (outer,) if outer else ()
+    for command in parsed:
+        if not command.words:
+            for assignment in command.assignments:
+                name, _, value = assignment.text.partition("=")
+                result = substitute(value, scope) if "=" in assignment.text else None
+                known = result is not None and result.complete and not _has_command(result.text)
+                scope[name] = result.text if result is not None and known else None
+            continue
+        words = tuple(w for sw in command.words for w in _expand(sw, locate, scope))
+        if not words:
+            continue
+        assignments = tuple(
+            Word(a.text, a.raw, locate(a.start, a.end), not a.dynamic) for a in command.assignments
+        )
+        found.append(Command(words, assignments, (*within_outer, *command.within)))
+    return found
+
+
+def _has_command(text: str) -> bool:
+    """True when ``text`` still holds a command substitution, whose output is unknown."""
+    return "$(" in text or "`" in text
+
+
+def _expand(word: ShellWord, locate: Locator, scope: Mapping[str, str | None]) -> list[Word]:
+    """The words the shell makes of ``word``, placed at the word's span."""
+    span = locate(word.start, word.end)
+    if not word.dynamic:
+        return [Word(word.text, word.raw, span)]
+    result = substitute(word.text, scope)
+    if not result.complete or _has_command(result.text):
+        return [Word(word.text, word.raw, span, known=False)]
+    if word.quoted:
+        return [Word(result.text, word.raw, span)]
+    return [Word(part, word.raw, span) for part in result.text.split()]
 
 
 IMAGE_REF = re.compile(
@@ -290,8 +443,20 @@ class Stage:
         return iter(self.instructions)
 
     def of(self, *keywords: str) -> list[Instruction]:
-        """Instructions of this stage with one of ``keywords``."""
-        return [i for i in self.instructions if i.keyword in keywords]
+        """Instructions of this stage with one of ``keywords``, in order.
+
+        The ``RUN``/``COPY``/``ADD`` that an ``ONBUILD`` carries count as that instruction
+        (``onbuild`` is True on them): they are judged by what they do. An ``ONBUILD USER``
+        or ``CMD`` is not: it configures another image, not this one.
+        """
+        found = []
+        for instruction in self.instructions:
+            if instruction.keyword in keywords:
+                found.append(instruction)
+            trigger = instruction.trigger
+            if trigger is not None and trigger.keyword in keywords:
+                found.append(trigger)
+        return found
 
     @property
     def copies_from(self) -> tuple[str, ...]:
@@ -349,12 +514,203 @@ class Dockerfile:
         """
         return [i for stage in reversed(self.final_lineage) for i in stage.of(*keywords)]
 
+    @cached_property
+    def copies(self) -> tuple[Copy, ...]:
+        """Every ``COPY``/``ADD`` (``ONBUILD`` ones included), with sources and destination.
+
+        The one model of what a copy takes: rules and the requirements follower use it.
+        Destinations are resolved against the ``WORKDIR`` in effect, inherited through the
+        stages a stage is built ``FROM`` (a base image's own ``WORKDIR`` is unknown: ``/``).
+        """
+        found = []
+        for stage in self.stages:
+            workdir = "/"
+            for parent in reversed(self.lineage(stage)[1:]):
+                workdir = _workdir_after(parent.instructions, workdir)
+            for instruction in stage.instructions:
+                if instruction.keyword == "WORKDIR":
+                    workdir = _workdir_after((instruction,), workdir)
+                for inst in (instruction, instruction.trigger):
+                    if inst is not None and inst.keyword in ("COPY", "ADD"):
+                        found.append(Copy.of(inst, workdir))
+        return tuple(found)
+
+    def copy_of(self, instruction: Instruction) -> Copy | None:
+        """The :class:`Copy` of a ``COPY``/``ADD`` instruction of this Dockerfile."""
+        for copy in self.copies:
+            if copy.instruction is instruction:
+                return copy
+        return None
+
     def lineage(self, stage: Stage) -> list[Stage]:
         """The stage and the stages it is built ``FROM``, nearest first."""
         chain = [stage]
         while chain[-1].parent_stage is not None and len(chain) <= len(self.stages):
             chain.append(self.stages[chain[-1].parent_stage])
         return chain
+
+
+def _workdir_after(instructions: tuple[Instruction, ...], workdir: str) -> str:
+    """The ``WORKDIR`` after ``instructions`` run, starting from ``workdir``."""
+    for instruction in instructions:
+        if instruction.keyword == "WORKDIR" and instruction.arguments:
+            path = instruction.resolve(instruction.arguments[0].text).text
+            workdir = posixpath.normpath(posixpath.join(workdir, path))
+    return workdir
+
+
+# Sources that take the whole context: "." (also "./", "/", "src/..") and "*", which
+# matches every top-level entry, dotfiles included.
+WHOLE_CONTEXT = frozenset({".", "*"})
+GIT_SOURCE = re.compile(r"^(git@|git://|ssh://|https?://[^#\s]+\.git(#|$))")
+
+
+@dataclass(frozen=True)
+class CopySource:
+    """One source of a ``COPY``/``ADD``.
+
+    ``kind`` is ``context`` (a path in the build context), ``url`` (``ADD https://…``),
+    ``git`` (``ADD git@…`` or a ``.git`` URL), ``heredoc`` (``COPY <<EOF``), ``stage``
+    (a path in another stage or image, with ``--from``) or ``unresolved`` (it uses a
+    variable with no value at lint time). ``path`` is the normalised context-relative
+    path (``.`` for the context root) for ``context`` sources, the path in the other
+    stage for ``stage`` ones, else None. ``outside`` is True when the path climbs out of
+    the context (``../x``): Docker refuses it.
+    """
+
+    word: Word
+    text: str
+    kind: str
+    path: str | None
+    outside: bool = False
+
+    @property
+    def whole_context(self) -> bool:
+        """True for ``COPY . .`` and its spellings (``./``, ``${SRC}`` set to ``.``, ``*``)."""
+        return self.kind == "context" and self.path in WHOLE_CONTEXT
+
+    @property
+    def is_glob(self) -> bool:
+        """True when the path has wildcards."""
+        return self.path is not None and any(c in self.path for c in "*?[")
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A ``COPY`` or ``ADD``: what it takes, where it puts it, and its flags."""
+
+    instruction: Instruction
+    sources: tuple[CopySource, ...]
+    destination: str
+    destination_word: Word | None
+    from_stage: str | None
+    chown: str | None
+    chmod: str | None
+    link: bool
+    parents: bool
+    excludes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, instruction: Instruction, workdir: str) -> Copy:
+        """Read a ``COPY``/``ADD`` instruction; ``workdir`` is the ``WORKDIR`` in effect."""
+        words = instruction.arguments
+        from_stage = instruction.flag("from")
+        heredoc_names = {f"<<{d.delimiter}" for d in instruction.heredocs}
+        heredoc_names |= {f"<<-{d.delimiter}" for d in instruction.heredocs}
+        sources = tuple(
+            _copy_source(instruction, word, from_stage, heredoc_names) for word in words[:-1]
+        )
+        destination_word = words[-1] if len(words) >= 2 else None
+        destination = workdir
+        if destination_word is not None:
+            target = instruction.resolve(destination_word.text).text
+            destination = posixpath.join(workdir, target)
+            destination = posixpath.normpath(destination) + ("/" if target.endswith("/") else "")
+        excludes = tuple(f.value for f in instruction.flags if f.name == "exclude" and f.value)
+        return cls(
+            instruction,
+            sources,
+            destination,
+            destination_word,
+            from_stage,
+            instruction.flag("chown") or None,
+            instruction.flag("chmod") or None,
+            instruction.flag("link") not in (None, "false"),
+            instruction.flag("parents") not in (None, "false"),
+            excludes,
+        )
+
+    @property
+    def context_sources(self) -> tuple[CopySource, ...]:
+        """The sources read from the build context."""
+        return tuple(s for s in self.sources if s.kind == "context")
+
+    @property
+    def whole_context(self) -> bool:
+        """True when the copy takes the whole build context."""
+        return any(s.whole_context for s in self.sources)
+
+    @property
+    def into_folder(self) -> bool:
+        """True when the destination is a folder the sources go into, as Docker decides it:
+        a trailing ``/``, several sources, or a wildcard."""
+        return (
+            self.destination.endswith("/")
+            or len(self.sources) > 1
+            or any(s.is_glob for s in self.sources)
+        )
+
+    def candidates(self, image_path: str) -> list[str]:
+        """Context-relative paths that this copy may have put at ``image_path``.
+
+        Whether each is a file or a folder (and so whether it really lands there) is for the
+        caller to check on disk; the most specific candidates come first.
+        """
+        target = posixpath.normpath(image_path)
+        folder = self.destination.rstrip("/") or "/"
+        inside = target[len(folder) :].lstrip("/") if _under(target, folder) else None
+        found: list[str] = []
+        for source in self.context_sources:
+            path = source.path
+            if path is None or source.outside:
+                continue
+            base = "" if path == "." else path
+            if target == folder and not self.into_folder and not source.is_glob:
+                found.append(path)
+            if inside:
+                name = inside.split("/", 1)[0]
+                if self.into_folder and fnmatch.fnmatchcase(name, posixpath.basename(path)):
+                    found.append(posixpath.join(posixpath.dirname(path), inside))
+                if not source.is_glob:
+                    found.append(posixpath.join(base, inside) if base else inside)
+        return list(dict.fromkeys(found))
+
+
+def _under(path: str, folder: str) -> bool:
+    return folder == "/" or path == folder or path.startswith(folder + "/")
+
+
+def _copy_source(
+    instruction: Instruction, word: Word, from_stage: str | None, heredocs: set[str]
+) -> CopySource:
+    """Classify one source word of a ``COPY``/``ADD``."""
+    if word.text in heredocs or word.text.startswith("<<"):
+        return CopySource(word, word.text, "heredoc", None)
+    resolved = instruction.resolve(word.text)
+    text = resolved.text
+    if not resolved.complete:
+        return CopySource(word, text, "unresolved", None)
+    if from_stage is not None:
+        return CopySource(word, text, "stage", posixpath.normpath("/" + text.lstrip("/")))
+    if instruction.keyword == "ADD" and GIT_SOURCE.match(text):
+        return CopySource(word, text, "git", None)
+    if "://" in text:
+        return CopySource(word, text, "url", None)
+    path = posixpath.normpath(text.lstrip("/") or ".")
+    outside = path == ".." or path.startswith("../")
+    if path in ("./*", "*"):
+        path = "*"
+    return CopySource(word, text, "context", path, outside)
 
 
 @dataclass(frozen=True)

@@ -121,44 +121,6 @@ def _matching_paren(source: str, i: int) -> int:
     return len(source)
 
 
-@dataclass(frozen=True)
-class SimpleCommand:
-    """One simple command: its words, without leading variable assignments or redirections."""
-
-    words: tuple[Token, ...]
-
-
-WRAPPERS = {"sudo", "env", "time", "exec", "nice", "nohup", "command", "builtin"}
-ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-
-
-def split_commands(tokens: list[Token]) -> Iterator[SimpleCommand]:
-    """Group tokens into simple commands, dropping assignments, redirections and wrappers."""
-    words: list[Token] = []
-    skip_next = False
-    for token in tokens:
-        if token.operator and not REDIRECT.fullmatch(token.text):
-            if words:
-                yield SimpleCommand(tuple(words))
-            words = []
-            continue
-        if token.operator:
-            skip_next = True
-            continue
-        if skip_next:
-            skip_next = False
-            continue
-        if not words and ASSIGNMENT.match(token.text):
-            continue
-        if not words and token.text in WRAPPERS:
-            continue
-        if words and words[0].text == "env" and ASSIGNMENT.match(token.text):
-            continue
-        words.append(token)
-    if words:
-        yield SimpleCommand(tuple(words))
-
-
 VARIABLE = re.compile(
     r"\$(?:\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}"
     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
