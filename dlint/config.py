@@ -8,6 +8,8 @@ applied on top of whatever the file says.
 from __future__ import annotations
 
 import fnmatch
+import reprlib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -18,6 +20,9 @@ from dlint.finding import Finding, Severity
 from dlint.rule import Rule, all_rules, find_rule
 
 CONFIG_NAMES = (".dlint.yaml", ".dlint.yml")
+# Far above any real configuration or test spec, far below what takes seconds to walk.
+MAX_YAML_DEPTH = 64
+MAX_YAML_NODES = 50_000
 SEVERITIES = tuple(s.value for s in Severity)
 KEYS = {
     "select": "list of rule names, ids or hadolint aliases to run (default: all)",
@@ -98,7 +103,7 @@ def parse_severity(value: Any, where: str, allow_none: bool = False) -> Severity
         return None
     if value not in SEVERITIES:
         allowed = ", ".join(SEVERITIES) + (", none" if allow_none else "")
-        raise ConfigError(f"{where}: {value!r} is not a severity (allowed: {allowed})")
+        raise ConfigError(f"{where}: {_shown(value)} is not a severity (allowed: {allowed})")
     return Severity(value)
 
 
@@ -193,31 +198,148 @@ def read_settings(path: Path) -> dict[str, Any]:
     The parsers are imported here: most runs have no configuration file, and every
     millisecond of start-up counts in a pre-commit hook.
     """
-    import tomllib
-
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read configuration: {error.strerror}") from None
+    text = read_config_text(path, ConfigError)
     if path.name == "pyproject.toml":
-        try:
-            data = tomllib.loads(text).get("tool", {}).get("dlint")
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        data = _tool_dlint(_load_toml(text, path), path)
     else:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f":{mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}{where}: invalid YAML") from None
+        data = load_yaml(text, path, ConfigError)
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of settings")
     return data
+
+
+def read_config_text(path: Path, error: type[Exception]) -> str:
+    """The text of a configuration file, or ``error`` naming the file and the problem."""
+    try:
+        data = path.read_bytes()
+    except OSError as problem:
+        raise error(f"{path}: cannot read: {problem.strerror or problem}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        byte = data[problem.start]
+        raise error(
+            f"{path}: not valid UTF-8 (byte 0x{byte:02x} at offset {problem.start})"
+        ) from None
+
+
+def _load_toml(text: str, path: Path) -> dict[str, Any]:
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        raise ConfigError(f"{path}: invalid TOML: {problem}") from None
+    except ValueError as problem:
+        # tomllib lets int()'s digit limit through as a plain ValueError.
+        raise ConfigError(f"{path}: invalid TOML: {_first_line(problem)}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply") from None
+
+
+def _tool_dlint(document: dict[str, Any], path: Path) -> Any:
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool.dlint]), not {_shown(tool)}")
+    return tool.get("dlint")
+
+
+@cache
+def _bounded_loader() -> type:
+    """The loader class, made on first use so that ``dlint check`` without a config
+    file never imports PyYAML."""
+    import yaml
+
+    class _BoundedLoader(yaml.SafeLoader):
+        """A SafeLoader that refuses documents that nest or expand past fixed limits.
+
+        PyYAML shares an aliased node instead of copying it, so a "billion laughs" file loads
+        in milliseconds; the exponential cost comes later, in whatever walks the result
+        (validation, error messages). The loader therefore weighs every node as if its
+        aliases were expanded, and refuses once the whole document outweighs the limit.
+        """
+
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self._depth = 0
+            self._weights: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                anchored = self.anchors.get(event.anchor)
+                if anchored is not None and id(anchored) not in self._weights:
+                    raise _TooLarge(f"alias *{event.anchor} refers to itself", event.start_mark)
+                return super().compose_node(parent, index)
+            self._depth += 1
+            if self._depth > MAX_YAML_DEPTH:
+                mark = self.peek_event().start_mark
+                raise _TooLarge(f"nested deeper than {MAX_YAML_DEPTH} levels", mark)
+            node = super().compose_node(parent, index)
+            self._depth -= 1
+            self._weights[id(node)] = self._weigh(node)
+            return node
+
+        def _weigh(self, node: Any) -> int:
+            if isinstance(node, yaml.SequenceNode):
+                children = node.value
+            elif isinstance(node, yaml.MappingNode):
+                children = [part for pair in node.value for part in pair]
+            else:
+                return 1
+            weight = 1 + sum(self._weights[id(child)] for child in children)
+            if weight > MAX_YAML_NODES:
+                raise _TooLarge(
+                    f"expands to more than {MAX_YAML_NODES} values (aliases counted as copies)",
+                    node.start_mark,
+                )
+            return weight
+
+    class _TooLarge(yaml.YAMLError):
+        def __init__(self, problem: str, mark: Any) -> None:
+            super().__init__(problem)
+            self.problem = problem
+            self.problem_mark = mark
+
+    return _BoundedLoader
+
+
+def load_yaml(text: str, path: Path, error: type[Exception]) -> Any:
+    """Parse one YAML document with bounded depth and alias expansion.
+
+    Every problem, including a number too long for ``int``, is raised as ``error`` with
+    one line naming the file and, where known, the line.
+    """
+    import yaml
+
+    loader = _bounded_loader()(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as problem:
+        mark = getattr(problem, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        reason = getattr(problem, "problem", None) or "syntax error"
+        raise error(f"{path}{where}: invalid YAML: {reason}") from None
+    except ValueError as problem:
+        raise error(f"{path}: invalid YAML: {_first_line(problem)}") from None
+    finally:
+        loader.dispose()
+
+
+def _first_line(problem: Exception) -> str:
+    text = str(problem)
+    if "integer string conversion" in text:
+        # Python refuses to parse integers this long (a guard against quadratic int()).
+        return f"a number with more than {sys.get_int_max_str_digits()} digits"
+    return text.splitlines()[0] if text else type(problem).__name__
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so an error message stays one line."""
+    text = reprlib.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def merge_settings(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
@@ -247,6 +369,13 @@ def discover_config(folder: Path) -> Path | None:
             if (directory / name).is_file():
                 return directory / name
         pyproject = directory / "pyproject.toml"
-        if pyproject.is_file() and "[tool.dlint" in pyproject.read_text(errors="replace"):
+        if pyproject.is_file() and "[tool.dlint" in _peek(pyproject):
             return pyproject
     return None
+
+
+def _peek(pyproject: Path) -> str:
+    try:
+        return pyproject.read_text(errors="replace")
+    except OSError as problem:
+        raise ConfigError(f"{pyproject}: cannot read: {problem.strerror or problem}") from None

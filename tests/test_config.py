@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 
+import pytest
 from helpers import run_dlint
 
 BAD = "FROM python\nRUN pip install flask\n"
@@ -149,3 +151,54 @@ def test_ignore_file_covers_the_whole_build(project) -> None:
     )
     got = names(run_dlint("check", "--format", "json", cwd=root))
     assert "requirements-unpinned" not in got and "root-user" not in got
+
+
+def _billion_laughs() -> str:
+    """Nine levels of nine aliases each: 9**9 strings once expanded, a few hundred bytes."""
+    levels = ["&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, 9):
+        levels.append(f"&a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    return "[" + ", ".join(levels) + "]"
+
+
+HOSTILE_CONFIGS = {
+    "yaml-bomb": (".dlint.yaml", f"failure-threshold: {_billion_laughs()}\n", "expands to more"),
+    "yaml-self-alias": (".dlint.yaml", "failure-threshold: &a [*a]\n", "alias *a refers to"),
+    "yaml-deep": (".dlint.yaml", "select: " + "[" * 20_000 + "]" * 20_000 + "\n", "nested"),
+    "yaml-long-int": (".dlint.yaml", "failure-threshold: " + "9" * 5_000 + "\n", "digits"),
+    "yaml-bad-utf8": (".dlint.yaml", b"ignore: [\xff\xfe]\n", "not valid UTF-8 (byte 0xff"),
+    "toml-bad-utf8": ("pyproject.toml", b'[tool.dlint]\nignore = ["\xff"]\n', "not valid UTF-8"),
+    "toml-tool-string": ("pyproject.toml", 'tool = "x"\n', "'tool' must be a table"),
+    "toml-deep": (
+        "pyproject.toml",
+        "[tool.dlint]\nselect = " + "[" * 20_000 + "]" * 20_000 + "\n",
+        "nested too deeply",
+    ),
+    "toml-long-int": ("pyproject.toml", "[tool.dlint]\nx = " + "9" * 5_000 + "\n", "digits"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_CONFIGS))
+def test_hostile_configuration_is_one_line_in_bounded_time(project, case) -> None:
+    """Bombs, deep nesting, huge numbers, bad UTF-8 and odd TOML: one line, exit 2, fast."""
+    name, content, needle = HOSTILE_CONFIGS[case]
+    root = project({"Dockerfile": BAD, name: content})
+    started = time.monotonic()
+    result = run_dlint("check", "--config", name, cwd=root)
+    elapsed = time.monotonic() - started
+    message = error_of(result)
+    assert message.count("\n") == 0, message
+    assert message.startswith(f"dlint: error: {name}"), message
+    assert needle in message
+    assert elapsed < 10, f"took {elapsed:.1f} s"
+
+
+def test_yaml_anchors_within_the_limits_still_work(project) -> None:
+    """Ordinary anchors and aliases are fine: only expansion past the bound is refused."""
+    root = project(
+        {
+            ".dlint.yaml": "select: &picked [pip-unpinned]\nextend-select: *picked\n",
+            "Dockerfile": BAD,
+        }
+    )
+    assert names(run_dlint("check", "--format", "json", cwd=root)) == ["pip-unpinned"]
