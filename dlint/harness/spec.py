@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
+
+from dlint.config import load_yaml, read_config_text
 
 SPEC_NAMES = ("dlint-test.yaml", "dlint-test.yml")
 DEFAULT_READINESS_TIMEOUT = 60.0
@@ -108,12 +109,8 @@ def _validate_references(spec: Spec) -> None:
 
 def load_spec(path: Path, context: Path) -> Spec:
     """Read, validate and return the spec at ``path`` for the build context ``context``."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise SpecError(f"{path}: cannot read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise SpecError(f"{path}: not valid YAML: {error}") from None
+    # The same bounded reader as .dlint.yaml: a spec is just as much user input.
+    data = load_yaml(read_config_text(path, SpecError), path, SpecError)
     _validate_schema(path, data)
     spec = Spec(path=path, context=context, data=data)
     _validate_references(spec)

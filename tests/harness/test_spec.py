@@ -1,6 +1,7 @@
 """Spec loading and validation, and the errors ``dlint test`` gives for bad input."""
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,37 @@ def test_missing_directory_exits_2(tmp_path, dlint_test):
     result = dlint_test(str(tmp_path / "absent"))
     assert result.code == 2
     assert "not a directory" in result.stderr
+
+
+def _bomb() -> str:
+    levels = ["&a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    levels += [f"&a{n} [" + ", ".join([f"*a{n - 1}"] * 9) + "]" for n in range(1, 9)]
+    return "[" + ", ".join(levels) + "]"
+
+
+@pytest.mark.parametrize(
+    ("memory", "message"),
+    [
+        (_bomb(), "expands to more than"),
+        ("[" * 20_000 + "]" * 20_000, "nested deeper than"),
+        ("9" * 5_000, "more than 4300 digits"),
+        (b"\xff\xfe", "not valid UTF-8 (byte 0xff"),
+    ],
+    ids=["alias-bomb", "deep", "long-int", "bad-utf8"],
+)
+def test_hostile_spec_is_one_line_in_bounded_time(tmp_path, dlint_test, memory, message):
+    """A bomb or a broken value under service.memory: exit 2, one line, no engine needed."""
+    context = tmp_path / "context"
+    shutil.copytree(REFERENCE, context)
+    spec = context / "dlint-test.yaml"
+    value = memory if isinstance(memory, bytes) else memory.encode()
+    text = spec.read_bytes().replace(b"  memory: 512m\n", b"  memory: " + value + b"\n")
+    assert text != spec.read_bytes()
+    spec.write_bytes(text)
+    started = time.monotonic()
+    result = dlint_test(str(context), timeout=60)
+    assert time.monotonic() - started < 15
+    assert result.code == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"dlint: error: {spec}"), result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert message in result.stderr
