@@ -1,69 +1,394 @@
-"""Recognise package-manager commands inside ``RUN``: pip (and friends) and apt.
+"""Recognise what the commands of a ``RUN`` do: package installs, removals and cleanups.
 
-Shared by the rules and by the loader (which follows ``pip install -r FILE`` into the
-context), so that every rule agrees on what counts as an install.
+One set of recognisers shared by every rule and by the loader (which follows
+``pip install -r FILE`` into the context), so that rules agree on what counts as an
+install and keep only their judgement. Each package manager is described as data: the
+programs that run it, its verbs and what each verb does, and the options that take a
+value, so that an option's value (``-o Acquire::Retries=3``, ``--index-strategy
+unsafe-best-match``) is never read as a verb or a package. A word whose value dlint
+cannot know (``$PACKAGES`` with no ``ARG`` default) is kept apart in ``unknown``.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from dlint.model import Command, Instruction, Word
 
-PIP_VALUE_OPTIONS = frozenset(
-    [
-        "-r",
-        "--requirement",
-        "-c",
-        "--constraint",
-        "-e",
-        "--editable",
-        "-i",
-        "--index-url",
-        "--extra-index-url",
-        "-f",
-        "--find-links",
-        "-t",
-        "--target",
-        "--prefix",
-        "--root",
-        "--platform",
-        "--python-version",
-        "--implementation",
-        "--abi",
-        "--src",
-        "--upgrade-strategy",
-        "--cache-dir",
-        "--trusted-host",
-        "--global-option",
-        "-C",
-        "--config-settings",
-        "--only-binary",
-        "--no-binary",
-        "--report",
-        "--log",
-        "--timeout",
-        "--retries",
-        "--proxy",
-        "--progress-bar",
-        "--python",
-        "--cert",
-        "--client-cert",
-        "--exists-action",
-        "--build-option",
-        "--use-feature",
-        "--group",
-        "-p",
-    ]
-)
 PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 PIP = re.compile(r"^pip(\d(\.\d+)?)?$")
+
+INSTALL, REMOVE, UPDATE, UPGRADE, CLEAN, MARK = (
+    "install",
+    "remove",
+    "update",
+    "upgrade",
+    "clean",
+    "mark",
+)
+
+
+def _options(text: str) -> frozenset[str]:
+    """A set of option names written as one space-separated string."""
+    return frozenset(text.split())
+
+
+@dataclass(frozen=True)
+class Manager:
+    """How one package manager is spelled on a command line."""
+
+    name: str
+    programs: tuple[str, ...]
+    verbs: Mapping[str, str]
+    value_options: frozenset[str]
+    # Words between the program and the verb (``uv pip install``, ``python -m pip``).
+    prefix: tuple[str, ...] = ()
+    # Options that take a value only when glued (``-j4``) are not listed: they are one word.
+
+
+PIP_VALUE_OPTIONS = _options(
+    """-r --requirement -c --constraint -e --editable -i --index-url --extra-index-url
+    -f --find-links -t --target --prefix --root --platform --python-version --implementation
+    --abi --src --upgrade-strategy --cache-dir --trusted-host --global-option -C
+    --config-settings --config-setting --only-binary --no-binary --report --log --timeout
+    --retries --proxy --progress-bar --python --cert --client-cert --exists-action
+    --build-option --use-feature --group -p --root-user-action --keyring-provider
+    --index-strategy --torch-backend --resolution --prerelease --python-platform
+    --link-mode --exclude-newer --override --build-constraint -b --index --default-index
+    --reinstall-package --no-build-isolation-package --upgrade-package -P --refresh-package
+    --extra --overrides --constraints --cache --log-file --directory --project
+    --extra-index --no-binary-package --only-binary-package"""
+)
+APT_VALUE_OPTIONS = _options("-o -t -c --option --target-release --default-release --config-file")
+DNF_VALUE_OPTIONS = _options(
+    """-x --exclude --repo --repoid --enablerepo --disablerepo -c --config --releasever
+    --installroot --setopt --forcearch --downloaddir --destdir --color --rpmverbosity -d
+    --debuglevel -e --errorlevel --enableplugin --disableplugin"""
+)
+
+MANAGERS: tuple[Manager, ...] = (
+    Manager(
+        "apt-get",
+        ("apt-get", "apt", "aptitude"),
+        {
+            "install": INSTALL,
+            "reinstall": INSTALL,
+            "remove": REMOVE,
+            "purge": REMOVE,
+            "autoremove": REMOVE,
+            "autopurge": REMOVE,
+            "update": UPDATE,
+            "upgrade": UPGRADE,
+            "dist-upgrade": UPGRADE,
+            "full-upgrade": UPGRADE,
+            "clean": CLEAN,
+            "autoclean": CLEAN,
+            "distclean": CLEAN,
+            "dist-clean": CLEAN,
+        },
+        APT_VALUE_OPTIONS,
+    ),
+    Manager(
+        "apt-mark",
+        ("apt-mark",),
+        {"auto": MARK, "manual": MARK, "hold": MARK, "unhold": MARK, "minimize-manual": MARK},
+        APT_VALUE_OPTIONS,
+    ),
+    Manager(
+        "apk",
+        ("apk",),
+        {"add": INSTALL, "del": REMOVE, "update": UPDATE, "upgrade": UPGRADE, "cache": CLEAN},
+        _options("""-t --virtual -X --repository -p --root --arch --cache-dir --keys-dir
+            --repositories-file"""),
+    ),
+    Manager(
+        "dnf",
+        ("dnf", "yum", "microdnf", "tdnf", "dnf5"),
+        {
+            "install": INSTALL,
+            "reinstall": INSTALL,
+            "groupinstall": INSTALL,
+            "localinstall": INSTALL,
+            "remove": REMOVE,
+            "erase": REMOVE,
+            "autoremove": REMOVE,
+            "groupremove": REMOVE,
+            "update": UPGRADE,
+            "upgrade": UPGRADE,
+            "makecache": UPDATE,
+            "clean": CLEAN,
+        },
+        DNF_VALUE_OPTIONS,
+    ),
+    Manager(
+        "zypper",
+        ("zypper",),
+        {
+            "install": INSTALL,
+            "in": INSTALL,
+            "remove": REMOVE,
+            "rm": REMOVE,
+            "refresh": UPDATE,
+            "ref": UPDATE,
+            "update": UPGRADE,
+            "up": UPGRADE,
+            "dist-upgrade": UPGRADE,
+            "dup": UPGRADE,
+            "clean": CLEAN,
+            "cc": CLEAN,
+        },
+        _options("-r --repo --from -t --type --root -R -D --reposd-dir -C --cache-dir"),
+    ),
+    Manager(
+        "pip",
+        ("pip",),
+        {"install": INSTALL, "uninstall": REMOVE, "download": "download", "wheel": "wheel"},
+        PIP_VALUE_OPTIONS,
+    ),
+    Manager(
+        "uv",
+        ("uv",),
+        {"install": INSTALL, "uninstall": REMOVE, "sync": "sync", "compile": "compile"},
+        PIP_VALUE_OPTIONS,
+        prefix=("pip",),
+    ),
+    Manager(
+        "uv-project",
+        ("uv",),
+        {"add": INSTALL, "remove": REMOVE, "sync": "sync", "lock": "lock"},
+        PIP_VALUE_OPTIONS,
+    ),
+    Manager(
+        "uv-tool",
+        ("uv",),
+        {"install": INSTALL},
+        PIP_VALUE_OPTIONS | frozenset(["--with", "--from"]),
+        prefix=("tool",),
+    ),
+    Manager(
+        "pipx",
+        ("pipx",),
+        {"install": INSTALL, "inject": INSTALL, "uninstall": REMOVE},
+        _options("--python --pip-args --suffix --index-url --spec --fetch-python"),
+    ),
+    Manager(
+        "poetry",
+        ("poetry",),
+        {"add": INSTALL, "install": "sync", "remove": REMOVE, "sync": "sync"},
+        _options(
+            "-G --group --source -E --extras --python --with --without --only -C --directory "
+            "-P --project"
+        ),
+    ),
+    Manager(
+        "pdm",
+        ("pdm",),
+        {"add": INSTALL, "install": "sync", "sync": "sync", "remove": REMOVE},
+        _options("-G --group -p --project -L --lockfile -v --venv"),
+    ),
+    Manager(
+        "conda",
+        ("conda", "mamba", "micromamba"),
+        {
+            "install": INSTALL,
+            "create": INSTALL,
+            "env": "env",
+            "remove": REMOVE,
+            "uninstall": REMOVE,
+            "update": UPGRADE,
+            "clean": CLEAN,
+        },
+        _options(
+            "-c --channel -n --name -p --prefix -f --file --solver --repodata-fn -r --root-prefix"
+        ),
+    ),
+    Manager(
+        "npm",
+        ("npm",),
+        {
+            "install": INSTALL,
+            "i": INSTALL,
+            "add": INSTALL,
+            "ci": "sync",
+            "uninstall": REMOVE,
+            "remove": REMOVE,
+            "rm": REMOVE,
+        },
+        _options("--prefix --registry --omit --include -w --workspace --cache --tag --userconfig"),
+    ),
+    Manager(
+        "yarn",
+        ("yarn",),
+        {"add": INSTALL, "install": "sync", "remove": REMOVE},
+        _options("--cwd --modules-folder --network-timeout --cache-folder --mutex --registry"),
+    ),
+    Manager(
+        "pnpm",
+        ("pnpm",),
+        {"add": INSTALL, "install": "sync", "i": "sync", "remove": REMOVE},
+        _options("--filter -C --dir --store-dir --reporter --registry"),
+    ),
+    Manager(
+        "cargo",
+        ("cargo",),
+        {"install": INSTALL, "uninstall": REMOVE},
+        _options("""--version --vers --git --branch --tag --rev --path --root --index --registry
+            --features -F -j --jobs --target --profile --bin --example --target-dir"""),
+    ),
+    Manager(
+        "go",
+        ("go",),
+        {"install": INSTALL, "get": INSTALL},
+        _options("-ldflags -tags -o -modfile -p -gcflags -asmflags -mod -C"),
+    ),
+    Manager(
+        "gem",
+        ("gem",),
+        {"install": INSTALL, "uninstall": REMOVE},
+        _options("-v --version -i --install-dir -n --bindir --source -s --platform"),
+    ),
+)
+# Manager names grouped by the packages they manage (what "the same package" means).
+FAMILIES = {
+    "apt-get": "apt",
+    "apt-mark": "apt",
+    "uv": "pip",
+    "uv-project": "pip",
+    "uv-tool": "pip",
+    "pipx": "pip",
+}
+
+
+@dataclass(frozen=True)
+class PackageCommand:
+    """A package manager command: what it does (``action``) and to which packages.
+
+    ``options`` maps each option given (``--no-cache-dir``, ``-o``) to its value word, or
+    None for a flag; an option given twice keeps its last value, ``option_values`` all.
+    """
+
+    command: Command
+    manager: str
+    action: str
+    verb: Word
+    packages: tuple[Word, ...]
+    unknown: tuple[Word, ...]
+    option_values: tuple[tuple[str, Word | None], ...] = field(default=())
+
+    @property
+    def family(self) -> str:
+        """``apt`` for apt-get/apt/aptitude/apt-mark, ``pip`` for pip/uv/pipx, else the name.
+
+        ``uv`` is ``uv pip``, ``uv-project`` is ``uv add``/``sync``/``lock``, ``uv-tool`` is
+        ``uv tool install``.
+        """
+        return FAMILIES.get(self.manager, self.manager)
+
+    @property
+    def options(self) -> dict[str, Word | None]:
+        """Option name -> value word (None for a flag)."""
+        return dict(self.option_values)
+
+    def has_option(self, *names: str) -> bool:
+        """True when any of the options is given."""
+        return any(name == given for given, _ in self.option_values for name in names)
+
+    def values(self, *names: str) -> list[Word]:
+        """Every value given to one of the options ``names``."""
+        return [v for given, v in self.option_values if given in names and v is not None]
+
+
+def package_command(command: Command) -> PackageCommand | None:
+    """Recognise ``command`` as a package manager command, or None."""
+    words = list(command.words)
+    if not words:
+        return None
+    program = command.program
+    start = 1
+    if PYTHON.match(program) and len(words) >= 3 and words[1].text == "-m":
+        program, start = words[2].text, 3
+    elif PIP.match(program):
+        program = "pip"
+    for manager in MANAGERS:
+        if program not in manager.programs:
+            continue
+        found = _split(command, manager, start)
+        if found is not None:
+            return found
+    return None
+
+
+def _split(command: Command, manager: Manager, start: int) -> PackageCommand | None:
+    """``program [options] [prefix] verb [options and operands]`` for one manager."""
+    words = command.words
+    options: list[tuple[str, Word | None]] = []
+    i = start
+    prefix = list(manager.prefix)
+    verb: Word | None = None
+    while i < len(words) and verb is None:
+        word = words[i]
+        if word.text.startswith("-") and word.known:
+            i = _option(words, i, manager.value_options, options)
+            continue
+        if prefix:
+            if word.text != prefix.pop(0):
+                return None
+        elif word.text in manager.verbs:
+            verb = word
+        else:
+            return None
+        i += 1
+    if verb is None or prefix:
+        return None
+    operands: list[Word] = []
+    unknown: list[Word] = []
+    while i < len(words):
+        word = words[i]
+        if not word.known:
+            unknown.append(word)
+        elif word.text.startswith("-") and len(word.text) > 1:
+            i = _option(words, i, manager.value_options, options)
+            continue
+        else:
+            operands.append(word)
+        i += 1
+    action = manager.verbs[verb.text]
+    return PackageCommand(
+        command, manager.name, action, verb, tuple(operands), tuple(unknown), tuple(options)
+    )
+
+
+def _option(words: tuple[Word, ...], i: int, value_options: frozenset[str], out: list) -> int:
+    """Record the option at ``words[i]`` (and its value); return the next index."""
+    text = words[i].text
+    if text.startswith("--") and "=" in text:
+        name, _, value = text.partition("=")
+        out.append((name, Word(value, words[i].raw, words[i].span)))
+        return i + 1
+    if text in value_options:
+        value = words[i + 1] if i + 1 < len(words) else None
+        out.append((text, value))
+        return i + 2
+    short = text[:2]
+    if not text.startswith("--") and len(text) > 2 and short in value_options:
+        out.append((short, Word(text[2:], words[i].raw, words[i].span)))
+        return i + 1
+    out.append((text, None))
+    return i + 1
+
+
+def package_commands(instruction: Instruction) -> list[PackageCommand]:
+    """Every package manager command of one ``RUN``, in order."""
+    return [p for p in map(package_command, instruction.commands) if p is not None]
 
 
 @dataclass(frozen=True)
 class PipInstall:
-    """A ``pip install`` (or ``uv pip install``) command and what it installs."""
+    """A ``pip install`` (or ``uv pip install``) and what it installs."""
 
     command: Command
     packages: tuple[Word, ...]
@@ -71,14 +396,12 @@ class PipInstall:
     constraint_files: tuple[Word, ...]
     editables: tuple[Word, ...]
     options: frozenset[str]
+    unknown: tuple[Word, ...] = ()
+    verb: Word | None = None
 
     def has_option(self, *names: str) -> bool:
         """True when any of the ``--options`` is given."""
         return any(n in self.options for n in names)
-
-
-def _basename(word: str) -> str:
-    return word.rsplit("/", 1)[-1]
 
 
 def pip_install(command: Command) -> PipInstall | None:
@@ -86,68 +409,21 @@ def pip_install(command: Command) -> PipInstall | None:
 
     Returns None for any other command.
     """
-    argv = command.argv
-    start = _pip_subcommand_index(argv)
-    if start is None:
+    found = package_command(command)
+    if found is None or found.action != INSTALL or found.family != "pip":
         return None
-    # General options may come before the subcommand: `pip --python /venv/bin/python install`.
-    general = start
-    while start < len(argv) and argv[start].startswith("-"):
-        start += 2 if argv[start] in PIP_VALUE_OPTIONS else 1
-    if start >= len(argv) or argv[start] != "install":
+    if found.manager not in ("pip", "uv") or found.verb.text != "install":
         return None
-    packages, requirements, constraints, editables, options = [], [], [], [], set()
-    words = command.words[general:start] + command.words[start + 1 :]
-    i = 0
-    while i < len(words):
-        text = words[i].text
-        name, eq, inline = text.partition("=") if text.startswith("--") else (text, "", "")
-        if text.startswith("-") and len(text) > 1:
-            options.add(name)
-            value = None
-            if name in PIP_VALUE_OPTIONS and not eq:
-                value = words[i + 1] if i + 1 < len(words) else None
-                i += 1
-            elif eq:
-                value = Word(inline, words[i].raw, words[i].span)
-            elif len(text) > 2 and text[:2] in ("-r", "-c", "-e") and not text.startswith("--"):
-                value = Word(text[2:], words[i].raw, words[i].span)
-                options.add(text[:2])
-                name = text[:2]
-            if value is not None:
-                if name in ("-r", "--requirement"):
-                    requirements.append(value)
-                elif name in ("-c", "--constraint"):
-                    constraints.append(value)
-                elif name in ("-e", "--editable"):
-                    editables.append(value)
-        else:
-            packages.append(words[i])
-        i += 1
     return PipInstall(
         command,
-        tuple(packages),
-        tuple(requirements),
-        tuple(constraints),
-        tuple(editables),
-        frozenset(options),
+        found.packages,
+        tuple(found.values("-r", "--requirement")),
+        tuple(found.values("-c", "--constraint")),
+        tuple(found.values("-e", "--editable")),
+        frozenset(name for name, _ in found.option_values),
+        found.unknown,
+        found.verb,
     )
-
-
-def _pip_subcommand_index(argv: list[str]) -> int | None:
-    """Index of pip's subcommand in ``argv``, or None when this is not pip."""
-    if not argv:
-        return None
-    program = _basename(argv[0])
-    if PIP.match(program):
-        return 1
-    if program == "uv" and argv[1:2] == ["pip"]:
-        return 2
-    if PYTHON.match(program):
-        for i, arg in enumerate(argv[1:-1], start=1):
-            if arg == "-m" and argv[i + 1] == "pip":
-                return i + 2
-    return None
 
 
 def pip_installs(instruction: Instruction) -> list[PipInstall]:
@@ -155,106 +431,120 @@ def pip_installs(instruction: Instruction) -> list[PipInstall]:
     return [p for p in map(pip_install, instruction.commands) if p is not None]
 
 
-APT_VALUE_OPTIONS = frozenset(["-o", "-t", "-c", "--option", "--target-release", "--config-file"])
+SYSTEM_MANAGERS = frozenset({"apt-get", "apk", "dnf", "zypper"})
+
+
+def system_installs(instruction: Instruction, *managers: str) -> list[PackageCommand]:
+    """The system package installs of one ``RUN`` (of ``managers`` when given)."""
+    wanted = frozenset(managers) or SYSTEM_MANAGERS
+    return [p for p in package_commands(instruction) if p.action == INSTALL and p.manager in wanted]
+
+
+def apt_installs(instruction: Instruction) -> list[PackageCommand]:
+    """Every ``apt-get install`` / ``apt install`` / ``aptitude install`` in one ``RUN``."""
+    return system_installs(instruction, "apt-get")
+
+
+def bare_name(instruction: Instruction, text: str) -> str:
+    """The bare package name: without ``=version``, ``:arch``, ``/release`` or a spec."""
+    return re.split(r"[=:/<>~@\[ ]", instruction.resolve(text).text, maxsplit=1)[0].lower()
 
 
 @dataclass(frozen=True)
-class AptInstall:
-    """An ``apt-get install`` / ``apt install`` command."""
+class Installed:
+    """A package a ``RUN`` installs: the command, the word that names it, the bare name."""
 
-    command: Command
-    packages: tuple[Word, ...]
-    options: frozenset[str]
-    install_word: Word
-
-
-def apt_install(command: Command) -> AptInstall | None:
-    """Recognise ``apt-get install`` and ``apt install`` (with options before or after)."""
-    found = _package_command(command, ("apt-get", "apt"), ("install",), APT_VALUE_OPTIONS)
-    if found is None:
-        return None
-    verb, packages, options = found
-    return AptInstall(command, packages, options, verb)
+    install: PackageCommand
+    word: Word
+    name: str
 
 
-def _package_command(
-    command: Command, programs: tuple[str, ...], verbs: tuple[str, ...], value_options: frozenset
-) -> tuple[Word, tuple[Word, ...], frozenset[str]] | None:
-    """Split ``program [options] verb [options] packages`` into verb, packages and options.
+def kept_packages(instruction: Instruction) -> Iterator[Installed]:
+    """System packages the ``RUN`` installs and does not remove again before it ends.
 
-    The value of an option that takes one (``-o X``, ``--virtual NAME``) is kept among the
-    options, never taken for a package. None when the program or the verb differs.
+    Knows the ways people remove build dependencies in the same layer:
+    ``apt-get purge -y gcc``, ``apt-get purge -y --auto-remove`` or ``apt-get autoremove``
+    after ``apt-mark auto`` (the docker-library pattern marks everything auto, then
+    re-marks what it keeps manual), ``apk add --virtual .deps …`` then ``apk del .deps``,
+    ``dnf remove``.
     """
-    argv = command.argv
-    if not argv or _basename(argv[0]) not in programs:
-        return None
-    packages: list[Word] = []
-    options: set[str] = set()
-    verb: Word | None = None
-    words = command.words[1:]
-    i = 0
-    while i < len(words):
-        text = words[i].text
-        if text.startswith("-"):
-            options.add(text)
-            if text in value_options and i + 1 < len(words):
-                options.add(words[i + 1].text)
-                i += 1
-        elif verb is None:
-            if text not in verbs:
-                return None
-            verb = words[i]
-        else:
-            packages.append(words[i])
-        i += 1
-    if verb is None:
-        return None
-    return verb, tuple(packages), frozenset(options)
+    installed: list[Installed] = []
+    auto: set[str] = set()
+    groups: dict[str, set[str]] = {}
+    for pkg in package_commands(instruction):
+        names = [bare_name(instruction, w.text) for w in pkg.packages]
+        if pkg.action == INSTALL and pkg.manager in SYSTEM_MANAGERS:
+            new = [Installed(pkg, w, n) for w, n in zip(pkg.packages, names, strict=True)]
+            installed += new
+            for group in pkg.values("-t", "--virtual"):
+                groups.setdefault(group.text, set()).update(names)
+            continue
+        if pkg.manager == "apt-mark" and pkg.verb.text == "auto":
+            patterns = [w.text for w in pkg.packages]
+            auto |= {i.name for i in installed if any(_matches(i.name, p) for p in patterns)}
+        elif pkg.manager == "apt-mark" and pkg.verb.text == "manual":
+            auto -= set(names)
+        elif pkg.action == REMOVE and pkg.manager in SYSTEM_MANAGERS:
+            gone = set(names)
+            for name in names:
+                gone |= groups.get(name, set())
+            autoremove = pkg.verb.text in ("autoremove", "autopurge") or pkg.has_option(
+                "--auto-remove", "--autoremove"
+            )
+            if autoremove and pkg.manager == "apt-get":
+                gone |= auto
+            installed = [i for i in installed if i.name not in gone]
+    yield from installed
 
 
-def apt_installs(instruction: Instruction) -> list[AptInstall]:
-    """Every apt install in one ``RUN``."""
-    return [a for a in map(apt_install, instruction.commands) if a is not None]
+def _matches(name: str, pattern: str) -> bool:
+    """apt-mark takes names, globs or regexes (``'.*'`` marks everything)."""
+    if pattern == name or fnmatch.fnmatchcase(name, pattern):
+        return True
+    if any(c in pattern for c in ".*^$+"):
+        try:
+            return re.fullmatch(pattern, name) is not None
+        except re.error:
+            return False
+    return False
 
 
-SYSTEM_MANAGERS = {
-    "apt-get": ("apt-get", "apt"),
-    "apk": ("apk",),
-    "dnf": ("dnf", "yum", "microdnf", "tdnf"),
-}
-SYSTEM_VALUE_OPTIONS = {
-    "apt-get": APT_VALUE_OPTIONS,
-    "apk": frozenset(["-t", "--virtual", "-X", "--repository", "-p", "--root", "--arch"]),
-    "dnf": frozenset(["-x", "--exclude", "--repo", "--enablerepo", "--disablerepo", "-c"]),
-}
-SYSTEM_INSTALL_VERBS = ("install", "add")
-SYSTEM_REMOVE_VERBS = ("remove", "purge", "del", "erase", "autoremove")
+def deleted_paths(instruction: Instruction, after: Command | None = None) -> Iterator[str]:
+    """Paths the ``RUN``'s commands delete (``rm``, ``find … -delete``/``-exec rm``).
+
+    Paths are normalised with the variables in scope; ``rm -rf X/*`` yields ``X/*``.
+    Only commands after ``after`` count when it is given.
+    """
+    commands = list(instruction.commands)
+    if after is not None and after in commands:
+        commands = commands[commands.index(after) + 1 :]
+    for command in commands:
+        args = [w for w in command.words[1:] if w.known]
+        if command.program == "rm":
+            for word in args:
+                if not word.text.startswith("-"):
+                    yield _normal(instruction, word.text)
+        elif command.program == "find" and args:
+            texts = [w.text for w in args]
+            deletes = "-delete" in texts or ("-exec" in texts and "rm" in texts)
+            filtered = any(t in ("-name", "-iname", "-path", "-regex", "-newer") for t in texts)
+            if deletes and not filtered:
+                for text in texts:
+                    if text.startswith("-") or text in ("(", "!"):
+                        break
+                    yield _normal(instruction, text)
 
 
-@dataclass(frozen=True)
-class SystemPackages:
-    """A system package manager command (apt-get/apt, apk, dnf/yum/microdnf) that adds or
-    removes packages; ``manager`` is ``apt-get``, ``apk`` or ``dnf``."""
-
-    command: Command
-    manager: str
-    verb: Word
-    packages: tuple[Word, ...]
-    options: frozenset[str]
-
-    @property
-    def installs(self) -> bool:
-        """True for ``install``/``add``, False for a removal."""
-        return self.verb.text in SYSTEM_INSTALL_VERBS
+def _normal(instruction: Instruction, text: str) -> str:
+    return posixpath.normpath(instruction.resolve(text).text)
 
 
-def system_packages(instruction: Instruction) -> list[SystemPackages]:
-    """Every system package install or removal in one ``RUN``, in order."""
-    found = []
-    for command in instruction.commands:
-        for manager, programs in SYSTEM_MANAGERS.items():
-            verbs = SYSTEM_INSTALL_VERBS + SYSTEM_REMOVE_VERBS
-            parts = _package_command(command, programs, verbs, SYSTEM_VALUE_OPTIONS[manager])
-            if parts is not None:
-                found.append(SystemPackages(command, manager, *parts))
-    return found
+def covers(deleted: Iterable[str], path: str) -> bool:
+    """True when deleting ``deleted`` removes ``path`` or everything inside it."""
+    for target in deleted:
+        base = target[:-2] if target.endswith("/*") else target
+        if base == path or path.startswith(base.rstrip("/") + "/"):
+            return True
+        if any(c in target for c in "*?[") and fnmatch.fnmatchcase(path, target):
+            return True
+    return False

@@ -514,6 +514,10 @@ class Dockerfile:
         """
         return [i for stage in reversed(self.final_lineage) for i in stage.of(*keywords)]
 
+    def of(self, *keywords: str) -> list[Instruction]:
+        """Instructions of every stage with one of ``keywords`` (``ONBUILD`` ones too)."""
+        return [i for stage in self.stages for i in stage.of(*keywords)]
+
     @cached_property
     def copies(self) -> tuple[Copy, ...]:
         """Every ``COPY``/``ADD`` (``ONBUILD`` ones included), with sources and destination.
@@ -535,12 +539,18 @@ class Dockerfile:
                         found.append(Copy.of(inst, workdir))
         return tuple(found)
 
+    @property
+    def context_sources(self) -> tuple[CopySource, ...]:
+        """Every source, in any stage, that reads the build context."""
+        return tuple(s for copy in self.copies for s in copy.context_sources)
+
     def copy_of(self, instruction: Instruction) -> Copy | None:
         """The :class:`Copy` of a ``COPY``/``ADD`` instruction of this Dockerfile."""
-        for copy in self.copies:
-            if copy.instruction is instruction:
-                return copy
-        return None
+        return self._copy_index.get(id(instruction))
+
+    @cached_property
+    def _copy_index(self) -> dict[int, Copy]:
+        return {id(copy.instruction): copy for copy in self.copies}
 
     def lineage(self, stage: Stage) -> list[Stage]:
         """The stage and the stages it is built ``FROM``, nearest first."""
@@ -593,6 +603,20 @@ class CopySource:
     def is_glob(self) -> bool:
         """True when the path has wildcards."""
         return self.path is not None and any(c in self.path for c in "*?[")
+
+    def needs(self, path: str) -> bool:
+        """True when excluding context ``path`` would break this copy: it names ``path`` or
+        something inside it.
+
+        Excluding ``src/__pycache__`` does not break ``COPY src``; excluding ``data`` does
+        break ``COPY data/vocab.txt``. A whole-context copy needs nothing in particular.
+        """
+        if self.kind != "context" or self.path is None or self.whole_context:
+            return False
+        if self.path.startswith(path + "/"):
+            return True
+        wanted, parts = self.path.split("/"), path.split("/")
+        return len(wanted) == len(parts) and all(map(fnmatch.fnmatchcase, parts, wanted))
 
 
 @dataclass(frozen=True)

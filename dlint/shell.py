@@ -9,7 +9,7 @@ offsets back to file lines and columns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 CONTROL_OPERATORS = ("&&", "||", ";;", ";", "|&", "|", "&", "(", ")", "\n")

@@ -74,8 +74,6 @@ from dlint.finding import Problem, Severity, Span
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._copies import context_sources
-
 # A matcher returns the .dockerignore line that excludes an entry of its kind, or None.
 Matcher = Callable[[ContextEntry, frozenset[str]], str | None]
 MB = 1_000_000
@@ -209,8 +207,8 @@ def message(kind: str, found: list[tuple[ContextEntry, str]], ignore: Dockerigno
 def check(build: Build) -> Iterator[Problem]:
     """Yield one problem per kind of unwanted file that a whole-context copy takes."""
     ignore, context = build.dockerignore, build.context
-    sources = list(context_sources(build))
-    if ignore is None or context is None or not any(s.is_whole_context for s in sources):
+    sources = build.dockerfile.context_sources
+    if ignore is None or context is None or not any(s.whole_context for s in sources):
         return
     paths = frozenset(e.path for e in context.entries)
     found: dict[str, list[tuple[ContextEntry, str]]] = {}

@@ -50,16 +50,14 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._copies import whole_context_copies
-
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield one problem at the first whole-context copy of a build with no ignore file."""
     if build.context is None or build.dockerignore is not None:
         return
-    copies = whole_context_copies(build)
-    if copies:
-        source = copies[0].word
+    whole = [s for s in build.dockerfile.context_sources if s.whole_context]
+    if whole:
+        source = whole[0].word
         yield Problem(
             f"'{source.text}' copies the whole build context and no .dockerignore applies; "
             "add one that excludes .git, virtualenvs, secrets, data and checkpoints",

@@ -38,9 +38,9 @@ import re
 from collections.abc import Iterator
 from fnmatch import fnmatch
 
-from dlint.commands import pip_install
+from dlint.commands import INSTALL, UPGRADE, package_command, pip_install
 from dlint.finding import Problem, Severity
-from dlint.model import Build, Command, Instruction, Stage, Word
+from dlint.model import Build, Command, CopySource, Stage, Word
 from dlint.rule import Rule
 
 MANIFESTS = (
@@ -53,23 +53,18 @@ MANIFESTS = (
 )
 SOURCE_DIRS = frozenset(["src", "app", "lib", "pkg", "cmd", "internal", "api", "server"])
 SOURCE_FILE = re.compile(r"\.(py|pyx|ipynb|js|mjs|cjs|ts|tsx|jsx|rb|go|java|kt|rs|php)$")
-WHOLE_CONTEXT = frozenset([".", "./", "*", "./*"])
-PROJECT_INSTALLERS = {("uv", "sync"), ("poetry", "install"), ("pdm", "install"), ("pdm", "sync")}
-DEPENDENCY_INSTALLERS = {
-    ("uv", "pip"): ("sync",),
+# Installers dlint.commands does not model as package managers: (program words) -> verbs.
+OTHER_INSTALLERS = {
     ("pip-sync",): (),
     ("pipenv",): ("install", "sync"),
-    ("conda",): ("install", "create", "env", "update"),
-    ("mamba",): ("install", "create", "env", "update"),
-    ("micromamba",): ("install", "create", "env", "update"),
-    ("npm",): ("ci", "install", "i"),
-    ("yarn",): ("install", ""),
-    ("pnpm",): ("install", "i"),
+    ("yarn",): ("",),
     ("bun",): ("install", "i"),
     ("bundle",): ("install",),
     ("go", "mod"): ("download",),
     ("composer",): ("install",),
 }
+PROJECT_MANAGERS = frozenset({"uv-project", "poetry", "pdm"})
+DEPENDENCY_FAMILIES = frozenset({"conda", "npm", "yarn", "pnpm"})
 
 
 def is_manifest(path: str) -> bool:
@@ -80,14 +75,15 @@ def is_manifest(path: str) -> bool:
     return not name.startswith("*") and any(fnmatch(m, name) for m in MANIFESTS)
 
 
-def source_kind(build: Build, path: str) -> str | None:
+def source_kind(build: Build, source: CopySource) -> str | None:
     """'the whole build context', 'source code' or None for what a COPY source holds."""
-    if path in WHOLE_CONTEXT:
+    if source.whole_context:
         return "the whole build context"
-    if is_manifest(path) or path.startswith(("<<", "http://", "https://", "git@")):
+    path = source.path or ""
+    if is_manifest(path):
         return None
-    name = path.rstrip("/").rsplit("/", 1)[-1]
-    if path.endswith("/") or name in SOURCE_DIRS or SOURCE_FILE.search(name):
+    name = path.rsplit("/", 1)[-1]
+    if source.text.endswith("/") or name in SOURCE_DIRS or SOURCE_FILE.search(name):
         return "source code"
     entries = build.context.entries if build.context and "." not in name else ()
     return "source code" if any(e.is_dir and e.path == path for e in entries) else None
@@ -100,10 +96,17 @@ def install_kind(command: Command) -> str | None:
         targets = [*pip.packages, *pip.editables]
         own = all(map(is_project_path, targets)) and not pip.requirement_files
         return "project" if targets and own else "dependencies"
-    argv = [command.argv[0].rsplit("/", 1)[-1], *command.argv[1:]]
-    if tuple(argv[:2]) in PROJECT_INSTALLERS:
-        return "project"
-    for program, subcommands in DEPENDENCY_INSTALLERS.items():
+    pkg = package_command(command)
+    if pkg is not None:
+        if pkg.manager in PROJECT_MANAGERS:
+            return "project" if pkg.action == "sync" else "dependencies"
+        if pkg.manager == "uv" and pkg.action == "sync":
+            return "dependencies"
+        if pkg.family in DEPENDENCY_FAMILIES and pkg.action in (INSTALL, UPGRADE, "sync", "env"):
+            return "dependencies"
+        return None
+    argv = [command.program, *command.argv[1:]]
+    for program, subcommands in OTHER_INSTALLERS.items():
         rest = [w for w in argv[len(program) :] if not w.startswith("-")]
         if tuple(argv[: len(program)]) == program and (rest or [""])[0] in subcommands:
             return "dependencies"
@@ -118,24 +121,24 @@ def is_project_path(word: Word) -> bool:
 
 def problems_in(build: Build, stage: Stage) -> Iterator[Problem]:
     """Source copies of one stage that come before an install that depends on them."""
-    pending: list[tuple[Instruction, Word, str, bool]] = []
+    pending: list[tuple[str, Word, str, bool]] = []
     installed = False
-    for instruction in stage:
-        if instruction.keyword in ("COPY", "ADD") and instruction.flag("from") is None:
-            for word in instruction.arguments[:-1]:
-                what = source_kind(build, word.text)
-                if what:
-                    pending.append((instruction, word, what, installed))
-                    break
+    for instruction in stage.of("COPY", "ADD", "RUN"):
+        copy = build.dockerfile.copy_of(instruction)
+        for source in copy.context_sources if copy is not None else ():
+            what = source_kind(build, source)
+            if what:
+                pending.append((instruction.keyword, source.word, what, installed))
+                break
         for command in instruction.commands:
             kind = install_kind(command)
             if kind is None:
                 continue
             for entry in [p for p in pending if kind == "dependencies" or not p[3]]:
-                copy, word, what, _ = entry
+                keyword, word, what, _ = entry
                 pending.remove(entry)
                 yield Problem(
-                    f"{copy.keyword} of {what} comes before the dependency install "
+                    f"{keyword} of {what} comes before the dependency install "
                     f"'{' '.join(command.argv)}' on line {command.span.start.line}; copy only "
                     "the dependency manifests first and the rest after the install",
                     word.span,

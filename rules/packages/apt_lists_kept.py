@@ -32,11 +32,11 @@ Or keep the lists in a BuildKit cache mount:
 No automatic fix: the cleanup has to join the `RUN` that downloads the lists.
 """
 
-import posixpath
 from collections.abc import Iterator
 
+from dlint.commands import CLEAN, INSTALL, UPDATE, covers, deleted_paths, package_commands
 from dlint.finding import Problem, Severity
-from dlint.model import Build, Command, Instruction, Word
+from dlint.model import Build, Instruction, Word
 from dlint.rule import Rule
 
 from ._run import discarded_mounts
@@ -44,41 +44,28 @@ from ._run import discarded_mounts
 LISTS = "/var/lib/apt/lists"
 
 
-def apt_word(command: Command) -> Word | None:
-    """The ``update``/``install`` word of an apt command, or None for other commands."""
-    if posixpath.basename(command.argv[0]) not in ("apt-get", "apt"):
-        return None
-    verb = next((w for w in command.words[1:] if not w.text.startswith("-")), None)
-    return verb if verb is not None and verb.text in ("update", "install") else None
-
-
-def removes_lists(run: Instruction, command: Command) -> bool:
-    """True when ``command`` deletes the apt lists."""
-    argv = command.argv
-    program = posixpath.basename(argv[0])
-    if program in ("apt-get", "apt"):
-        return any(a in ("distclean", "dist-clean") for a in argv[1:])
-    paths = [posixpath.normpath(run.resolve(a).text) for a in argv[1:]]
-    return program == "rm" and any(p == LISTS or p.startswith(LISTS + "/") for p in paths)
-
-
 def leak(run: Instruction) -> Word | None:
-    """The word to point at when ``run`` leaves apt lists in its layer, else None."""
-    if any(t == LISTS or LISTS.startswith(t + "/") for t in discarded_mounts(run)):
+    """The word to point at when ``run`` leaves apt lists in its layer, else None.
+
+    The lists count as removed by ``rm``/``find -delete`` of them (or of a folder above
+    them) after the last apt command, or by ``apt-get distclean``.
+    """
+    if covers(discarded_mounts(run), LISTS):
         return None
     target: Word | None = None
-    kept = False
-    for command in run.commands:
-        verb = apt_word(command)
-        if verb is not None:
-            kept = True
-            if verb.text == "install" and (target is None or target.text != "install"):
-                target = verb
-            elif target is None:
-                target = command.words[0]
-        elif kept and removes_lists(run, command):
-            kept = False
-    return target if kept else None
+    last = None
+    for pkg in package_commands(run):
+        if pkg.manager != "apt-get":
+            continue
+        if pkg.action == CLEAN and pkg.verb.text in ("distclean", "dist-clean"):
+            target = None
+        elif pkg.action in (INSTALL, UPDATE):
+            if target is None or (pkg.action == INSTALL and target.text != "install"):
+                target = pkg.verb if pkg.action == INSTALL else pkg.command.words[0]
+            last = pkg.command
+    if target is None or covers(deleted_paths(run, after=last), LISTS):
+        return None
+    return target
 
 
 def check(build: Build) -> Iterator[Problem]:

@@ -53,18 +53,18 @@ def check(build: Build) -> Iterator[Problem]:
     for stage in build.dockerfile.stages:
         for run in stage.of("RUN"):
             for apt in apt_installs(run):
-                if "--no-install-recommends" in apt.options:
+                if apt.has_option("--no-install-recommends"):
                     continue
-                if any(OPTION_OFF.match(o) for o in apt.options):
+                if any(OPTION_OFF.match(v.text) for v in apt.values("-o", "--option")):
                     continue
                 if configured_off(build, stage, run.index):
                     continue
                 yield Problem(
                     "apt installs recommended packages too; add --no-install-recommends",
-                    apt.install_word.span,
+                    apt.verb.span,
                     insert_option_after(
-                        apt.install_word.raw,
-                        apt.install_word.span,
+                        apt.verb.raw,
+                        apt.verb.span,
                         "--no-install-recommends",
                         safe=False,
                     ),

@@ -46,7 +46,7 @@ def unpinned(run: Instruction, word: Word) -> str | None:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every apt package word that has no ``=version``."""
-    for run in build.dockerfile.instructions:
+    for run in build.dockerfile.of("RUN"):
         for apt in apt_installs(run):
             for word in apt.packages:
                 text = unpinned(run, word)

@@ -42,9 +42,9 @@ be chosen by hand.
 import re
 from collections.abc import Iterator
 
-from dlint.commands import SystemPackages, system_packages
+from dlint.commands import kept_packages
 from dlint.finding import Problem, Severity
-from dlint.model import Build, Instruction
+from dlint.model import Build
 from dlint.rule import Rule
 
 COMPILER = re.compile(r"^(gcc|g\+\+|clang|gfortran|cpp)(-\d+(\.\d+)*)?$")
@@ -52,12 +52,8 @@ BUILD_TOOLS = {
     "apt-get": (frozenset({"build-essential", "make", "cmake"}), "-dev"),
     "apk": (frozenset({"build-base", "make", "cmake", "linux-headers"}), "-dev"),
     "dnf": (frozenset({"gcc-c++", "make", "cmake"}), "-devel"),
+    "zypper": (frozenset({"gcc-c++", "make", "cmake"}), "-devel"),
 }
-
-
-def package_name(run: Instruction, text: str) -> str:
-    """The bare package name: without ``=version``, ``:arch`` or ``/release``."""
-    return re.split(r"[=:/<>~]", run.resolve(text).text, maxsplit=1)[0].lower()
 
 
 def is_build_tool(manager: str, name: str) -> bool:
@@ -66,28 +62,17 @@ def is_build_tool(manager: str, name: str) -> bool:
     return name in names or name.endswith(suffix) or bool(COMPILER.match(name))
 
 
-def removed(run: Instruction, commands: list[SystemPackages]) -> set[str]:
-    """Names (packages and ``apk --virtual`` groups) removed by ``commands``."""
-    return {package_name(run, w.text) for c in commands if not c.installs for w in c.packages}
-
-
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every build-tool package installed into the final image."""
     for run in build.dockerfile.in_final_image("RUN"):
-        commands = system_packages(run)
-        gone = removed(run, commands)
-        for install in (c for c in commands if c.installs):
-            if gone & install.options:
+        for package in kept_packages(run):
+            if not is_build_tool(package.install.manager, package.name):
                 continue
-            for word in install.packages:
-                name = package_name(run, word.text)
-                if name in gone or not is_build_tool(install.manager, name):
-                    continue
-                yield Problem(
-                    f"build tool '{name}' ends up in the final image; install it in a "
-                    f"builder stage or remove it in the same RUN",
-                    word.span,
-                )
+            yield Problem(
+                f"build tool '{package.name}' ends up in the final image; install it in a "
+                f"builder stage or remove it in the same RUN",
+                package.word.span,
+            )
 
 
 RULE = Rule(

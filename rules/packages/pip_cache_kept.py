@@ -34,7 +34,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dlint.commands import PipInstall, pip_installs
+from dlint.commands import PipInstall, deleted_paths, pip_installs
 from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build, Instruction
 from dlint.rule import Rule
@@ -72,13 +72,9 @@ def cache_disabled(run: Instruction) -> bool:
 def purged_after(run: Instruction, pip: PipInstall) -> bool:
     """True when a later command of ``run`` empties pip's cache."""
     later = run.commands[run.commands.index(pip.command) + 1 :]
-    for command in later:
-        argv = command.argv
-        if argv[-2:] == ["cache", "purge"] and "pip" in posixpath.basename(argv[0]):
-            return True
-        if posixpath.basename(argv[0]) == "rm" and any(is_cache_path(run, a) for a in argv[1:]):
-            return True
-    return False
+    if any(c.argv[-2:] == ["cache", "purge"] and "pip" in c.program for c in later):
+        return True
+    return any(is_cache_path(run, path) for path in deleted_paths(run, after=pip.command))
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -87,11 +83,11 @@ def check(build: Build) -> Iterator[Problem]:
         if cache_disabled(run):
             continue
         for pip in pip_installs(run):
-            if posixpath.basename(pip.command.argv[0]) == "uv":
+            if pip.command.program == "uv" or pip.verb is None:
                 continue
             if pip.has_option("--no-cache-dir", "--no-cache") or purged_after(run, pip):
                 continue
-            install = next(w for w in pip.command.words if w.text == "install")
+            install = pip.verb
             yield Problem(
                 "pip keeps its download cache in the image; add --no-cache-dir "
                 "or set ENV PIP_NO_CACHE_DIR=1",

@@ -54,7 +54,7 @@ def unpinned(run: Instruction, word: Word, pinned_names: set[str]) -> tuple[str,
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every package word of a pip install that lacks an exact pin."""
-    for run in build.dockerfile.instructions:
+    for run in build.dockerfile.of("RUN"):
         pinned_names = constrained(build, run)
         for pip in pip_installs(run):
             for word in pip.packages:
