@@ -13,9 +13,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dlint import __version__
+
+if TYPE_CHECKING:  # the check run's modules load only when a check runs
+    from dlint.checkrun import CheckOptions
 
 EPILOG = """exit codes:
   0    no findings / every check passed
@@ -93,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_arguments(check)
 
     rules = commands.add_parser("rules", help="list every rule")
-    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="text for people, json for tools, markdown for the README's table",
+    )
 
     explain = commands.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule", metavar="RULE", help="rule name, id or hadolint alias")
@@ -116,11 +124,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
-            return run_check(args)
+            from dlint.checkrun import run_check
+
+            return run_check(check_options(args), sys.stdout, sys.stderr)
         if args.command == "rules":
-            return run_rules(args)
+            from dlint.catalogue import list_rules
+
+            return list_rules(args.format, sys.stdout, sys.stderr)
         if args.command == "explain":
-            return run_explain(args)
+            from dlint.catalogue import explain
+
+            return explain(args.rule, sys.stdout, sys.stderr)
         if args.command == "test":
             from dlint import harness
 
@@ -134,96 +148,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-def fail(message: str) -> int:
-    """Print one error line and return exit code 2."""
-    print(f"dlint: error: {message}", file=sys.stderr)
-    return 2
+def check_options(args: argparse.Namespace) -> CheckOptions:
+    """The parsed ``dlint check`` arguments as the check run's options."""
+    from dataclasses import fields
 
+    from dlint.checkrun import CheckOptions
 
-def run_check(args: argparse.Namespace) -> int:
-    """``dlint check``: lint the given paths and print the findings."""
-    from dataclasses import replace
-
-    from dlint.config import ConfigError
-    from dlint.engine import check_targets, targets_for
-    from dlint.load import InputError
-    from dlint.report import RunInfo, render
-    from dlint.rule import all_rules
-
-    if args.statistics and args.format != "text":
-        return fail("--statistics prints its own text summary; leave out --format")
-    try:
-        config_for = config_resolver(args)
-        targets = targets_for(args.paths, args.context)
-    except (InputError, ConfigError) as error:
-        return fail(str(error))
-    result = check_targets(targets, config_for)
-    if args.fix or args.diff:
-        fixed = apply_fixes_to_files(targets, result.findings, args)
-        if args.diff:
-            return 1 if fixed else 0
-        if fixed:
-            targets = [
-                replace(t, text=fixed[t.name]) if t.text is not None and t.name in fixed else t
-                for t in targets
-            ]
-            result = check_targets(targets, config_for)
-    for error in result.errors:
-        print(f"dlint: error: {error}", file=sys.stderr)
-    run = RunInfo(tuple(result.files), all_rules())
-    if args.statistics:
-        from dlint.report import statistics
-
-        report = statistics.render(result.findings, run)
-    else:
-        report = render(args.format, result.findings, run)
-    if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as output:
-                output.write(report)
-        except OSError as error:
-            return fail(f"{args.output}: cannot write the report: {error.strerror or error}")
-    else:
-        sys.stdout.write(report)
-    if result.errors:
-        return 2
-    return 1 if result.failing else 0
-
-
-def apply_fixes_to_files(targets, findings, args: argparse.Namespace) -> dict[str, str]:
-    """Write (``--fix``) or show (``--diff``) the fixed files; return their new texts.
-
-    With ``-`` the fixed Dockerfile goes to standard output and the report to stderr.
-    """
-    import difflib
-
-    from dlint.fix import fixes_by_file
-    from dlint.load import read_text
-
-    stdin = {t.name: t.text for t in targets if t.text is not None}
-
-    def read(file: str) -> str:
-        return stdin[file] if file in stdin else read_text(Path(file))
-
-    changed = fixes_by_file(findings, read, args.unsafe_fixes)
-    for file, (before, result) in changed.items():
-        if args.diff:
-            diff = difflib.unified_diff(
-                before.splitlines(keepends=True),
-                result.text.splitlines(keepends=True),
-                f"a/{file}",
-                f"b/{file}",
-            )
-            sys.stdout.writelines(diff)
-        elif file in stdin:
-            sys.stdout.write(result.text)
-            sys.stdout = sys.stderr
-        else:
-            Path(file).write_text(result.text, encoding="utf-8")
-        count = len(result.applied)
-        verb = "would fix" if args.diff else "fixed"
-        print(f"dlint: {verb} {count} problem{'s' * (count != 1)} in {file}", file=sys.stderr)
-    return {file: result.text for file, (_, result) in changed.items()}
+    return CheckOptions(**{f.name: getattr(args, f.name) for f in fields(CheckOptions)})
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -252,88 +183,3 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("error", "warning", "info", "style", "none"),
         help="the mildest severity that makes the exit code 1 (default: style, i.e. any finding)",
     )
-
-
-def config_resolver(args: argparse.Namespace):
-    """A function from a check target to its Config: file settings, then command-line options."""
-    from functools import cache
-
-    from dlint.config import discover_config, from_mapping, merge_settings, read_settings
-
-    overrides: dict = {
-        key: value
-        for key, value in (
-            ("select", args.select),
-            ("extend-select", args.extend_select),
-            ("ignore", args.ignore),
-            ("failure-threshold", args.failure_threshold),
-        )
-        if value is not None
-    }
-    if args.severity:
-        pairs = [item.partition("=") for item in args.severity]
-        overrides["severity"] = {rule: level for rule, _, level in pairs}
-    from_mapping(overrides, "command line")
-
-    @cache
-    def settle(path: Path | None):
-        settings = read_settings(path) if path is not None else {}
-        source = str(path) if path is not None else "command line"
-        return from_mapping(merge_settings(settings, overrides), source)
-
-    fixed = Path(args.config) if args.config else None
-    if fixed is not None:
-        settle(fixed)
-
-    def config_for(target):
-        if args.isolated:
-            return settle(None)
-        if fixed is not None:
-            return settle(fixed)
-        folder = target.path.resolve().parent if target.path else Path.cwd()
-        return settle(discover_config(folder))
-
-    return config_for
-
-
-def run_rules(args: argparse.Namespace) -> int:
-    """``dlint rules``: list the rule catalogue."""
-    import json
-
-    from dlint.rule import all_rules
-
-    rules = all_rules()
-    if args.format == "json":
-        records = [
-            {
-                "id": r.id,
-                "name": r.name,
-                "aliases": list(r.aliases),
-                "severity": r.severity.value,
-                "summary": r.summary,
-                "tags": list(r.tags),
-                "fixable": r.fixable,
-            }
-            for r in rules
-        ]
-        print(json.dumps(records, indent=2))
-        return 0
-    width = max(len(r.name) for r in rules)
-    for r in rules:
-        aliases = f" [{', '.join(r.aliases)}]" if r.aliases else ""
-        print(f"{r.id}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}{aliases}")
-    return 0
-
-
-def run_explain(args: argparse.Namespace) -> int:
-    """``dlint explain RULE``: print the rule's documentation."""
-    from dlint.rule import find_rule
-
-    rule = find_rule(args.rule)
-    if rule is None:
-        return fail(f"unknown rule {args.rule!r} (see 'dlint rules')")
-    aliases = f" (aliases: {', '.join(rule.aliases)})" if rule.aliases else ""
-    print(f"{rule.name} ({rule.id}){aliases}, default severity {rule.severity.value}\n")
-    print(rule.summary + "\n")
-    print(rule.doc)
-    return 0

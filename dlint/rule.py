@@ -8,7 +8,6 @@ beside it holds the cases that must and must not raise it.
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -48,22 +47,67 @@ class Rule:
         """The YAML file with this rule's cases, beside the rule's module."""
         return self.source.with_suffix(".yml") if self.source else None
 
+    @property
+    def area(self) -> str | None:
+        """The folder of the pack the rule lives in (``packages``, ``runtime``, ...)."""
+        return self.source.parent.name if self.source else None
+
+
+class RulePackError(Exception):
+    """A file in the rule pack that would not load as a rule: one line naming the file."""
+
+
+# Where rule ids come from: the area (the folder under rules/) fixes the hundreds digit.
+# A new area gets its range here; the catalogue test holds every rule to its area's range.
+AREAS = {
+    "base": "D1",
+    "packages": "D2",
+    "layers": "D3",
+    "runtime": "D4",
+    "context": "D5",
+    "meta": "D9",
+}
+
+# The rule pack's package; tests point it at a copy to prove that a broken pack is loud.
+PACK = "dlint.rules"
+
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule of the pack, ordered by id. Imports each rule module once."""
-    import dlint.rules as pack
+    """Every rule of the pack, ordered by id. Imports each rule module once.
 
-    rules = []
-    for info in pkgutil.walk_packages(pack.__path__, prefix="dlint.rules."):
-        if info.ispkg:
-            continue
-        module = importlib.import_module(info.name)
-        rule = getattr(module, "RULE", None)
-        if isinstance(rule, Rule):
-            doc = (module.__doc__ or "").strip()
-            rules.append(replace(rule, doc=doc, source=Path(module.__file__ or "")))
-    return tuple(sorted(rules, key=lambda r: r.id))
+    Every ``.py`` file of the pack whose name does not start with ``_`` (those are helpers
+    shared by an area's rules) is a rule. A rule file that cannot be imported as part of
+    the pack (a folder without ``__init__.py``), or that defines no ``RULE`` record, raises
+    :class:`RulePackError`: a rule is never silently left out.
+    """
+    pack = importlib.import_module(PACK)
+    root = Path(next(iter(pack.__path__)))
+    rules = [load_rule(path, root) for path in sorted(root.rglob("*.py"))]
+    return tuple(sorted((r for r in rules if r is not None), key=lambda r: r.id))
+
+
+def load_rule(path: Path, root: Path) -> Rule | None:
+    """The rule defined in ``path`` (a file under the pack's ``root``); None for a helper."""
+    relative = path.relative_to(root)
+    if path.name.startswith("_"):
+        return None
+    for folder in relative.parents:
+        if not (root / folder / "__init__.py").is_file():
+            where = root / folder
+            raise RulePackError(
+                f"{path}: rule file in {where}, which has no __init__.py, so it would "
+                "never be loaded; add an empty __init__.py there"
+            )
+    module = importlib.import_module(".".join((PACK, *relative.with_suffix("").parts)))
+    rule = getattr(module, "RULE", None)
+    if not isinstance(rule, Rule):
+        found = "no RULE" if rule is None else f"RULE is a {type(rule).__name__}, not a Rule"
+        raise RulePackError(
+            f"{path}: {found}; a rule module defines RULE = Rule(...) "
+            "(a helper module's name starts with _)"
+        )
+    return replace(rule, doc=(module.__doc__ or "").strip(), source=path)
 
 
 def find_rule(key: str) -> Rule | None:

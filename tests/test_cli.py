@@ -250,3 +250,73 @@ def test_context_option_finds_requirements_and_dockerignore_elsewhere(project) -
     missing = run_dlint("check", "docker", "--context", "nowhere", cwd=root)
     assert missing.returncode == 2
     assert one_error_line(missing) == "dlint: error: nowhere: build context is not a directory"
+
+
+def stdin_of(monkeypatch, text: str) -> None:
+    """Make ``text`` the standard input of an in-process run (read as bytes, like a pipe)."""
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(text.encode())))
+
+
+def test_fix_from_stdin_in_process_leaves_sys_stdout_alone(monkeypatch, capsys) -> None:
+    """``main()`` for ``--fix -`` writes to the streams it was given and swaps none of them."""
+    import sys
+
+    from dlint.cli import main
+
+    stdin_of(monkeypatch, FIXABLE)
+    before = sys.stdout, sys.stderr
+    assert main(["check", "--fix", "--select", "pip-cache-kept", "-"]) == 0
+    assert (sys.stdout, sys.stderr) == before
+    out, err = capsys.readouterr()
+    assert out == FIXABLE.replace("install flask", "install --no-cache-dir flask")
+    assert "fixed 1 problem in -" in err and "No problems found" in err
+
+
+def test_fix_from_stdin_with_nothing_to_fix_still_prints_the_dockerfile(monkeypatch) -> None:
+    """``dlint check --fix - < in > out`` is a filter: ``out`` is a Dockerfile either way."""
+    import io
+
+    from dlint.checkrun import CheckOptions, run_check
+
+    stdin_of(monkeypatch, BAD)
+    out, err = io.StringIO(), io.StringIO()
+    options = CheckOptions(paths=["-"], fix=True, select="base-image-unpinned")
+    assert run_check(options, out, err) == 1
+    assert out.getvalue() == BAD
+    assert "-:1:6: warning base-image-unpinned" in err.getvalue()
+
+
+def test_check_run_in_process_writes_only_to_its_streams(project, monkeypatch) -> None:
+    """The check run takes its output streams: the report in one, errors in the other."""
+    import io
+
+    from dlint.checkrun import CheckOptions, run_check
+
+    root = project({"a/Dockerfile": "RUN echo\n", "b/Dockerfile": BAD})
+    monkeypatch.chdir(root)
+    out, err = io.StringIO(), io.StringIO()
+    assert run_check(CheckOptions(format="json"), out, err) == 2
+    assert {f["file"] for f in json.loads(out.getvalue())} == {"b/Dockerfile"}
+    assert err.getvalue().startswith("dlint: error: a/Dockerfile:1:1: RUN before the first FROM")
+    assert len(err.getvalue().splitlines()) == 1
+
+
+def test_diff_with_an_unparsable_file_exits_2(project) -> None:
+    """--diff still names a file it could not read, and the exit code says so."""
+    root = project({"a/Dockerfile": "RUN echo\n", "b/Dockerfile": FIXABLE})
+    result = run_dlint("check", "--diff", cwd=root)
+    assert result.returncode == 2
+    assert "+RUN pip install --no-cache-dir flask==3.0.3" in result.stdout.decode()
+    assert "dlint: error: a/Dockerfile:1:1: RUN before the first FROM" in result.stderr.decode()
+
+
+def test_fix_writes_a_file_once_per_pass_and_counts_every_fix(project) -> None:
+    """Two fixable findings in one file: one note with the total, the file fixed in place."""
+    text = "FROM python:3.11-slim\nRUN pip install flask==3.0.3\nRUN pip install numpy==2.0.1\n"
+    root = project({"Dockerfile": text})
+    result = run_dlint("check", "--fix", "--select", "pip-cache-kept", cwd=root)
+    assert result.returncode == 0, result.stdout.decode()
+    assert result.stderr.decode() == "dlint: fixed 2 problems in Dockerfile\n"
+    assert (root / "Dockerfile").read_text() == text.replace("install", "install --no-cache-dir")
