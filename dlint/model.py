@@ -415,6 +415,11 @@ class ImageRef:
             return cls(text, None, text, None, None)
         return cls(text, match["registry"], match["name"], match["tag"], match["digest"])
 
+    def with_tag(self, tag: str) -> str:
+        """The reference with ``tag`` instead of its tag and digest, registry kept."""
+        registry = f"{self.registry}/" if self.registry else ""
+        return f"{registry}{self.name}:{tag}"
+
     @property
     def is_scratch(self) -> bool:
         """True for the empty ``scratch`` image."""

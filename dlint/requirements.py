@@ -34,7 +34,7 @@ class Include:
 def is_pinned_spec(spec: str) -> bool:
     """True when a requirement pins one exact version: ``==`` without ``*``, ``===``, ``@ url``."""
     text = spec.split(";", 1)[0]
-    if " @ " in text or text.lstrip().startswith(("http", "git+", "file:")):
+    if " @ " in text or text.lstrip().startswith(("http://", "https://", "git+", "file:")):
         return True
     try:
         parsed = PackagingRequirement(text.strip())

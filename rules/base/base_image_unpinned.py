@@ -44,7 +44,7 @@ def check(build: Build) -> Iterator[Problem]:
             what = "no tag" if base.tag is None else "the tag 'latest'"
             yield Problem(
                 f"base image '{base.raw}' has {what}; pin a version tag such as "
-                f"'{base.name}:<version>'",
+                f"'{base.with_tag('<version>')}'",
                 word.span,
             )
 
