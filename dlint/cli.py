@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dlint import harness
 
     harness.add_arguments(test)
+    commands.add_parser(
+        "clean", help="remove the containers, images and build layers left by dlint test runs"
+    )
     return parser
 
 
@@ -139,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dlint import harness
 
             return harness.run(args)
+        if args.command == "clean":
+            from dlint import harness
+
+            return harness.clean()
     except KeyboardInterrupt:
         print("dlint: interrupted", file=sys.stderr)
         return 130

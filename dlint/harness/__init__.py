@@ -4,6 +4,7 @@ Importing this package is cheap; docker, requests, testinfra and pytest load in 
 """
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -43,17 +44,82 @@ def _error(message: str) -> int:
     return EXIT_CANNOT_RUN
 
 
+def unwritable_report(path: str | None) -> str | None:
+    """Why the JUnit report cannot be written to ``path``, or None when it can.
+
+    Checked before anything is built, so a typo costs a second, not a whole run. Missing
+    parent folders are made, as pytest would make them.
+    """
+    if not path:
+        return None
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        existed = target.exists()
+        with target.open("a", encoding="utf-8"):
+            pass
+        if not existed:
+            target.unlink()
+    except OSError as error:
+        return f"--junit-xml {path}: cannot write the report: {error.strerror or error}"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run ``dlint test``: 0 all passed, 1 a check failed, 2 could not run, 130 interrupted."""
-    from dlint.harness import session
+    """Run ``dlint test``: 0 all passed, 1 a check failed, 2 could not run, 128 + N when
+    stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), after cleaning up."""
+    from dlint.harness import session, signals
 
     directory = Path(args.directory)
     if not directory.is_dir():
         return _error(f"{directory}: not a directory")
-    try:
-        return session.run_checks(directory, args)
-    except session.CannotRun as error:
-        return _error(str(error))
-    except KeyboardInterrupt:
+    problem = unwritable_report(args.junit_xml)
+    if problem:
+        return _error(problem)
+    cannot_run: str | None = None
+    with signals.handling():
+        try:
+            code = session.run_checks(directory, args)
+        except session.CannotRun as error:
+            cannot_run = str(error)
+        except KeyboardInterrupt:
+            code = EXIT_INTERRUPTED
+        stopped = signals.received()
+    if stopped is not None:
+        # A signal wins over whatever the checks said: the run did not finish.
+        print(f"dlint: interrupted ({signal.Signals(stopped).name})", file=sys.stderr)
+        return signals.exit_code(stopped)
+    if cannot_run is not None:
+        return _error(cannot_run)
+    if code == EXIT_INTERRUPTED:
         print("dlint: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    return code
+
+
+def clean() -> int:
+    """Run ``dlint clean``: remove what earlier runs left (containers, images, build layers).
+
+    Runs still in progress on this host are spared. Prints one line per removed object and
+    a count; exit 0, or 2 when no engine answers.
+    """
+    from collections import Counter
+
+    from dlint.harness import docker_ops
+
+    try:
+        client = docker_ops.connect()
+        removed = docker_ops.remove_everything(client)
+    except docker_ops.CannotRun as error:
+        return _error(str(error))
+    for line in removed:
+        print(f"removed {line}")
+    kinds = Counter(
+        "build layer" if line.startswith("build layer") else line.split(" ", 1)[0]
+        for line in removed
+    )
+    if not removed:
+        print("dlint clean: nothing to remove")
+    else:
+        counts = ", ".join(f"{n} {kind}{'s' * (n != 1)}" for kind, n in sorted(kinds.items()))
+        print(f"dlint clean: removed {counts}")
+    return EXIT_PASSED

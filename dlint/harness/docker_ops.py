@@ -4,7 +4,10 @@ Everything created carries the label ``dlint.run=<run id>``; ``remove_run`` is t
 place that deletes it all again.
 """
 
+import os
 import re
+import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -16,10 +19,26 @@ import requests
 from docker.models.containers import Container
 
 LABEL = "dlint.run"
-STEP_LINE = re.compile(r"^Step (?P<number>\d+)/\d+ : (?P<instruction>.*)$")
+# Who made a run's objects (host:pid), so `dlint clean` can spare a run still in progress.
+OWNER_LABEL = "dlint.owner"
+# Every stage of a build gets this constant label right after its FROM, so the builder's
+# intermediate layers (the layer cache) carry it too. A constant keeps the cache valid
+# from run to run; `dlint clean` finds the layers by it.
+LAYER_LABEL = "dlint.build"
+LAYER_INSTRUCTION = f"LABEL {LAYER_LABEL}=cache"
+STEP_LINE = re.compile(r"^Step (?P<number>\d+)/(?P<total>\d+) : (?P<instruction>.*)$")
 BASE_IMAGE_HINT = (
-    "run `bash scripts/ensure-docker.sh` to build a local stand-in, "
-    "or provide it with `docker pull` / `docker load`"
+    "provide it with `docker pull` or `docker load` (in a dlint checkout, "
+    "`bash scripts/ensure-docker.sh` builds a local stand-in)"
+)
+# Seconds the engine has to answer the first request: long enough for a busy engine,
+# short enough that an address that never answers is reported quickly.
+ENGINE_ANSWER_TIMEOUT = 15
+# Seconds any later request may take: a build step can be silent for minutes.
+ENGINE_REQUEST_TIMEOUT = 600
+START_DOCKER_HINT = (
+    "start Docker (`sudo systemctl start docker`, `sudo dockerd &`, or Docker Desktop) "
+    "or point DOCKER_HOST at a running engine"
 )
 
 
@@ -52,16 +71,43 @@ class BuildResult:
         return [step for step in self.steps if step.cached]
 
 
+def engine_address() -> str:
+    """The engine the client talks to: DOCKER_HOST, or the default socket."""
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
 def connect() -> docker.DockerClient:
-    """Return a client for the local engine, or raise CannotRun saying how to start one."""
+    """Return a client for the engine, or raise CannotRun saying how to start one.
+
+    The first request has a short timeout, so an address that accepts connections and
+    never answers is reported in seconds; later requests get a long one.
+    """
+    address = engine_address()
     try:
-        client = docker.from_env(timeout=300)
+        client = docker.from_env(timeout=ENGINE_ANSWER_TIMEOUT)
         client.ping()
     except (docker.errors.DockerException, requests.RequestException) as error:
+        if "timed out" in str(error).lower():
+            raise CannotRun(
+                f"the Docker engine at {address} accepted the connection but did not answer "
+                f"within {ENGINE_ANSWER_TIMEOUT} s; check that DOCKER_HOST names a Docker "
+                "engine and that it is not stuck"
+            ) from None
+        reason = _short(error)
         raise CannotRun(
-            f"no Docker engine answers ({error}); start one with `bash scripts/ensure-docker.sh`"
+            f"no Docker engine answers at {address} ({reason}); {START_DOCKER_HINT}"
         ) from None
+    client.api.timeout = ENGINE_REQUEST_TIMEOUT
     return client
+
+
+def _short(error: Exception) -> str:
+    """The innermost, most specific part of a connection error, on one line."""
+    text = " ".join(str(error).split())
+    for marker in ("Connection refused", "No such file or directory", "Name or service"):
+        if marker in text:
+            return marker
+    return text[:200]
 
 
 def base_images(dockerfile: Path) -> list[str]:
@@ -97,18 +143,41 @@ def ensure_base_images(client: docker.DockerClient, dockerfile: Path) -> None:
             ) from None
 
 
+def labelled_dockerfile(dockerfile: Path) -> tuple[str, int]:
+    """The Dockerfile's text with ``LAYER_INSTRUCTION`` after every ``FROM``, and how
+    many lines were added.
+
+    Lines are split exactly as dlint's parser splits them, so the spans it reports for
+    each FROM (continuation lines included) point at the right place.
+    """
+    from dlint.load import read_text
+    from dlint.parse import parse_dockerfile
+
+    text = read_text(dockerfile)
+    model = parse_dockerfile(text, str(dockerfile))
+    lines = text.replace("\r\n", "\n").split("\n")
+    for stage in sorted(model.stages, key=lambda s: -s.from_instruction.span.end.line):
+        lines.insert(stage.from_instruction.span.end.line, LAYER_INSTRUCTION)
+    return "\n".join(lines), len(model.stages)
+
+
 def _build_events(
-    client: docker.DockerClient, context: Path, dockerfile: str, tag: str, options: dict
+    client: docker.DockerClient, context: Path, dockerfile: Path, tag: str, options: dict
 ) -> Iterator[dict]:
     return client.api.build(
         path=str(context),
-        dockerfile=dockerfile,
+        dockerfile=str(dockerfile),
         tag=tag,
         rm=True,
         forcerm=True,
         decode=True,
         **options,
     )
+
+
+def owner() -> str:
+    """This process as ``host:pid``, the value of ``OWNER_LABEL``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def build(
@@ -122,18 +191,34 @@ def build(
     nocache: bool = False,
     buildargs: dict[str, str] | None = None,
 ) -> BuildResult:
-    """Build ``context`` with the classic builder, streaming steps through ``emit``."""
-    options = {"labels": {LABEL: run_id}, "nocache": nocache, "buildargs": buildargs or {}}
+    """Build ``context`` with the classic builder, streaming steps through ``emit``.
+
+    The engine builds a copy of the Dockerfile with ``LAYER_INSTRUCTION`` after each
+    ``FROM``, kept outside the context (docker-py sends it under a random name that the
+    context's COPY never sees); steps are reported as numbered in the user's file.
+    """
+    options = {
+        "labels": {LABEL: run_id, OWNER_LABEL: owner()},
+        "nocache": nocache,
+        "buildargs": buildargs or {},
+    }
     steps: list[BuildStep] = []
     output: list[str] = []
     started = time.monotonic()
-    for event in _build_events(client, context, dockerfile, tag, options):
-        if "error" in event:
-            tail = "".join(output[-15:]).rstrip()
-            raise CannotRun(f"build of {context} failed: {event['error'].strip()}\n{tail}")
-        line = event.get("stream", "")
-        output.append(line)
-        _record_step(line.strip(), steps, emit)
+    with tempfile.TemporaryDirectory(prefix="dlint-build-") as scratch:
+        copy = Path(scratch) / "Dockerfile"
+        text, injected = labelled_dockerfile(context / dockerfile)
+        copy.write_text(text, encoding="utf-8")
+        numbering = _Numbering(injected)
+        for event in _build_events(client, context, copy, tag, options):
+            if "error" in event:
+                tail = "".join(output[-15:]).rstrip()
+                raise CannotRun(f"build of {context} failed: {event['error'].strip()}\n{tail}")
+            line = numbering.renumber(event.get("stream", ""))
+            if line is None:
+                continue
+            output.append(line)
+            _record_step(line.strip(), steps, emit)
     seconds = time.monotonic() - started
     image = client.images.get(tag)
     return BuildResult(image.id, tag, seconds, steps, int(image.attrs.get("Size", 0)))
@@ -150,6 +235,28 @@ def _record_step(line: str, steps: list[BuildStep], emit: Callable[[str], None])
         last = steps[-1]
         steps[-1] = BuildStep(last.number, last.instruction, cached=True)
         emit("  ---> Using cache")
+
+
+class _Numbering:
+    """Hides the injected LABEL steps and numbers the others as in the user's Dockerfile."""
+
+    def __init__(self, injected: int) -> None:
+        self.injected = injected
+        self.injected_seen = 0
+        self.in_injected = False
+
+    def renumber(self, line: str) -> str | None:
+        """The line as the user should see it, or None to drop it."""
+        match = STEP_LINE.match(line.strip())
+        if match is None:
+            return None if self.in_injected else line
+        self.in_injected = match["instruction"] == LAYER_INSTRUCTION
+        if self.in_injected:
+            self.injected_seen += 1
+            return None
+        number = int(match["number"]) - self.injected_seen
+        total = int(match["total"]) - self.injected
+        return f"Step {number}/{total} : {match['instruction']}\n"
 
 
 @dataclass(frozen=True)
@@ -172,7 +279,7 @@ def start_hardened(
         image,
         detach=True,
         name=f"{run_id}-{name}",
-        labels={LABEL: run_id},
+        labels={LABEL: run_id, OWNER_LABEL: owner()},
         environment=options.env,
         read_only=True,
         tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},
@@ -251,16 +358,88 @@ def wait_ready(container: Container, port: int, timeout: float, http_path: str |
 
 
 def remove_run(client: docker.DockerClient, run_id: str) -> list[str]:
-    """Remove every container, network and image labelled with ``run_id``; return their names."""
-    selector = {"label": f"{LABEL}={run_id}"}
+    """Remove every container, network and image labelled with ``run_id``; return their names.
+
+    Safe to call twice, or on objects that vanish meanwhile: what is already gone is skipped.
+    """
+    return _remove_labelled(client, f"{LABEL}={run_id}", spare=lambda labels: False)
+
+
+def remove_everything(client: docker.DockerClient) -> list[str]:
+    """Remove what any dlint run left behind, except the objects of runs still in progress.
+
+    That is every container, network and image labelled ``dlint.run`` (of any run), then
+    every layer labelled ``dlint.build``: the builder stages' layer cache.
+    """
+    removed = _remove_labelled(client, LABEL, spare=_in_progress)
+    return removed + _remove_layers(client)
+
+
+def _in_progress(labels: dict[str, str]) -> bool:
+    """True when the run that made an object is a live process on this host."""
+    host, _, pid = labels.get(OWNER_LABEL, "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return int(pid) != os.getpid()
+
+
+def _gone(action: Callable[[], object]) -> bool:
+    """Run a removal; False when the object had already disappeared."""
+    try:
+        action()
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def _remove_labelled(
+    client: docker.DockerClient, label: str, spare: Callable[[dict[str, str]], bool]
+) -> list[str]:
+    selector = {"label": label}
     removed: list[str] = []
-    for container in client.containers.list(all=True, filters=selector):
-        container.remove(force=True, v=True)
-        removed.append(f"container {container.name}")
+    for container in client.containers.list(all=True, filters=selector, ignore_removed=True):
+        if spare(container.labels):
+            continue
+        if _gone(lambda c=container: c.remove(force=True, v=True)):
+            removed.append(f"container {container.name}")
     for network in client.networks.list(filters=selector):
-        network.remove()
-        removed.append(f"network {network.name}")
+        if _gone(network.remove):
+            removed.append(f"network {network.name}")
     for image in client.images.list(filters=selector):
-        client.images.remove(image.id, force=True)
-        removed.append(f"image {', '.join(image.tags) or image.short_id}")
+        if spare(image.labels):
+            continue
+        if _gone(lambda i=image: client.images.remove(i.id, force=True)):
+            removed.append(f"image {', '.join(image.tags) or image.short_id}")
     return removed
+
+
+def _remove_layers(client: docker.DockerClient) -> list[str]:
+    """Remove the labelled build layers, children first; spare those still in use."""
+    removed: list[str] = []
+    while True:
+        layers = client.images.list(all=True, filters={"label": LAYER_LABEL})
+        progress = False
+        # Newest first: a layer's children are newer than it, so one pass removes a chain.
+        # noprune: only labelled layers go, never an untagged parent that is not dlint's.
+        for layer in sorted(layers, key=lambda image: image.attrs.get("Created", ""), reverse=True):
+            try:
+                deleted = client.api.remove_image(layer.id, noprune=True)
+            except docker.errors.NotFound:
+                continue
+            except docker.errors.APIError as error:
+                # 409: in use by a container or a build in progress, or children left.
+                if error.status_code == 409:
+                    continue
+                raise
+            for record in deleted or []:
+                if "Deleted" in record:
+                    removed.append(f"build layer {record['Deleted'].removeprefix('sha256:')[:12]}")
+                    progress = True
+        if not progress:
+            return removed
