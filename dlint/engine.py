@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dlint import ignores
 from dlint.config import Config, ConfigError
-from dlint.finding import Finding
+from dlint.finding import Finding, Problem
 from dlint.load import InputError, decode, discover, display, load_build, read_text
 from dlint.model import Build
 from dlint.parse import DockerfileSyntaxError, parse_dockerfile
@@ -76,9 +76,18 @@ def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[
         ) from error
     placed = (p.placed(build.dockerfile.path) for p in problems)
     return [
-        Finding(rule.id, rule.name, rule.aliases, severity, p.message, p.file or "", p.span, p.fix)
+        Finding(rule.id, rule.name, rule.aliases, severity, message, p.file or "", p.span, p.fix)
         for p in placed
+        for message in [_with_onbuild_note(build, p)]
     ]
+
+
+def _with_onbuild_note(build: Build, problem: Problem) -> str:
+    """Say so when a problem lies in an ``ONBUILD`` trigger: it fires in another build."""
+    dockerfile = build.dockerfile
+    if problem.file == dockerfile.path and dockerfile.onbuild_at(problem.span.start):
+        return f"{problem.message} (in ONBUILD: runs when an image is built FROM this one)"
+    return problem.message
 
 
 def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -> list[Finding]:

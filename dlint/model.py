@@ -519,6 +519,12 @@ class Dockerfile:
         """
         return [i for stage in reversed(self.final_lineage) for i in stage.of(*keywords)]
 
+    def onbuild_at(self, position: Position) -> bool:
+        """True when ``position`` lies inside an ``ONBUILD`` instruction."""
+        return any(
+            i.span.start <= position < i.span.end for i in self.instructions if i.keyword == "ONBUILD"
+        )
+
     def of(self, *keywords: str) -> list[Instruction]:
         """Instructions of every stage with one of ``keywords`` (``ONBUILD`` ones too)."""
         return [i for stage in self.stages for i in stage.of(*keywords)]
