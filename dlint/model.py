@@ -522,7 +522,9 @@ class Dockerfile:
     def onbuild_at(self, position: Position) -> bool:
         """True when ``position`` lies inside an ``ONBUILD`` instruction."""
         return any(
-            i.span.start <= position < i.span.end for i in self.instructions if i.keyword == "ONBUILD"
+            i.span.start <= position < i.span.end
+            for i in self.instructions
+            if i.keyword == "ONBUILD"
         )
 
     def of(self, *keywords: str) -> list[Instruction]:
