@@ -97,6 +97,11 @@ class Command:
         return [w.text for w in self.words]
 
     @property
+    def arguments(self) -> tuple[Word, ...]:
+        """The words after the program."""
+        return self.words[1:]
+
+    @property
     def program(self) -> str:
         """The program's base name: ``pip`` for ``/opt/venv/bin/pip``."""
         return self.words[0].text.rsplit("/", 1)[-1] if self.words else ""
