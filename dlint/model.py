@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from dlint.context import (
     Context,
@@ -21,6 +22,9 @@ from dlint.context import (
     RequirementsFile,
 )
 from dlint.finding import Position, Span
+
+if TYPE_CHECKING:
+    from dlint.app import App
 from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
 from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, substitute, tokenize
 
@@ -763,3 +767,16 @@ class Build:
     context: Context | None
     dockerignore: Dockerignore | None
     requirements: tuple[RequirementsFile, ...]
+
+    @cached_property
+    def app(self) -> App | None:
+        """What the final image runs, read from the context (``dlint.appload``).
+
+        Read lazily, the first time a rule asks, like the context's entries: most rules
+        never need the application code. None without a build context.
+        """
+        if self.context is None:
+            return None
+        from dlint.appload import load_app
+
+        return load_app(self)
