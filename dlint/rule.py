@@ -20,7 +20,11 @@ from dlint.model import Build
 
 RULE_ID = re.compile(r"^D\d{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-ALIAS = re.compile(r"^(DL\d{4}|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$")
+# Peer codes a rule may carry: hadolint (DL3008), ShellCheck (SC2086), Trivy (DS-0002, and
+# its older DS002), Checkov (CKV_DOCKER_3, CKV2_DOCKER_1) and BuildKit check names.
+ALIAS = re.compile(
+    r"^(DL\d{4}|SC\d{4}|DS-?\d{3,4}|CKV2?_DOCKER_\d+|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$"
+)
 
 Check = Callable[[Build], Iterable[Problem]]
 
