@@ -57,7 +57,8 @@ class Config:
 
     def rules(self) -> tuple[Rule, ...]:
         """The rules this configuration runs (ids), in id order."""
-        chosen = self.select if self.select is not None else {r.id for r in all_rules()}
+        default = {r.id for r in all_rules() if not r.opt_in}
+        chosen = self.select if self.select is not None else default
         chosen = (chosen | self.extend_select) - self.ignore
         return tuple(r for r in all_rules() if r.id in chosen)
 

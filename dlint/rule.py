@@ -43,6 +43,8 @@ class Rule:
     fixable: bool = False
     options: Mapping[str, Any] = field(default_factory=dict, compare=False)
     after_ignores: bool = False
+    opt_in: bool = False
+    """A matter of taste: runs only when selected by name, id, alias, prefix or ``ALL``."""
     doc: str = field(default="", repr=False, compare=False)
     source: Path | None = field(default=None, repr=False, compare=False)
 
