@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+import shutil
+import sys
+from pathlib import Path
 
 import pytest
 import yaml
+from test_rule_cases import load_cases, write_case
 
+from dlint import rule as rule_module
+from dlint.config import from_mapping
+from dlint.engine import Target, check_targets
 from dlint.finding import Severity
-from dlint.rule import ALIAS, RULE_ID, RULE_NAME, all_rules
+from dlint.rule import ALIAS, AREAS, RULE_ID, RULE_NAME, Rule, all_rules
 
 RULES = all_rules()
 DOC_HEADINGS = ("## What it does", "## Why it matters", "## Example", "## Instead", "## Fix safety")
@@ -63,3 +70,132 @@ def test_rule_contract(rule) -> None:
         for c in cases
         for e in c["expect"]
     )
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_rule_lives_where_its_id_and_name_say(rule: Rule) -> None:
+    """The id is in its area's range (AREAS) and the file is named after the rule."""
+    assert rule.area in AREAS, f"{rule.source}: area {rule.area!r} has no id range in AREAS"
+    assert rule.id.startswith(AREAS[rule.area]), f"{rule.name}: {rule.id} is not in {rule.area}"
+    assert rule.source is not None and rule.source.stem == rule.name.replace("-", "_")
+    assert rule.cases_file is not None and rule.cases_file.is_file(), f"{rule.name}: no cases"
+
+
+def test_every_cases_file_belongs_to_a_rule() -> None:
+    """A cases file whose rule module is missing (or misnamed) is never run silently."""
+    sources = {r.cases_file for r in RULES}
+    pack = Path(RULES[0].source).parents[1]
+    assert sorted(set(pack.rglob("*.yml")) - sources) == []
+
+
+# Rule bugs the lead fixes; each entry names the rule and what it lacks.
+UNDOCUMENTED_OPTIONS = {
+    "untrusted-registry": "doc names trusted-registries, not its 'registries' option",
+}
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        pytest.param(r, marks=pytest.mark.xfail(reason=UNDOCUMENTED_OPTIONS[r.name], strict=True))
+        if r.name in UNDOCUMENTED_OPTIONS
+        else r
+        for r in RULES
+        if r.options
+    ],
+    ids=lambda r: r.name,
+)
+def test_every_option_is_documented(rule: Rule) -> None:
+    """Each key of ``Rule.options`` appears in the rule's documentation as a word of its own."""
+    for key in rule.options:
+        assert re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", rule.doc), (rule.name, key)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
+def test_fixable_means_a_case_shows_the_fix(rule: Rule) -> None:
+    """``fixable`` <=> a case has ``fixed:`` text that differs from its Dockerfile.
+
+    tests/test_rule_cases.py applies the rule's fixes to each such case and compares the
+    result with ``fixed:``, so the fix really produces it.
+    """
+    fixed = [c for c in load_cases(rule) if "fixed" in c]
+    assert bool(fixed) == rule.fixable, f"{rule.name}: fixable={rule.fixable}"
+    assert all(c["fixed"] != c["dockerfile"] for c in fixed)
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if not r.fixable], ids=lambda r: r.name)
+def test_a_rule_not_fixable_offers_no_fix(rule: Rule, tmp_path: Path, monkeypatch) -> None:
+    """No finding of a rule that does not declare ``fixable`` carries a fix."""
+    for number, case in enumerate(c for c in load_cases(rule) if c["expect"]):
+        root = tmp_path / str(number)
+        root.mkdir()
+        monkeypatch.chdir(root)
+        dockerfile = write_case(root, case)
+        settings = {**(case.get("config") or {}), "select": [rule.id]}
+        config = from_mapping(settings, "case")
+        context = None if case.get("no_context") else root
+        target = Target(dockerfile.name, dockerfile, context)
+        result = check_targets([target], lambda _, config=config: config)
+        assert [f for f in result.findings if f.fix is not None] == [], case["name"]
+
+
+COPY = "copied_pack"
+
+
+@pytest.fixture
+def copied_pack(tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the rule pack that ``all_rules`` loads instead of the real one."""
+    root = tmp_path / COPY
+    shutil.copytree(Path(RULES[0].source).parents[1], root)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(rule_module, "PACK", COPY)
+    all_rules.cache_clear()
+    yield root
+    all_rules.cache_clear()
+    for name in [m for m in sys.modules if m == COPY or m.startswith(COPY + ".")]:
+        del sys.modules[name]
+
+
+def dlint_in_process(capsys, *args: str) -> tuple[int, str]:
+    """Run ``dlint ARGS`` in this process; return the exit code and the one stderr line."""
+    from dlint.cli import main
+
+    code = main(list(args))
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1, err
+    return code, err[0]
+
+
+def test_copied_pack_loads_every_rule(copied_pack: Path) -> None:
+    """The copy loads the same rules, so the broken-pack tests below test only the break."""
+    assert [r.name for r in all_rules()] == [r.name for r in RULES]
+
+
+def test_a_rule_in_a_folder_without_init_is_a_loud_error(copied_pack: Path, capsys) -> None:
+    """A new area folder that lacks __init__.py: dlint rules and check exit 2 naming the file."""
+    area = copied_pack / "gpu"
+    area.mkdir()
+    shutil.copy(copied_pack / "runtime" / "root_user.py", area / "cuda_unpinned.py")
+    for args in (["rules"], ["check", "-"]):
+        code, line = dlint_in_process(capsys, *args)
+        assert code == 2
+        assert line.startswith(f"dlint: error: {area / 'cuda_unpinned.py'}: ")
+        assert "__init__.py" in line
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ('"""A rule someone forgot to finish."""\n', "no RULE"),
+        ('"""A rule with the wrong record."""\nRULE = {"id": "D299"}\n', "RULE is a dict"),
+    ],
+)
+def test_a_rule_module_without_its_record_is_a_loud_error(
+    copied_pack: Path, capsys, body: str, says: str
+) -> None:
+    """A module with no RULE, or a RULE that is not a Rule, is never silently skipped."""
+    (copied_pack / "packages" / "conda_unpinned.py").write_text(body)
+    code, line = dlint_in_process(capsys, "check", "-")
+    assert code == 2
+    assert line.startswith(f"dlint: error: {copied_pack / 'packages' / 'conda_unpinned.py'}: ")
+    assert says in line

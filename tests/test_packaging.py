@@ -23,6 +23,11 @@ def test_wheel_installs_rules_inside_dlint_and_runs_from_elsewhere(tmp_path: Pat
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.startswith("rules/")]
     assert "dlint/rules/base/base_image_unpinned.yml" in names
+    # setup.py discovers the areas: every folder of the pack is installed, with its cases.
+    for source in (REPO / "rules").rglob("*.py"):
+        assert f"dlint/rules/{source.relative_to(REPO / 'rules').as_posix()}" in names
+        if not source.name.startswith("_"):
+            assert f"dlint/rules/{source.relative_to(REPO / 'rules').with_suffix('.yml')}" in names
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),

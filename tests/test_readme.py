@@ -11,10 +11,26 @@ from dlint.rule import all_rules
 README = (REPO / "README.md").read_text()
 
 
-def test_every_rule_is_in_the_rules_table() -> None:
-    """Each rule has a row with its id, name and severity."""
-    for rule in all_rules():
-        assert f"| {rule.id} | `{rule.name}` | {rule.severity.value} |" in README, rule.name
+def test_rules_table_is_the_catalogue() -> None:
+    """The README's rules table is exactly ``dlint rules --format markdown``.
+
+    After adding or changing a rule, paste that command's output over the table.
+    """
+    from dlint.catalogue import markdown_table
+
+    start = README.index("\n| id | name | severity |") + 1
+    end = README.index("\n\n", start) + 1
+    assert README[start:end] == markdown_table(all_rules())
+
+
+def test_rules_markdown_from_the_command_line() -> None:
+    """``dlint rules --format markdown`` prints the table with a row per rule."""
+    from helpers import run_dlint
+
+    shown = run_dlint("rules", "--format", "markdown")
+    assert shown.returncode == 0
+    rows = shown.stdout.decode().splitlines()[2:]
+    assert [row.split(" | ")[1].strip("`") for row in rows] == [r.name for r in all_rules()]
 
 
 def test_every_setting_and_format_is_documented() -> None:
