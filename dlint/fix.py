@@ -1,32 +1,70 @@
-"""Apply the text edits that findings carry, refusing overlapping ones.
+"""Apply the text edits that findings carry, refusing overlapping ones and misplaced ones.
 
 Only the edits of fixes marked safe are applied unless unsafe fixes are asked for. Edits
 are applied from the end of the file backwards so earlier positions stay valid; a fix
 whose edits overlap an edit already taken is skipped whole (a later run can apply it).
+
+Positions are mapped with :func:`dlint.parse.split_lines`, the parser's own line
+splitting: only ``\\n`` ends a line. (``str.splitlines`` also breaks at form feeds,
+``\\x1c``-``\\x1e``, ``\\x85``, U+2028/U+2029 and a bare ``\\r``, which put every edit after
+such a character at the wrong place.) Before a file is changed, the fixer checks that
+every edit lies inside the text (never past the end of a line or inside a line ending) and
+that the fixed Dockerfile still parses into the same instructions; otherwise the file is
+left untouched and the reason is reported in one line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from dlint.finding import Edit, Finding, Position
+from dlint.parse import DockerfileSyntaxError, parse_dockerfile, split_lines
 
 
 @dataclass(frozen=True)
 class FixResult:
-    """The new text of one file and which findings' fixes went into it."""
+    """The new text of one file and which findings' fixes went into it.
+
+    ``refused`` says why nothing was applied (the text is then the original one); None
+    when the fixes went in.
+    """
 
     text: str
     applied: tuple[Finding, ...]
     skipped: tuple[Finding, ...]
+    refused: str | None = None
 
 
-def offset(lines: Sequence[str], position: Position) -> int:
-    """Character offset of a 1-based line/column in text split into ``lines`` (newlines kept)."""
-    line = min(position.line, len(lines))
-    before = sum(len(text) for text in lines[: line - 1])
-    return before + position.column - 1
+class MisplacedEdit(ValueError):
+    """An edit's position does not lie inside the file's text."""
+
+
+class LineIndex:
+    """Maps 1-based line/column positions to offsets in a text, lines as the parser splits them."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = split_lines(text)
+        # Each line is followed by one "\n" (except the last).
+        self.starts = [0, *accumulate(len(line) + 1 for line in self.lines)]
+
+    def offset(self, position: Position) -> int:
+        """Character offset of ``position``; :class:`MisplacedEdit` when it is not in the text.
+
+        A column may be one past the line's last character (an insertion at the end of the
+        line), but never inside the ``\\r\\n`` that ends it.
+        """
+        if not 1 <= position.line <= len(self.lines):
+            raise MisplacedEdit(f"line {position.line} is not in the file")
+        content = self.lines[position.line - 1].removesuffix("\r")
+        if not 1 <= position.column <= len(content) + 1:
+            raise MisplacedEdit(
+                f"column {position.column} is not on line {position.line} "
+                f"({len(content)} characters)"
+            )
+        return self.starts[position.line - 1] + position.column - 1
 
 
 def fixable(finding: Finding, file: str, unsafe: bool) -> bool:
@@ -41,28 +79,74 @@ def fixable(finding: Finding, file: str, unsafe: bool) -> bool:
 def apply_fixes(
     text: str, file: str, findings: Sequence[Finding], unsafe: bool = False
 ) -> FixResult:
-    """Apply the fixes of ``findings`` that target ``file``; return the new text."""
+    """Apply the fixes of ``findings`` that target ``file``; return the new text.
+
+    When an edit is misplaced or the fixed Dockerfile would not parse into the same
+    instructions, nothing is applied: the result has the original text and ``refused``.
+    """
+    index = LineIndex(text)
     crlf = "\r\n" in text
-    body = text.replace("\r\n", "\n") if crlf else text
-    lines = body.splitlines(keepends=True) or [""]
     taken: list[tuple[int, int, Edit]] = []
-    applied, skipped = [], []
-    for finding in findings:
-        if not fixable(finding, file, unsafe):
-            continue
-        ranges = [
-            (offset(lines, e.span.start), offset(lines, e.span.end), e) for e in finding.fix.edits
-        ]
+    applied: list[Finding] = []
+    skipped: list[Finding] = []
+    candidates = [f for f in findings if fixable(f, file, unsafe)]
+    for finding in candidates:
+        assert finding.fix is not None  # fixable() said so
+        try:
+            ranges = [_range(index, edit) for edit in finding.fix.edits]
+        except MisplacedEdit as error:
+            return _refuse(text, candidates, f"a fix of {finding.name} is misplaced: {error}")
         if any(_overlaps(r, t) for r in ranges for t in taken):
             skipped.append(finding)
             continue
         taken.extend(ranges)
         applied.append(finding)
-    for start, end, edit in sorted(taken, key=lambda r: (r[0], r[1]), reverse=True):
-        body = body[:start] + edit.replacement + body[end:]
-    if crlf:
-        body = body.replace("\n", "\r\n")
-    return FixResult(body, tuple(applied), tuple(skipped))
+    pieces: list[str] = []
+    end = len(text)
+    for start, stop, edit in sorted(taken, key=lambda r: (r[0], r[1]), reverse=True):
+        replacement = edit.replacement.replace("\n", "\r\n") if crlf else edit.replacement
+        pieces.append(text[stop:end])
+        pieces.append(replacement)
+        end = start
+    pieces.append(text[:end])
+    fixed = "".join(reversed(pieces))
+    if applied:
+        problem = _changes_structure(text, fixed, file)
+        if problem is not None:
+            return _refuse(text, candidates, problem)
+    return FixResult(fixed, tuple(applied), tuple(skipped))
+
+
+def _range(index: LineIndex, edit: Edit) -> tuple[int, int, Edit]:
+    start, end = index.offset(edit.span.start), index.offset(edit.span.end)
+    if end < start:
+        raise MisplacedEdit(f"it ends ({edit.span.end}) before it starts ({edit.span.start})")
+    return start, end, edit
+
+
+def _refuse(text: str, candidates: Sequence[Finding], reason: str) -> FixResult:
+    return FixResult(text, (), tuple(candidates), reason)
+
+
+def _changes_structure(before: str, after: str, file: str) -> str | None:
+    """Why ``after`` is not a safe fix of the Dockerfile ``before``, or None.
+
+    A fix edits inside instructions: the fixed text must parse, into instructions with the
+    same keywords on the same lines. Text that was no Dockerfile to begin with (a
+    requirements file) is not judged here.
+    """
+    try:
+        old = parse_dockerfile(before, file)
+    except DockerfileSyntaxError:
+        return None
+    try:
+        new = parse_dockerfile(after, file)
+    except DockerfileSyntaxError as error:
+        return f"the fixed file would not parse (line {error.line}: {error.message})"
+    shape = [(i.keyword, i.span.start.line) for i in old.instructions]
+    if [(i.keyword, i.span.start.line) for i in new.instructions] != shape:
+        return "the fixed file would have different instructions"
+    return None
 
 
 def _overlaps(a: tuple[int, int, Edit], b: tuple[int, int, Edit]) -> bool:
@@ -72,20 +156,38 @@ def _overlaps(a: tuple[int, int, Edit], b: tuple[int, int, Edit]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def report_refusal(file: str, reason: str) -> None:
+    """Say on stderr, in one line, that ``file`` was left unchanged and why."""
+    message = f"dlint: error: {file}: fixes not applied, the file is unchanged: {reason}"
+    print(message, file=sys.stderr)
+
+
 def fixes_by_file(
-    findings: Sequence[Finding], read, unsafe: bool = False
+    findings: Sequence[Finding],
+    read: Callable[[str], str],
+    unsafe: bool = False,
+    refused: Callable[[str, str], None] = report_refusal,
 ) -> dict[str, tuple[str, FixResult]]:
     """For every file some fix edits: its current text and the fixed result.
 
     ``read(file)`` returns a file's current text; findings name files as the report does.
+    A file whose fixes are refused is left out, and ``refused(file, reason)`` is called;
+    by default that prints one line on stderr (the command line has no other channel for
+    it yet).
     """
     files = {
-        edit.file for f in findings if f.fix and (f.fix.safe or unsafe) for edit in f.fix.edits
+        edit.file
+        for f in findings
+        if f.fix and (f.fix.safe or unsafe)
+        for edit in f.fix.edits
+        if edit.file is not None
     }
     results = {}
     for file in sorted(files):
         before = read(file)
         result = apply_fixes(before, file, findings, unsafe)
-        if result.applied:
+        if result.refused is not None:
+            refused(file, result.refused)
+        elif result.applied:
             results[file] = (before, result)
     return results
