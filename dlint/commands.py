@@ -125,6 +125,20 @@ MANAGERS: tuple[Manager, ...] = (
         DNF_VALUE_OPTIONS,
     ),
     Manager(
+        "dnf-module",
+        ("dnf", "yum", "microdnf", "dnf5"),
+        {"install": INSTALL, "enable": "enable", "reset": "reset", "remove": REMOVE},
+        DNF_VALUE_OPTIONS,
+        prefix=("module",),
+    ),
+    Manager(
+        "dnf-group",
+        ("dnf", "yum", "microdnf", "dnf5"),
+        {"install": INSTALL, "remove": REMOVE},
+        DNF_VALUE_OPTIONS,
+        prefix=("group",),
+    ),
+    Manager(
         "zypper",
         ("zypper",),
         {
@@ -242,7 +256,7 @@ MANAGERS: tuple[Manager, ...] = (
     Manager(
         "go",
         ("go",),
-        {"install": INSTALL, "get": INSTALL},
+        {"install": INSTALL, "get": INSTALL, "run": "run"},
         _options("-ldflags -tags -o -modfile -p -gcflags -asmflags -mod -C"),
     ),
     Manager(
@@ -260,6 +274,8 @@ FAMILIES = {
     "uv-project": "pip",
     "uv-tool": "pip",
     "pipx": "pip",
+    "dnf-module": "dnf",
+    "dnf-group": "dnf",
 }
 
 
@@ -362,16 +378,20 @@ def _split(command: Command, manager: Manager, start: int) -> PackageCommand | N
     )
 
 
-def _option(words: tuple[Word, ...], i: int, value_options: frozenset[str], out: list) -> int:
+def _option(
+    words: tuple[Word, ...],
+    i: int,
+    value_options: frozenset[str],
+    out: list[tuple[str, Word | None]],
+) -> int:
     """Record the option at ``words[i]`` (and its value); return the next index."""
     text = words[i].text
     if text.startswith("--") and "=" in text:
-        name, _, value = text.partition("=")
-        out.append((name, Word(value, words[i].raw, words[i].span)))
+        name, _, inline = text.partition("=")
+        out.append((name, Word(inline, words[i].raw, words[i].span)))
         return i + 1
     if text in value_options:
-        value = words[i + 1] if i + 1 < len(words) else None
-        out.append((text, value))
+        out.append((text, words[i + 1] if i + 1 < len(words) else None))
         return i + 2
     short = text[:2]
     if not text.startswith("--") and len(text) > 2 and short in value_options:
