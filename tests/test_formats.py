@@ -1,26 +1,31 @@
-"""The CI output formats, each produced by ``dlint check`` from the same real findings.
+"""The output formats: every format rendered in-process from one fixed list of findings and
+compared with its golden file, plus the properties CI systems rely on.
 
-Expected values come from ``--format json`` of the same run, so the tests keep holding as
-rules are added; the Dockerfiles are chosen so that base-image-unpinned always fires.
+The golden files are in tests/golden/, one per format. After an intended change of a
+format, rewrite them with ``DLINT_UPDATE_GOLDEN=1 pytest tests/test_formats.py`` and read
+the diff before committing it. The end-to-end tests below run ``dlint check`` itself.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import jsonschema
 import pytest
 from helpers import run_dlint
 
-from dlint.finding import Edit, Finding, Fix, Severity, Span
-from dlint.report import RunInfo
+from dlint.finding import Edit, Finding, Fix, Problem, Severity, Span
+from dlint.model import Build
+from dlint.report import FORMATS, RunInfo, render, statistics
 from dlint.report import sarif as sarif_format
 from dlint.report.github import escape_data, escape_property
-from dlint.rule import all_rules
+from dlint.rule import Rule, all_rules
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 # Two stages from the same untagged image: two findings with the same message.
@@ -33,6 +38,135 @@ COPY --from=build /usr/local /usr/local
 CLEAN = "FROM python:3.11-slim\n"
 ANNOTATION = re.compile(r"^::(error|warning|notice) ([^:]*)::(.*)$")
 SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note", "style": "note"}
+GOLDEN = Path(__file__).parent / "golden"
+# Every other format is .txt.
+EXTENSIONS = {
+    "json": "json",
+    "sarif": "sarif",
+    "gitlab": "json",
+    "junit": "xml",
+    "checkstyle": "xml",
+}
+
+
+def no_check(build: Build) -> Iterator[Problem]:
+    """Stands in for a rule's check: the golden findings are made by hand."""
+    yield from ()
+
+
+def golden_rule(
+    id: str, name: str, severity: Severity, aliases: tuple[str, ...], tags: tuple[str, ...]
+) -> Rule:
+    """A rule record for the golden run, independent of the real pack's wording."""
+    doc = (
+        f"## What it does\nFlags what {name} flags.\n\n## Why it matters\nIt costs.\n\n"
+        "## Example\n```dockerfile\nFROM python\n```\n\n## Instead\nPin it.\n"
+    )
+    return Rule(id, name, severity, f"summary of {name}", no_check, aliases, tags, doc=doc)
+
+
+GOLDEN_RULES = (
+    golden_rule("D100", "base-image-unpinned", Severity.WARNING, ("DL3006",), ("pinning",)),
+    golden_rule("D201", "requirements-unpinned", Severity.WARNING, (), ("pinning", "python")),
+    golden_rule("D205", "pip-cache-kept", Severity.INFO, ("DL3042",), ("size",)),
+    golden_rule("D300", "copy-before-install", Severity.WARNING, (), ("cache",)),
+    golden_rule("D400", "root-user", Severity.WARNING, ("DL3002",), ("security",)),
+)
+PIN = Edit(Span.of(1, 6, 1, 12), "python:3.11-slim", "Dockerfile")
+# One finding of each severity; a multi-line span; a safe and an unsafe fix; a finding in a
+# requirements file and one in a second Dockerfile; non-ASCII text and characters that
+# XML, JSON and workflow commands must escape. In the order the engine sorts findings.
+GOLDEN_FINDINGS = [
+    Finding(
+        "D100", "base-image-unpinned", ("DL3006",), Severity.ERROR,
+        "base image 'python' has no tag; pin it, e.g. python:3.11-slim",
+        "Dockerfile", Span.of(1, 6, 1, 12),
+        Fix("pin python:3.11-slim", (PIN,), safe=False),
+    ),
+    Finding(
+        "D300", "copy-before-install", (), Severity.WARNING,
+        "COPY . . (lines 3→5) comes before «pip install»: every edit reinstalls <all> & more",
+        "Dockerfile", Span.of(3, 1, 5, 24),
+    ),
+    Finding(
+        "D205", "pip-cache-kept", ("DL3042",), Severity.INFO,
+        "pip keeps its download cache in the image; add --no-cache-dir (100% of it, a, b: c)",
+        "Dockerfile", Span.of(6, 9, 6, 16),
+        Fix("add --no-cache-dir", (Edit(Span.of(6, 16, 6, 16), " --no-cache-dir", "Dockerfile"),)),
+    ),
+    Finding(
+        "D201", "requirements-unpinned", (), Severity.STYLE,
+        "torch>=2 is not pinned with ==; café 日本語",
+        "requirements.txt", Span.of(2, 1, 2, 9),
+    ),
+    Finding(
+        "D400", "root-user", ("DL3002",), Severity.WARNING,
+        "the final image runs as root",
+        "services/api/Dockerfile", Span.of(1, 1, 1, 22),
+    ),
+]  # fmt: skip
+GOLDEN_RUN = RunInfo(("Dockerfile", "clean/Dockerfile", "services/api/Dockerfile"), GOLDEN_RULES)
+
+
+def rendered(fmt: str) -> str:
+    """The golden findings in format ``fmt`` (``statistics`` is ``--statistics``)."""
+    if fmt == "statistics":
+        return statistics.render(GOLDEN_FINDINGS, GOLDEN_RUN)
+    return render(fmt, GOLDEN_FINDINGS, GOLDEN_RUN)
+
+
+@pytest.mark.parametrize("fmt", [*FORMATS, "statistics"])
+def test_format_matches_its_golden_file(fmt: str) -> None:
+    """Every format of the fixed findings is byte for byte its golden file."""
+    golden = GOLDEN / f"{fmt}.{EXTENSIONS.get(fmt, 'txt')}"
+    text = rendered(fmt)
+    if os.environ.get("DLINT_UPDATE_GOLDEN") == "1":
+        GOLDEN.mkdir(exist_ok=True)
+        with golden.open("w", encoding="utf-8", newline="") as file:
+            file.write(text)
+    assert golden.is_file(), f"no {golden}: run with DLINT_UPDATE_GOLDEN=1 to write it"
+    with golden.open(encoding="utf-8", newline="") as file:
+        assert text == file.read(), f"{fmt} differs from {golden}"
+
+
+def test_golden_files_are_all_used() -> None:
+    """A golden file of a format that no longer exists is a stale contract."""
+    names = {f"{fmt}.{EXTENSIONS.get(fmt, 'txt')}" for fmt in [*FORMATS, "statistics"]}
+    assert {p.name for p in GOLDEN.iterdir()} == names
+
+
+def test_golden_sarif_is_valid_against_the_official_schema() -> None:
+    """The golden SARIF, fixes and all, validates against SARIF 2.1.0."""
+    log = json.loads(rendered("sarif"))
+    errors = [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in jsonschema.Draft4Validator(json.loads(SCHEMA.read_text())).iter_errors(log)
+    ]
+    assert errors == []
+    results = log["runs"][0]["results"]
+    assert [r["ruleId"] for r in results] == [f.rule for f in GOLDEN_FINDINGS]
+    assert [r["level"] for r in results] == ["error", "warning", "note", "note", "warning"]
+
+
+def test_golden_xml_formats_parse_and_keep_the_text() -> None:
+    """JUnit and Checkstyle are well-formed XML that carries the messages unchanged."""
+    for fmt in ("junit", "checkstyle"):
+        root = ET.fromstring(rendered(fmt))
+        text = ET.tostring(root, encoding="unicode", method="text") + " ".join(
+            e.get("message", "") for e in root.iter()
+        )
+        for finding in GOLDEN_FINDINGS:
+            assert finding.message in text, (fmt, finding.message)
+
+
+def test_golden_annotations_round_trip() -> None:
+    """Each GitHub annotation reads back as the finding it came from."""
+    lines = rendered("github").splitlines()
+    for line, finding in zip(lines, GOLDEN_FINDINGS, strict=True):
+        _, properties, message = parse_annotation(line)
+        assert message == finding.message and properties["file"] == finding.file
+        if finding.line != finding.end_line:
+            assert "col" not in properties and properties["endLine"] == str(finding.end_line)
 
 
 def dlint_check(folder: Path, *args: str) -> str:
