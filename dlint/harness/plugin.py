@@ -82,16 +82,32 @@ class CheckItem(pytest.Function):
     """One named check; a failed assertion reads as its message, not a traceback."""
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        """Show the reason of a failed check as one message."""
+        """Show the reason of a failed check as one message.
+
+        Any other exception (a request that timed out, an invalid ``json_schema``, a reset
+        connection) fails only this check, named by its type and message and where it
+        was raised; pytest's own ``repr_failure`` takes no ``style`` and is not called.
+        """
         from dlint.harness.verdict import CheckFailed
 
         if isinstance(excinfo.value, CheckFailed):
             return str(excinfo.value)
-        return super().repr_failure(excinfo, style)
+        return describe_error(excinfo)
 
     def reportinfo(self) -> tuple[Path, None, str]:
         """Point reports at the spec file."""
         return self.path, None, self.name
+
+
+def describe_error(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """``could not finish: Type: message (at file:line)`` for an unexpected exception."""
+    error = excinfo.value
+    message = " ".join(str(error).split()) or "(no message)"
+    where = ""
+    if excinfo.traceback:
+        entry = excinfo.traceback[-1]
+        where = f" (at {Path(entry.path).name}:{entry.lineno + 1})"
+    return f"could not finish: {type(error).__name__}: {message}{where}"
 
 
 class SpecFile(pytest.File):
@@ -156,7 +172,10 @@ def _clean_up(lab: "Lab", keep: bool) -> None:
     if keep:
         lab.emit(f"--keep: leaving everything labelled {docker_ops.LABEL}={lab.run_id}")
         return
-    removed = docker_ops.remove_run(lab.client, lab.run_id)
+    from dlint.harness import signals
+
+    with signals.shielded():
+        removed = docker_ops.remove_run(lab.client, lab.run_id)
     lab.emit(f"removed {len(removed)} objects labelled {docker_ops.LABEL}={lab.run_id}")
 
 
@@ -176,7 +195,7 @@ def dlint_image(dlint_lab: "Lab", request: pytest.FixtureRequest) -> "Lab":
 class Service:
     """The main hardened container, its loopback port, and why it is not ready (if so)."""
 
-    container: "Container"
+    container: "Container | None"
     port: int | None
     problem: str | None
 
@@ -184,13 +203,22 @@ class Service:
 @pytest.fixture(scope="session")
 def dlint_service(dlint_image: "Lab") -> Service:
     """Starts the image hardened and waits until it is ready (or records why not)."""
+    import docker.errors
+    import requests
+
     from dlint.harness.verdict import CheckFailed
 
-    container = dlint_image.start("service", dlint_image.run_options())
+    try:
+        container = dlint_image.start("service", dlint_image.run_options())
+    except (docker.errors.DockerException, requests.RequestException) as error:
+        # Reported by the readiness check; the checks that need the service skip.
+        return Service(None, None, f"the engine could not start the service: {error}")
     try:
         return Service(container, dlint_image.wait(container, "service"), None)
     except CheckFailed as error:
         return Service(container, None, str(error))
+    except (docker.errors.DockerException, requests.RequestException) as error:
+        return Service(container, None, f"waiting for the service failed: {error}")
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -1,25 +1,43 @@
 """Drive pytest with the dlint plugin for one ``dlint test`` run and map its exit code."""
 
 import argparse
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from dlint.harness import docker_ops, plugin
+from dlint.harness import docker_ops, plugin, signals
 from dlint.harness.docker_ops import CannotRun
 from dlint.harness.spec import SpecError, find_spec, load_spec
 
 __all__ = ["CannotRun", "run_checks"]
 
 
+# Environment variables through which a user's pytest setup would reach into the run.
+PYTEST_ENVIRONMENT = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS")
+
+
 class Outcome:
-    """A pytest plugin object that remembers the config and a Ctrl-C."""
+    """A pytest plugin object that remembers the config, a Ctrl-C and what ran."""
 
     def __init__(self) -> None:
         """Nothing seen yet."""
         self.config: pytest.Config | None = None
         self.interrupted = False
+        self.selected = 0
+        self.passed = 0
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Count the checks selected to run (after -k)."""
+        self.selected = len(session.items)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Count the checks that ran to the end and passed."""
+        if report.when == "call" and report.passed:
+            self.passed += 1
 
     def pytest_configure(self, config: pytest.Config) -> None:
         """Keep the config to read the plugin's stash after the run."""
@@ -43,6 +61,8 @@ def pytest_arguments(
     """Command line for pytest: only the spec, isolated from the user's pytest setup."""
     arguments = [str(spec_path), "-c", "/dev/null", "--rootdir", str(spec_path.parent)]
     # Isolated from the user's pytest setup; the plugin is loaded under its module name.
+    # With PYTEST_DISABLE_PLUGIN_AUTOLOAD set (see isolated_environment), only the
+    # plugins named here load: ours, under its module name.
     arguments += ["--noconftest", "-p", "no:cacheprovider", "-p", "no:dlint"]
     arguments += ["-p", "dlint.harness.plugin", "--assert=plain"]
     arguments += ["--dlint-spec", str(spec_path), "--dlint-context", str(context)]
@@ -61,11 +81,42 @@ def pytest_arguments(
     return arguments
 
 
-def _exit_code(code: int, outcome: Outcome) -> int:
+@contextmanager
+def isolated_environment() -> Iterator[None]:
+    """No PYTEST_ADDOPTS or PYTEST_PLUGINS, and no plugin autoloading, inside the block.
+
+    ``PYTEST_ADDOPTS=--collect-only`` would otherwise make every run pass without
+    building anything, and any installed plugin could change what runs.
+    """
+    names = (*PYTEST_ENVIRONMENT, "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    saved = {name: os.environ.get(name) for name in names}
+    for name in PYTEST_ENVIRONMENT:
+        os.environ.pop(name, None)
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def exit_code(code: int, outcome: Outcome) -> int:
+    """0 or 1 from pytest's exit code; CannotRun or KeyboardInterrupt otherwise.
+
+    0 only when every selected check ran and passed: a pass with checks that were
+    skipped or never ran is "could not run".
+    """
     if outcome.interrupted:
         raise KeyboardInterrupt
     if outcome.cannot_run:
         raise CannotRun(outcome.cannot_run)
+    if code == pytest.ExitCode.OK and (outcome.selected == 0 or outcome.passed < outcome.selected):
+        raise CannotRun(
+            f"only {outcome.passed} of {outcome.selected} selected checks ran and passed"
+        )
     if code in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
         return int(code)
     if code == pytest.ExitCode.NO_TESTS_COLLECTED:
@@ -84,10 +135,12 @@ def run_checks(directory: Path, args: argparse.Namespace) -> int:
     run_id = plugin.new_run_id()
     outcome = Outcome()
     try:
-        code = pytest.main(
-            pytest_arguments(spec_path, directory.resolve(), run_id, args), plugins=[outcome]
-        )
-        return _exit_code(code, outcome)
+        with isolated_environment():
+            code = pytest.main(
+                pytest_arguments(spec_path, directory.resolve(), run_id, args), plugins=[outcome]
+            )
+        return exit_code(code, outcome)
     finally:
         if not args.keep:
-            docker_ops.remove_run(client, run_id)
+            with signals.shielded():
+                docker_ops.remove_run(client, run_id)

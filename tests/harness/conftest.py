@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,8 +47,17 @@ class Result:
         assert match, f"no run id in the output:\n{self.stdout}"
         return match[1]
 
+    @property
+    def failed(self) -> set[str]:
+        """Names of the checks pytest reported as FAILED."""
+        return {
+            line.split("::", 1)[1].split(" ", 1)[0]
+            for line in self.stdout.splitlines()
+            if line.startswith("FAILED ")
+        }
 
-def _dlint_test(*args: str, timeout: float = 600) -> Result:
+
+def _dlint_test(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> Result:
     done = subprocess.run(
         [sys.executable, "-m", "dlint.harness", *args],
         capture_output=True,
@@ -55,8 +65,46 @@ def _dlint_test(*args: str, timeout: float = 600) -> Result:
         timeout=timeout,
         stdin=subprocess.DEVNULL,
         check=False,
+        env=env,
     )
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def _start_dlint_test(*args: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dlint.harness", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    while True:
+        line = process.stdout.readline()
+        assert line, f"dlint test ended before printing its run id: {process.communicate()}"
+        match = RUN_ID.search(line)
+        if match:
+            return process, match[1]
+
+
+@pytest.fixture
+def start_dlint_test() -> Callable[..., tuple[subprocess.Popen, str]]:
+    """Start ``dlint test`` in the background; return the process and its run id."""
+    return _start_dlint_test
+
+
+@pytest.fixture
+def first_container(docker_client) -> Callable[[subprocess.Popen, str], None]:
+    """Wait until a run's first container exists (or the process ended: fail)."""
+
+    def wait(process: subprocess.Popen, run_id: str) -> None:
+        selector = {"label": f"dlint.run={run_id}"}
+        deadline = time.monotonic() + 240
+        while not docker_client.containers.list(filters=selector):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no container started"
+            time.sleep(0.2)
+
+    return wait
 
 
 @pytest.fixture

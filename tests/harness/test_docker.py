@@ -5,23 +5,8 @@ install and the training) comes from the layer cache and each build takes second
 Every run must leave nothing labelled with its run id behind.
 """
 
-import re
 import signal
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
-
-RUN_ID = re.compile(r"run (dlint-[0-9a-f]+)")
-
-
-def failed_items(stdout: str) -> set[str]:
-    """Names of the checks pytest reported as FAILED."""
-    return {
-        line.split("::", 1)[1].split(" ", 1)[0]
-        for line in stdout.splitlines()
-        if line.startswith("FAILED ")
-    }
 
 
 def test_reference_passes_every_check(dlint_test, reference, leftovers, tmp_path):
@@ -43,7 +28,7 @@ def test_variant_answering_500_on_bad_input_fails_http_checks(dlint_test, varian
     )
     result = dlint_test(str(context), "-k", "http")
     assert result.code == 1, result.stdout + result.stderr
-    failed = failed_items(result.stdout)
+    failed = result.failed
     assert {"http[malformed-json]", "http[nan-feature]", "http[boolean-feature]"} <= failed
     assert "http[predict-setosa]" not in failed
     assert "status 500, expected 400" in result.stdout
@@ -54,7 +39,7 @@ def test_variant_running_as_root_fails_the_user_check(dlint_test, variant, lefto
     context = variant(("Dockerfile", "USER 10001:10001\n", ""))
     result = dlint_test(str(context), "-k", "inside-user or inside-pid1")
     assert result.code == 1, result.stdout + result.stderr
-    assert failed_items(result.stdout) == {"inside-user"}
+    assert result.failed == {"inside-user"}
     assert "PID 1 runs as root" in result.stdout
     assert leftovers(result.run_id) == []
 
@@ -63,7 +48,7 @@ def test_variant_never_healthy_fails_readiness(dlint_test, variant, leftovers):
     context = variant(("Dockerfile", "EXPOSE 8080\n", "EXPOSE 8080\nENV MODEL_PATH=/absent\n"))
     result = dlint_test(str(context), "--timeout", "15", "-k", "readiness or http")
     assert result.code == 1, result.stdout + result.stderr
-    assert failed_items(result.stdout) == {"readiness"}
+    assert result.failed == {"readiness"}
     assert "never became ready" in result.stdout
     assert "cannot load model from /absent" in result.stdout
     assert "skipped" in result.stdout
@@ -79,24 +64,9 @@ def test_missing_base_image_exits_2_with_a_hint(dlint_test, variant, leftovers):
     assert leftovers(result.run_id) == []
 
 
-def test_ctrl_c_cleans_up_and_exits_130(docker_client, reference, leftovers):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dlint.harness", str(reference), "-k", "readiness"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-    run_id = None
-    while run_id is None:
-        line = process.stdout.readline()
-        assert line, "dlint test ended before printing its run id"
-        match = RUN_ID.search(line)
-        run_id = match[1] if match else None
-    deadline = time.monotonic() + 120
-    while not docker_client.containers.list(filters={"label": f"dlint.run={run_id}"}):
-        assert time.monotonic() < deadline, "no container started"
-        time.sleep(0.2)
+def test_ctrl_c_cleans_up_and_exits_130(start_dlint_test, first_container, reference, leftovers):
+    process, run_id = start_dlint_test(str(reference), "-k", "readiness")
+    first_container(process, run_id)
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stdout + stderr

@@ -7,8 +7,16 @@ from pathlib import Path
 import pytest
 
 from dlint.harness.contract import subset_mismatch
-from dlint.harness.docker_ops import BuildStep, _record_step, base_images
+from dlint.harness.docker_ops import (
+    LAYER_INSTRUCTION,
+    BuildStep,
+    _Numbering,
+    _record_step,
+    base_images,
+    labelled_dockerfile,
+)
 from dlint.harness.inside import read_lock
+from dlint.harness.session import CannotRun, Outcome, exit_code
 
 
 @pytest.mark.parametrize(
@@ -75,3 +83,59 @@ def test_harness_import_is_light():
     probe = "import sys, dlint.harness; print(sorted({'docker', 'pytest'} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_labelled_dockerfile_labels_every_stage_after_its_from(tmp_path: Path):
+    """Continuation lines and CRLF are followed; the copy keeps every line of the original."""
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_bytes(
+        b"# syntax note\r\nFROM python:3.11-slim \\\r\n  AS builder\r\nRUN echo hi\r\n"
+        b"FROM scratch\r\nCOPY --from=builder /x /x\r\n"
+    )
+    text, added = labelled_dockerfile(dockerfile)
+    assert added == 2
+    assert text.split("\n") == [
+        "# syntax note",
+        "FROM python:3.11-slim \\",
+        "  AS builder",
+        LAYER_INSTRUCTION,
+        "RUN echo hi",
+        "FROM scratch",
+        LAYER_INSTRUCTION,
+        "COPY --from=builder /x /x",
+        "",
+    ]
+
+
+def test_injected_steps_are_hidden_and_steps_keep_the_users_numbers():
+    numbering = _Numbering(injected=2)
+    stream = [
+        "Step 1/6 : FROM a AS b\n",
+        f"Step 2/6 : {LAYER_INSTRUCTION}\n",
+        " ---> Using cache\n",
+        " ---> 1234\n",
+        "Step 3/6 : RUN x\n",
+        " ---> Using cache\n",
+        "Step 4/6 : FROM c\n",
+        f"Step 5/6 : {LAYER_INSTRUCTION}\n",
+        "Step 6/6 : CMD y\n",
+    ]
+    shown = [line for line in map(numbering.renumber, stream) if line is not None]
+    assert shown == [
+        "Step 1/4 : FROM a AS b\n",
+        "Step 2/4 : RUN x\n",
+        " ---> Using cache\n",
+        "Step 3/4 : FROM c\n",
+        "Step 4/4 : CMD y\n",
+    ]
+
+
+@pytest.mark.parametrize(("selected", "passed"), [(0, 0), (5, 0), (5, 4)])
+def test_a_pass_with_checks_that_did_not_run_is_not_exit_0(selected: int, passed: int):
+    outcome = Outcome()
+    outcome.selected, outcome.passed = selected, passed
+    with pytest.raises(CannotRun, match=f"only {passed} of {selected} selected checks"):
+        exit_code(pytest.ExitCode.OK, outcome)
+    outcome.passed = selected
+    if selected:
+        assert exit_code(pytest.ExitCode.OK, outcome) == 0
