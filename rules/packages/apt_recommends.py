@@ -77,7 +77,7 @@ RULE = Rule(
     severity=Severity.INFO,
     summary="apt-get install without --no-install-recommends",
     check=check,
-    aliases=("DL3015",),
+    aliases=("DL3015", "DS-0029"),
     tags=("size", "apt"),
     fixable=True,
 )

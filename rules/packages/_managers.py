@@ -1,0 +1,117 @@
+"""What the per-manager package rules share: finding a manager's commands, asking for
+``-y``, telling a pinned word from an unpinned one, and seeing a cache cleaned.
+
+hadolint, Trivy and Checkov spell one check per package manager (``DL3030`` for yum,
+``DL3038`` for dnf); dlint keeps one rule per peer check, and the judgement they share
+lives here once.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable, Iterator
+
+from dlint.commands import (
+    INSTALL,
+    UPDATE,
+    UPGRADE,
+    PackageCommand,
+    covers,
+    deleted_paths,
+    package_commands,
+)
+from dlint.finding import Problem, insert_option_after
+from dlint.model import Build, Instruction, Word
+
+from ._run import discarded_mounts
+
+# dnf-family programs as their peers split them: hadolint's yum rules know yum only.
+YUM = frozenset({"yum"})
+DNF = frozenset({"dnf", "microdnf", "dnf5", "tdnf"})
+DOWNLOADS = frozenset({INSTALL, UPDATE, UPGRADE})
+
+
+def commands_of(
+    run: Instruction, family: str, programs: Iterable[str] | None = None
+) -> Iterator[PackageCommand]:
+    """The package commands of ``run`` of one family (``apt``, ``dnf``…), by program."""
+    wanted = frozenset(programs) if programs is not None else None
+    for pkg in package_commands(run):
+        if pkg.family == family and (wanted is None or pkg.command.program in wanted):
+            yield pkg
+
+
+def word_text(run: Instruction, word: Word) -> str | None:
+    """The text of a package word as Docker would expand it; None when it cannot be known.
+
+    A word from a variable with no value, or a list held in one (``$PACKAGES``), is never
+    judged: dlint cannot see what it installs.
+    """
+    if not word.known:
+        return None
+    resolved = run.resolve(word.text)
+    text = resolved.text if resolved.complete else word.text
+    if not text or text.startswith(("$", "`")):
+        return None
+    return text
+
+
+def is_local(text: str) -> bool:
+    """A file, folder or URL rather than a name from the repository."""
+    return text.startswith(("/", "./", "../", "~", ".")) or "://" in text
+
+
+def missing_yes(
+    build: Build,
+    family: str,
+    programs: Iterable[str] | None,
+    answers_yes: Callable[[PackageCommand], bool],
+    actions: frozenset[str],
+    hint: str,
+) -> Iterator[Problem]:
+    """A problem, with a safe ``-y`` fix, at every command that would wait for a yes."""
+    for run in build.dockerfile.of("RUN"):
+        for pkg in commands_of(run, family, programs):
+            if pkg.action not in actions or answers_yes(pkg):
+                continue
+            verb = pkg.verb
+            yield Problem(
+                f"'{pkg.command.program} {verb.text}' asks for confirmation and the build has "
+                f"no terminal to answer; add {hint}",
+                verb.span,
+                insert_option_after(verb.raw, verb.span, "-y"),
+            )
+
+
+def short_flags(pkg: PackageCommand) -> str:
+    """Every single-letter flag given, glued or not: ``-qy -f`` is ``qyf``."""
+    return "".join(
+        name[1:] for name, value in pkg.option_values if name[:1] == "-" and name[1:2] != "-"
+    )
+
+
+def cache_kept(
+    run: Instruction,
+    pkgs: Iterable[PackageCommand],
+    caches: tuple[str, ...],
+    cleans: Callable[[PackageCommand], bool],
+) -> PackageCommand | None:
+    """The first of ``pkgs`` whose downloads stay in ``run``'s layer, or None.
+
+    A clean command (``yum clean all``) after it, a deletion of a cache folder after the
+    last download, or a BuildKit cache/tmpfs mount on a cache folder keeps the layer clean.
+    """
+    if any(covers(discarded_mounts(run), cache) for cache in caches):
+        return None
+    pending: PackageCommand | None = None
+    last: PackageCommand | None = None
+    for pkg in pkgs:
+        if cleans(pkg):
+            pending = last = None
+        elif pkg.action in DOWNLOADS:
+            pending = pending or pkg
+            last = pkg
+    if pending is None or last is None:
+        return None
+    deleted = [posixpath.normpath(p) for p in deleted_paths(run, after=last.command)]
+    return None if any(covers(deleted, cache) for cache in caches) else pending
