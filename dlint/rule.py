@@ -71,6 +71,7 @@ AREAS = {
     "layers": "D3",
     "runtime": "D4",
     "context": "D5",
+    "serving": "D6",
     "instructions": "D7",
     "meta": "D9",
 }

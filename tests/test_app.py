@@ -1,0 +1,127 @@
+"""dlint.app and dlint.appload: the start command, the code it runs, and safe reading."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dlint.load import load_build
+from dlint.model import Build
+from dlint.parse import parse_dockerfile
+
+
+def build_in(root: Path, dockerfile: str, files: dict[str, str] | None = None) -> Build:
+    """A build of ``dockerfile`` with ``files`` written into the context ``root``."""
+    for name, text in (files or {}).items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (root / "Dockerfile").write_text(dockerfile)
+    return load_build(parse_dockerfile(dockerfile, "Dockerfile"), root, root / "Dockerfile")
+
+
+FLASK_APP = 'from flask import Flask\napp = Flask(__name__)\napp.run(host="0.0.0.0")\n'
+
+
+def test_exec_in_an_entrypoint_script_resolves_to_the_cmd(tmp_path: Path, monkeypatch) -> None:
+    """tini, then a script on PATH that ends in exec "$@", then the CMD: python runs app.py."""
+    monkeypatch.chdir(tmp_path)
+    build = build_in(
+        tmp_path,
+        "FROM python:3.11-slim\nWORKDIR /srv\nCOPY entrypoint.sh /usr/local/bin/\n"
+        "COPY app.py .\n"
+        'ENTRYPOINT ["tini", "--", "entrypoint.sh"]\nCMD ["python", "app.py"]\n',
+        {"entrypoint.sh": '#!/bin/sh\nset -e\necho starting\nexec "$@"\n', "app.py": FLASK_APP},
+    )
+    app = build.app
+    assert app is not None
+    assert app.start.init is not None and app.start.init.text == "tini"
+    assert app.start.script is not None and app.start.script.source.path == "entrypoint.sh"
+    assert app.start.launch is not None and app.start.launch.argv == ["python", "app.py"]
+    assert [s.kind for s in app.servers] == ["flask"]
+    assert app.servers[0].host is not None and app.servers[0].host.text == "0.0.0.0"
+
+
+def test_a_script_that_does_not_exec_keeps_the_shell(tmp_path: Path, monkeypatch) -> None:
+    """The last command of the script runs as the shell's child."""
+    monkeypatch.chdir(tmp_path)
+    build = build_in(
+        tmp_path,
+        'FROM python:3.11-slim\nCOPY start.sh /start.sh\nENTRYPOINT ["/start.sh"]\n',
+        {"start.sh": "#!/bin/bash\ngunicorn -b 0.0.0.0:8000 app:app\n"},
+    )
+    app = build.app
+    assert app is not None and app.start.launch is not None
+    assert app.start.launch.argv[0] == "gunicorn" and not app.start.launch.replaces
+    assert app.start.launch.file == "start.sh"
+
+
+def test_gunicorn_module_through_copy_from_a_builder(tmp_path: Path, monkeypatch) -> None:
+    """COPY --from a stage that copied the code from the context still finds the file."""
+    monkeypatch.chdir(tmp_path)
+    build = build_in(
+        tmp_path,
+        "FROM python:3.11 AS build\nCOPY src /build/src\n"
+        "FROM python:3.11-slim\nCOPY --from=build /build /app\nWORKDIR /app\n"
+        'CMD ["gunicorn", "-w", "2", "src.api:app"]\n',
+        {
+            "src/__init__.py": "",
+            "src/api.py": "import signal\nfrom . import jobs\n",
+            "src/jobs.py": "",
+        },
+    )
+    app = build.app
+    assert app is not None
+    paths = [f.path for f in app.files]
+    assert paths[0] == "src/api.py" and "src/jobs.py" in paths
+    assert app.files[0].module == "src.api" and "src.jobs" in app.files[0].imports
+
+
+def test_files_outside_the_context_or_too_large_are_unknown(tmp_path: Path, monkeypatch) -> None:
+    """A symlink out of the context, a huge file and a binary file are never read."""
+    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "outside.py"
+    outside.write_text(FLASK_APP)
+    context = tmp_path / "ctx"
+    context.mkdir()
+    os.symlink(outside, context / "link.py")
+    (context / "big.py").write_text("x = 1\n" * 200_000)
+    (context / "bin.py").write_bytes(b"\0\1\2")
+    for name in ("link.py", "big.py", "bin.py"):
+        build = build_in(
+            context, f'FROM python:3.11-slim\nCOPY . /app\nCMD ["python", "/app/{name}"]\n'
+        )
+        app = build.app
+        assert app is not None and app.files == (), name
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["def f(:\n", "x = (" * 300 + ")" * 300 + "\n", "\xef\xbb\xbfimport os\n"],
+    ids=["syntax-error", "deep-nesting", "odd-text"],
+)
+def test_code_that_does_not_parse_is_unknown_not_an_error(
+    tmp_path: Path, monkeypatch, text: str
+) -> None:
+    """Reading the app never raises."""
+    monkeypatch.chdir(tmp_path)
+    build = build_in(
+        tmp_path,
+        'FROM python:3.11-slim\nCOPY a.py /a.py\nCMD ["python", "/a.py"]\n',
+        {"a.py": text},
+    )
+    app = build.app
+    assert app is not None and app.servers == ()
+
+
+def test_no_context_means_the_command_line_only(tmp_path: Path) -> None:
+    """Without a context, servers named on the command line are still known."""
+    text = 'FROM python:3.11-slim\nCMD ["uvicorn", "main:app", "--reload"]\n'
+    build = load_build(parse_dockerfile(text, "Dockerfile"), None, None)
+    assert build.app is None
+    from dlint.app import build_app
+
+    app = build_app(build.dockerfile)
+    assert [(s.kind, s.dev) for s in app.servers] == [("uvicorn", True)]
