@@ -1,0 +1,65 @@
+"""## What it does
+Flags a `RUN` that installs, upgrades or refreshes with `dnf` and leaves its cache in the
+layer: no `dnf clean all` after the last `dnf` command of the `RUN`, no `rm -rf
+/var/cache/dnf` after it, and no BuildKit cache or tmpfs mount on the cache folder.
+`microdnf`, `dnf5` and `tdnf` count as dnf; `yum` is `yum-cache-kept`'s. Only the final
+stage and the stages it is built `FROM` are checked: a builder stage's cache never ships
+when its results are copied out (hadolint checks every stage).
+
+## Why it matters
+`dnf` keeps the repository metadata and the downloaded packages under `/var/cache`:
+tens to hundreds of megabytes in every pull. A later `RUN` cannot remove them: each `RUN`
+is a layer, and a file deleted in a later layer still ships in the earlier one.
+
+## Example
+```dockerfile
+RUN dnf install -y python3-3.12.3
+```
+
+## Instead
+```dockerfile
+RUN dnf install -y python3-3.12.3 && dnf clean all
+```
+Or mount the cache: `RUN --mount=type=cache,target=/var/cache/dnf dnf install -y python3-3.12.3`.
+
+## Fix safety
+No automatic fix: where the clean goes in a long `RUN` is left to you.
+"""
+
+from collections.abc import Iterator
+
+from dlint.commands import CLEAN, PackageCommand
+from dlint.finding import Problem, Severity
+from dlint.model import Build
+from dlint.rule import Rule
+
+from ._managers import DNF, cache_kept, commands_of
+
+CACHES = ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5")
+
+
+def cleans(pkg: PackageCommand) -> bool:
+    """``dnf clean all`` (``clean packages`` leaves the metadata)."""
+    return pkg.action == CLEAN and any(w.text == "all" for w in pkg.packages)
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem at the first dnf command whose cache stays in its layer."""
+    for run in build.dockerfile.in_final_image("RUN"):
+        kept = cache_kept(run, commands_of(run, "dnf", DNF), CACHES, cleans)
+        if kept is not None:
+            yield Problem(
+                "dnf's cache stays in this layer; end the RUN with 'dnf clean all'",
+                kept.verb.span,
+            )
+
+
+RULE = Rule(
+    id="D216",
+    name="dnf-cache-kept",
+    severity=Severity.INFO,
+    summary="a RUN that uses dnf leaves its cache in the image (no dnf clean all)",
+    check=check,
+    aliases=("DL3040", "DS-0019", "DS-0027"),
+    tags=("size", "dnf"),
+)
