@@ -1,0 +1,71 @@
+"""## What it does
+Flags a `CMD`, `ENTRYPOINT` or `HEALTHCHECK` that a later one of the same stage
+overrides: only the last of each takes effect. The `CMD` of a `HEALTHCHECK CMD ...` is
+not a `CMD`, and an `ONBUILD CMD` configures another image; neither counts. The finding
+points at the instruction that is ignored. BuildKit's `MultipleInstructionsDisallowed`;
+hadolint DL4003 (`CMD`), DL4004 (`ENTRYPOINT`) and DL3012 (`HEALTHCHECK`), Trivy DS016,
+DS007 and DS023 check the same, so ignoring any of those codes ignores all three cases.
+
+## Why it matters
+The overridden instruction looks like part of the image's contract but is dead: a
+reader (or a reviewer approving a new health check) trusts the first one, and the
+container does something else.
+
+## Example
+```dockerfile
+FROM python:3.11-slim
+CMD ["python", "train.py"]
+RUN pip install --no-cache-dir gunicorn==22.0.0
+CMD ["gunicorn", "app:app"]
+```
+
+## Instead
+```dockerfile
+FROM python:3.11-slim
+RUN pip install --no-cache-dir gunicorn==22.0.0
+CMD ["gunicorn", "app:app"]
+```
+
+## Fix safety
+No automatic fix: which of the two is meant is for you to decide.
+"""
+
+from collections.abc import Iterator
+
+from dlint.finding import Problem, Severity
+from dlint.model import Build
+from dlint.rule import Rule
+
+ONCE = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem for each CMD/ENTRYPOINT/HEALTHCHECK a later one in its stage overrides."""
+    for stage in build.dockerfile.stages:
+        for keyword in ONCE:
+            found = [i for i in stage.instructions if i.keyword == keyword]
+            for instruction in found[:-1]:
+                yield Problem(
+                    f"this {keyword} is overridden by the {keyword} of line "
+                    f"{found[-1].span.start.line}: only the last one of a stage takes effect",
+                    instruction.keyword_span,
+                )
+
+
+RULE = Rule(
+    id="D711",
+    name="instruction-repeated",
+    severity=Severity.WARNING,
+    summary="a CMD, ENTRYPOINT or HEALTHCHECK is overridden by a later one in its stage",
+    check=check,
+    aliases=(
+        "MultipleInstructionsDisallowed",
+        "DL4003",
+        "DL4004",
+        "DL3012",
+        "DS016",
+        "DS007",
+        "DS023",
+    ),
+    tags=("correctness", "runtime"),
+)
