@@ -262,7 +262,7 @@ MANAGERS: tuple[Manager, ...] = (
     Manager(
         "gem",
         ("gem",),
-        {"install": INSTALL, "uninstall": REMOVE},
+        {"install": INSTALL, "i": INSTALL, "uninstall": REMOVE},
         _options("-v --version -i --install-dir -n --bindir --source -s --platform"),
     ),
 )
