@@ -4,7 +4,11 @@ built `FROM` counts, and `HEALTHCHECK NONE` is an explicit choice that passes). 
 image is one whose final stage lineage `EXPOSE`s a port, whose `CMD`/`ENTRYPOINT` starts
 a server (gunicorn, uvicorn, `flask run`, `python -m http.server`, nginx, `java -jar`,
 `node server.js`, `serve`, torchserve, tritonserver...), or which is built on a server
-image such as nginx. Batch and training images pass.
+image such as nginx. The start command is followed through an init and an entrypoint
+script's `exec`, and into the Python file it runs: `CMD ["python", "src/app.py"]` is a
+service when `src/app.py` starts a server (Flask's `app.run()`, `uvicorn.run()`,
+waitress, gradio's `launch()`, `http.server`), even with no `EXPOSE`. Batch and training
+images pass.
 
 ## Why it matters
 Without a health check Docker and Compose report a container as healthy as soon as it
@@ -40,6 +44,17 @@ from dlint.rule import Rule
 
 from ._image import start_command
 
+
+def app_serves(build: Build) -> bool:
+    """True when the start command, followed into scripts and code, starts a server."""
+    app = build.app
+    if app is None:
+        from dlint.app import build_app
+
+        app = build_app(build.dockerfile)
+    return bool(app.servers)
+
+
 SERVERS = frozenset(
     [
         *("gunicorn", "uvicorn", "hypercorn", "daphne", "waitress-serve", "uwsgi", "granian"),
@@ -72,7 +87,8 @@ def check(build: Build) -> Iterator[Problem]:
         return
     argv = [w.text for i in start_command(dockerfile) if i is not None for w in i.arguments]
     exposes = bool(dockerfile.in_final_image("EXPOSE"))
-    if exposes or runs_server(argv) or lineage[-1].base.repository in SERVER_IMAGES:
+    serves = exposes or runs_server(argv) or lineage[-1].base.repository in SERVER_IMAGES
+    if serves or app_serves(build):
         yield Problem(
             "the final image serves traffic but has no HEALTHCHECK; add one that probes "
             "the service (or HEALTHCHECK NONE when the orchestrator probes it)",
