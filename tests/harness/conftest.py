@@ -149,3 +149,8 @@ def _leftovers(client, run_id: str) -> list[str]:
         *(f"network {n.name}" for n in client.networks.list(filters=selector)),
         *(f"image {i.short_id}" for i in client.images.list(filters=selector)),
     ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`dlint clean` empties the layer cache the other Docker tests reuse: run it last."""
+    items.sort(key=lambda item: item.path.name == "test_clean.py")
