@@ -9,6 +9,7 @@ lives here once.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Iterator
 
 from dlint.commands import (
@@ -115,3 +116,34 @@ def cache_kept(
         return None
     deleted = [posixpath.normpath(p) for p in deleted_paths(run, after=last.command)]
     return None if any(covers(deleted, cache) for cache in caches) else pending
+
+
+# name-version[-release], the version starting with a digit, an optional epoch: what rpm
+# tools read as a pinned package (``gcc-c++-8.5.0-4.el8``, ``openssl-1:1.1.1k``); a name
+# that merely contains a digit after a dash (``java-11-openjdk``) is not one.
+RPM_VERSIONED = re.compile(r"-(\d+:)?\d[\w.+~^]*(-\d[\w.+~^]*)?$")
+
+
+def rpm_unpinned(build: Build, programs: frozenset[str], rule_hint: str) -> Iterator[Problem]:
+    """Problems for dnf/yum package words without ``-version`` (module streams need ``:``)."""
+    for run in build.dockerfile.of("RUN"):
+        for pkg in commands_of(run, "dnf", programs):
+            if pkg.action != INSTALL or pkg.manager == "dnf-group":
+                continue
+            for word in pkg.packages:
+                text = word_text(run, word)
+                if text is None or is_local(text) or text.endswith(".rpm"):
+                    continue
+                if text.startswith("@") or "*" in text:
+                    continue
+                if pkg.manager == "dnf-module":
+                    if ":" not in text:
+                        yield Problem(
+                            f"module '{text}' has no stream; install '{text}:<stream>'",
+                            word.span,
+                        )
+                elif not RPM_VERSIONED.search(text):
+                    yield Problem(
+                        f"{rule_hint} package '{text}' has no version; install '{text}-<version>'",
+                        word.span,
+                    )
