@@ -6,12 +6,11 @@ rules read them through :class:`dlint.model.Build` and never touch the disk them
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
+from dlint.dockerignore import Glob, PatternIndex
 from dlint.finding import Span
 
 if TYPE_CHECKING:
@@ -25,7 +24,8 @@ class IgnorePattern:
     pattern: str
     negated: bool
     line: int
-    regex: re.Pattern[str]
+    regex: Glob
+    """The compiled pattern: ``regex.fullmatch(path)`` is true when it matches ``path``."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,14 @@ class Dockerignore:
     path: str
     patterns: tuple[IgnorePattern, ...]
     text: str = field(default="", repr=False)
+    _index: PatternIndex = field(init=False, repr=False, compare=False)
+    _exception_prefixes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_index", PatternIndex([p.regex for p in self.patterns]))
+        # What a "!" line can re-include starts with its literal prefix ("" for "!**/x").
+        prefixes = tuple(p.regex.prefix for p in self.patterns if p.negated)
+        object.__setattr__(self, "_exception_prefixes", prefixes)
 
     def excludes(self, relpath: str) -> bool:
         """True when the context path ``relpath`` (posix, relative) is not sent to the builder.
@@ -42,13 +50,24 @@ class Dockerignore:
         As in Docker, a pattern that matches a parent folder matches everything inside it,
         and the last pattern that matches decides.
         """
-        parts = PurePosixPath(relpath).parts
-        prefixes = ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
-        excluded = False
-        for pattern in self.patterns:
-            if any(pattern.regex.fullmatch(prefix) for prefix in prefixes):
-                excluded = not pattern.negated
-        return excluded
+        parts = [part for part in relpath.split("/") if part]
+        last = -1
+        for depth in range(1, len(parts) + 1):
+            last = max(last, self._index.last_match("/".join(parts[:depth])))
+        return last >= 0 and not self.patterns[last].negated
+
+    def excludes_all_of(self, folder: str) -> bool:
+        """True when ``folder`` and everything inside it stay out: no ``!`` line reaches in.
+
+        A walk of the context may then skip the folder without reading it, as BuildKit does.
+        """
+        if not self.excludes(folder):
+            return False
+        inside = folder.rstrip("/") + "/"
+        return not any(
+            prefix.startswith(inside) or inside.startswith(prefix)
+            for prefix in self._exception_prefixes
+        )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from dlint.commands import pip_installs
 from dlint.context import Context, ContextEntry, Dockerignore, IgnorePattern, RequirementsFile
+from dlint.dockerignore import Glob
 from dlint.model import Build, Dockerfile, Instruction
 from dlint.requirements import parse_requirements
 
@@ -84,45 +85,6 @@ def discover(path: Path) -> list[Path]:
     return found
 
 
-def compile_ignore_pattern(pattern: str) -> re.Pattern[str]:
-    """Translate one .dockerignore pattern (Go filepath.Match plus ``**``) to a regex."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if pattern.startswith("**", i):
-            start, i = i, i + 2
-            slash = pattern.startswith("/", i)
-            i += slash
-            # As moby's patternmatcher: a trailing "**" (or a leading one before plain
-            # text, a suffix test) matches anything; elsewhere it matches whole folders.
-            plain_rest = not re.search(r"[*?\[\]\\]", pattern[i:])
-            if i == len(pattern) or (start == 0 and not slash and plain_rest):
-                out.append(".*")
-            else:
-                out.append("(?:.*/)?")
-            continue
-        if ch == "*":
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1 : end]
-                body = "^" + body[1:] if body.startswith("^") else body
-                out.append(f"[{body}]")
-                i = end
-        elif ch == "\\" and i + 1 < len(pattern):
-            i += 1
-            out.append(re.escape(pattern[i]))
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(out))
-
-
 def parse_dockerignore(text: str, path: str) -> Dockerignore:
     """Parse .dockerignore text: comments, ``!`` exceptions, cleaned paths."""
     patterns = []
@@ -139,7 +101,7 @@ def parse_dockerignore(text: str, path: str) -> Dockerignore:
         # Docker keeps "/" and "." as patterns that match no path.
         cleaned = cleaned.lstrip("/") if len(cleaned) > 1 else cleaned
         try:
-            regex = compile_ignore_pattern(cleaned)
+            regex = Glob(cleaned)
         except re.error:
             continue  # a malformed pattern such as "[]", which Docker refuses
         patterns.append(IgnorePattern(cleaned, negated, number, regex))
