@@ -8,7 +8,7 @@ at the exact spans.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from dlint.finding import Span
@@ -107,3 +107,65 @@ PROXY_ARGS = frozenset(
         "all_proxy",
     }
 )
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """One ``EXPOSE`` argument, ``[ip:][host:]port[/protocol]``, as Docker splits it."""
+
+    word: Word
+    text: str
+    ip: str
+    host_port: str
+    port: str
+    protocol: str | None
+
+
+def exposed_ports(instruction: Instruction) -> Iterator[PortSpec]:
+    """The arguments of an ``EXPOSE`` whose value is known (variables resolved)."""
+    for word in instruction.arguments:
+        resolved = instruction.resolve(word.text)
+        if not resolved.complete:
+            continue
+        for text in resolved.text.split():
+            parts = text.split(":")
+            ip, host = ":".join(parts[:-2]), parts[-2] if len(parts) > 1 else ""
+            port, slash, protocol = parts[-1].partition("/")
+            yield PortSpec(word, text, ip, host, port, protocol if slash and protocol else None)
+
+
+def port_range(port: str) -> tuple[int, int] | None:
+    """``8000`` -> (8000, 8000), ``40000-40100`` -> (40000, 40100); None when malformed."""
+    start, dash, end = port.partition("-")
+    if not start.isdigit() or (dash and not end.isdigit()):
+        return None
+    return int(start), int(end if dash else start)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Edits (insert, delete, substitute, swap two neighbours) that turn ``a`` into ``b``."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def likely_typo(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate ``name`` is most likely a misspelling of: same letters in another
+    case, or one edit away (two for names of 8 letters or more)."""
+    allowed = 2 if len(name) >= 8 else 1
+    best: tuple[int, str] | None = None
+    for candidate in candidates:
+        if candidate == name or abs(len(candidate) - len(name)) > allowed:
+            continue
+        distance = 0 if candidate.lower() == name.lower() else edit_distance(name, candidate)
+        if distance <= allowed and len(name) >= 4 and (best is None or distance < best[0]):
+            best = (distance, candidate)
+    return best[1] if best else None

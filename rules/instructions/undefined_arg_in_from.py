@@ -27,14 +27,13 @@ FROM nvidia/cuda:${CUDA_VERSION}-runtime-ubuntu22.04
 No automatic fix: the variable may be misspelt or its `ARG` missing.
 """
 
-import difflib
 from collections.abc import Iterator
 
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._common import PLATFORM_ARGS, variable_uses
+from ._common import PLATFORM_ARGS, likely_typo, variable_uses
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -47,8 +46,8 @@ def check(build: Build) -> Iterator[Problem]:
         for use in variable_uses(instruction.value, dockerfile.escape):
             if use.name in declared or use.name in PLATFORM_ARGS:
                 continue
-            close = difflib.get_close_matches(use.name, known, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
+            close = likely_typo(use.name, known)
+            hint = f" (did you mean {close}?)" if close else ""
             yield Problem(
                 f"FROM uses ${use.name}, which no ARG before the first FROM declares{hint}",
                 instruction.locate(use.start, use.end),
