@@ -200,6 +200,9 @@ class PythonFile:
     main: bool = False
     """True when the image runs it as ``__main__``."""
     parsed: bool = True
+    assignments: Mapping[str, tuple[Any, Span]] = field(default_factory=dict)
+    """Module-level ``name = value`` (literal values; None for expressions), as a config
+    file such as ``gunicorn.conf.py`` sets them."""
 
     @property
     def run_calls(self) -> tuple[Call, ...]:
@@ -239,6 +242,11 @@ class Server:
     app_target: str | None = None
     """The application it serves (``pkg.mod:app``) when the command line names it."""
 
+    def is_default(self, value: Value) -> bool:
+        """True when ``value`` is the server's default, not written anywhere: it then
+        points at the whole command or call."""
+        return value.span == self.span
+
 
 @dataclass(frozen=True)
 class App:
@@ -247,6 +255,8 @@ class App:
     start: StartCommand
     files: tuple[PythonFile, ...] = ()
     servers: tuple[Server, ...] = ()
+    gunicorn_config: PythonFile | None = None
+    """gunicorn's config file (``-c FILE``, else ``gunicorn.conf.py`` in the WORKDIR)."""
 
     @property
     def entry(self) -> PythonFile | None:
@@ -888,7 +898,22 @@ def read_python(source: Source, module: str | None = None, main: bool = False) -
             continue
         stack.extend((child, guarded) for child in reversed(list(ast.iter_child_nodes(node))))
     calls.sort(key=lambda c: (c.span.start.line, c.span.start.column))
-    return PythonFile(source, module, tuple(imports), tuple(calls), frozenset(flask), main)
+    assignments = {
+        target.id: (_literal(statement.value), span(statement.value))
+        for statement in tree.body
+        if isinstance(statement, ast.Assign)
+        for target in statement.targets
+        if isinstance(target, ast.Name)
+    }
+    return PythonFile(
+        source,
+        module,
+        tuple(imports),
+        tuple(calls),
+        frozenset(flask),
+        main,
+        assignments=assignments,
+    )
 
 
 def _is_main_guard(test: ast.AST) -> bool:
@@ -951,7 +976,11 @@ def _literal(node: ast.AST) -> Any:
     if isinstance(node, ast.Call):
         name = _dotted(node.func)
         if name in ENV_GETTERS and len(node.args) >= 2:
-            return _literal(node.args[1])
+            default = _literal(node.args[1])
+            variable = _literal(node.args[0])
+            if isinstance(default, str | int) and isinstance(variable, str):
+                return EnvDefault(str(default), variable)
+            return None
         if name in ("int", "str") and node.args:
             return _literal(node.args[0])
         return None
@@ -962,6 +991,17 @@ def _literal(node: ast.AST) -> Any:
 
 class Symbol(str):
     """A name in code (``signal.SIGTERM``, ``app``), as opposed to a string literal."""
+
+
+class EnvDefault(str):
+    """``os.environ.get("HOST", "0.0.0.0")``: the default, and the variable that wins."""
+
+    variable: str
+
+    def __new__(cls, default: str, variable: str) -> EnvDefault:
+        value = super().__new__(cls, default)
+        value.variable = variable
+        return value
 
 
 def _sigterm_handler(call: Call) -> bool:
@@ -994,8 +1034,8 @@ def code_servers(file: PythonFile, env: Mapping[str, str]) -> Iterator[Server]:
                 True,
                 f"Flask's {call.name}()",
                 call.span,
-                Value(_text(host) if given_host else "127.0.0.1", host_span, path),
-                Value(_text(port) if given_port else "5000", port_span, path),
+                Value(_text(host, env) if given_host else "127.0.0.1", host_span, path),
+                Value(_text(port, env) if given_port else "5000", port_span, path),
                 False,
             )
         elif call.name == "uvicorn.run" or (call.name == "run" and "uvicorn.run" in file.imports):
@@ -1010,8 +1050,8 @@ def code_servers(file: PythonFile, env: Mapping[str, str]) -> Iterator[Server]:
                 reload is True,
                 f"{call.name}(reload=True)",
                 call.keyword_spans.get("reload"),
-                Value(_text(host) if given_host else "127.0.0.1", host_span, path),
-                Value(_text(port) if given_port else "8000", port_span, path),
+                Value(_text(host, env) if given_host else "127.0.0.1", host_span, path),
+                Value(_text(port, env) if given_port else "8000", port_span, path),
                 True,
             )
         elif call.name == "waitress.serve" or (
@@ -1020,10 +1060,10 @@ def code_servers(file: PythonFile, env: Mapping[str, str]) -> Iterator[Server]:
             given_listen, listen, listen_span = call.argument(99, "listen")
             given_host, host, host_span = call.argument(99, "host")
             given_port, port, port_span = call.argument(99, "port")
-            host_value = Value(_text(host) if given_host else "0.0.0.0", host_span, path)
-            port_value = Value(_text(port) if given_port else "8080", port_span, path)
+            host_value = Value(_text(host, env) if given_host else "0.0.0.0", host_span, path)
+            port_value = Value(_text(port, env) if given_port else "8080", port_span, path)
             if given_listen:
-                host_value, port_value = _split_bind(Value(_text(listen), listen_span, path))
+                host_value, port_value = _split_bind(Value(_text(listen, env), listen_span, path))
             yield Server(
                 "waitress",
                 f"{call.name}()",
@@ -1047,8 +1087,8 @@ def code_servers(file: PythonFile, env: Mapping[str, str]) -> Iterator[Server]:
                 True,
                 f"Werkzeug's {call.name}()",
                 call.span,
-                Value(_text(host), host_span, path),
-                Value(_text(port), port_span, path),
+                Value(_text(host, env), host_span, path),
+                Value(_text(port, env), port_span, path),
                 False,
             )
         elif attribute == "launch" and file.uses("gradio"):
@@ -1064,8 +1104,8 @@ def code_servers(file: PythonFile, env: Mapping[str, str]) -> Iterator[Server]:
                 False,
                 "",
                 None,
-                Value(_text(host) if given_host else default_host, host_span, path),
-                Value(_text(port) if given_port else default_port, port_span, path),
+                Value(_text(host, env) if given_host else default_host, host_span, path),
+                Value(_text(port, env) if given_port else default_port, port_span, path),
                 False,
             )
         elif attribute in ("HTTPServer", "ThreadingHTTPServer", "TCPServer") and call.args:
@@ -1080,8 +1120,8 @@ def code_servers(file: PythonFile, env: Mapping[str, str]) -> Iterator[Server]:
                     False,
                     "",
                     None,
-                    Value(_text(address[0]), span, path),
-                    Value(_text(address[1]), span, path),
+                    Value(_text(address[0], env), span, path),
+                    Value(_text(address[1], env), span, path),
                     False,
                 )
         elif attribute == "run_app" and file.uses("aiohttp"):
@@ -1095,14 +1135,17 @@ def code_servers(file: PythonFile, env: Mapping[str, str]) -> Iterator[Server]:
                 False,
                 "",
                 None,
-                Value(_text(host) if given_host else "0.0.0.0", host_span, path),
-                Value(_text(port) if given_port else "8080", port_span, path),
+                Value(_text(host, env) if given_host else "0.0.0.0", host_span, path),
+                Value(_text(port, env) if given_port else "8080", port_span, path),
                 True,
             )
 
 
-def _text(value: Any) -> str | None:
-    """A literal as bind-address text; None for names and expressions."""
+def _text(value: Any, env: Mapping[str, str]) -> str | None:
+    """A literal as bind-address text (an environment default as the image's ``ENV``
+    sets it); None for names and expressions."""
+    if isinstance(value, EnvDefault):
+        return env.get(value.variable, str(value))
     if isinstance(value, Symbol) or value is None or isinstance(value, bool):
         return None
     if isinstance(value, str | int):
@@ -1123,11 +1166,42 @@ def build_app(dockerfile: Dockerfile, read: Reader = no_files) -> App:
     files = _code(launch, dockerfile, env, read)
     servers: list[Server] = []
     server = command_server(launch, env)
+    config = None
+    if server is not None and server.kind == "gunicorn":
+        config = _gunicorn_config(launch, dockerfile, read)
+        server = _configured(server, config, env)
     if server is not None:
         servers.append(server)
     for file in files:
         servers.extend(code_servers(file, env))
-    return App(start, tuple(files), tuple(servers))
+    return App(start, tuple(files), tuple(servers), config)
+
+
+def _gunicorn_config(launch: Launch, dockerfile: Dockerfile, read: Reader) -> PythonFile | None:
+    """gunicorn's config file: ``-c FILE`` (not ``python:module``), else the default
+    ``gunicorn.conf.py`` in the working directory."""
+    option = launch.option("-c", "--config")
+    name = option.text if option is not None else "gunicorn.conf.py"
+    if name.startswith("python:"):
+        return None
+    source = read(posixpath.normpath(posixpath.join(workdir(dockerfile), name)))
+    return read_python(source) if source is not None else None
+
+
+def _configured(server: Server, config: PythonFile | None, env: Mapping[str, str]) -> Server:
+    """The gunicorn server with the bind address its config file sets, when the command
+    line does not."""
+    if config is None or "bind" not in config.assignments:
+        return server
+    if server.host is not None and not server.is_default(server.host):
+        return server
+    value, span = config.assignments["bind"]
+    if isinstance(value, tuple):
+        value = value[0] if value else None
+    host, port = _split_bind(Value(_text(value, env), span, config.path))
+    from dataclasses import replace
+
+    return replace(server, host=host, port=port)
 
 
 def _roots(dockerfile: Dockerfile, env: Mapping[str, str], extra: str | None = None) -> list[str]:
