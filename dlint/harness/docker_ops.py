@@ -33,7 +33,7 @@ BASE_IMAGE_HINT = (
 )
 # Seconds the engine has to answer the first request: long enough for a busy engine,
 # short enough that an address that never answers is reported quickly.
-ENGINE_ANSWER_TIMEOUT = 15
+ENGINE_ANSWER_TIMEOUT = 10
 # Seconds any later request may take: a build step can be silent for minutes.
 ENGINE_REQUEST_TIMEOUT = 600
 START_DOCKER_HINT = (
@@ -210,15 +210,22 @@ def build(
         text, injected = labelled_dockerfile(context / dockerfile)
         copy.write_text(text, encoding="utf-8")
         numbering = _Numbering(injected)
-        for event in _build_events(client, context, copy, tag, options):
-            if "error" in event:
-                tail = "".join(output[-15:]).rstrip()
-                raise CannotRun(f"build of {context} failed: {event['error'].strip()}\n{tail}")
-            line = numbering.renumber(event.get("stream", ""))
-            if line is None:
-                continue
-            output.append(line)
-            _record_step(line.strip(), steps, emit)
+        try:
+            for event in _build_events(client, context, copy, tag, options):
+                if "error" in event:
+                    tail = "".join(output[-15:]).rstrip()
+                    error = event["error"].strip()
+                    raise CannotRun(f"build of {context} failed: {error}\n{tail}")
+                line = numbering.renumber(event.get("stream", ""))
+                if line is not None:
+                    output.append(line)
+                    _record_step(line.strip(), steps, emit)
+        except BaseException:
+            # Only a closed connection makes the engine cancel the build; left open (the
+            # stream lives on in the traceback), the build would finish after the cleanup
+            # and tag a labelled image nobody removes. Later requests reconnect.
+            client.api.close()
+            raise
     seconds = time.monotonic() - started
     image = client.images.get(tag)
     return BuildResult(image.id, tag, seconds, steps, int(image.attrs.get("Size", 0)))

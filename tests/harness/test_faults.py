@@ -139,3 +139,24 @@ def test_stop_signal_then_more_during_cleanup_leaves_nothing(
     assert f"dlint: interrupted ({stop.name})" in stderr
     assert leftovers(run_id) == []
     assert docker_client.containers.list(all=True, filters={"label": f"dlint.run={run_id}"}) == []
+
+
+def test_sigterm_during_the_build_cancels_it(docker_client, start_dlint_test, variant, leftovers):
+    """The engine must not finish the build after dlint left, tagging a labelled image."""
+    context = variant(("Dockerfile", "WORKDIR /app\n", "WORKDIR /app\nRUN sleep 12\n"))
+    process, run_id = start_dlint_test(str(context), "-k", "readiness")
+    for line in process.stdout:
+        if "RUN sleep 12" in line:
+            break
+    else:
+        pytest.fail(f"the build never reached the slow step: {process.communicate()}")
+    signalled = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    # Had the build gone on, its image would be tagged by now.
+    time.sleep(max(0.0, 16 - (time.monotonic() - signalled)))
+    assert leftovers(run_id) == []
+    sleeping = [c for c in docker_client.containers.list(all=True) if "sleep 12" in str(c.attrs)]
+    assert sleeping == []
