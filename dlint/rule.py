@@ -73,6 +73,7 @@ AREAS = {
     "context": "D5",
     "serving": "D6",
     "instructions": "D7",
+    "shell": "D8",
     "meta": "D9",
 }
 
