@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from dlint.finding import Span
-from dlint.model import Dockerfile, Instruction, Stage, Word
+from dlint.model import Command, Dockerfile, Instruction, Stage, Word
 
 
 def written(dockerfile: Dockerfile, span: Span) -> str:
@@ -169,3 +169,10 @@ def likely_typo(name: str, candidates: Iterable[str]) -> str | None:
         if distance <= allowed and len(name) >= 4 and (best is None or distance < best[0]):
             best = (distance, candidate)
     return best[1] if best else None
+
+
+def run_commands(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Command]]:
+    """Every simple command of every ``RUN`` (``ONBUILD RUN`` included), with its ``RUN``."""
+    for instruction in dockerfile.of("RUN"):
+        for command in instruction.commands:
+            yield instruction, command
