@@ -83,8 +83,8 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
             if target.path is None and target.text is not None:
                 out.write(target.text)
                 report_to = err
-    for error in result.errors:
-        print(f"dlint: error: {error}", file=err)
+    for problem in result.errors:
+        print(f"dlint: error: {problem}", file=err)
     if options.diff:
         return 2 if result.errors else int(fixable)
     report = render_report(result, RunInfo(tuple(result.files), rules), options)

@@ -113,13 +113,22 @@ def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -
 ConfigFor = Callable[[Target], Config]
 
 
+def source_text(target: Target) -> str:
+    """The Dockerfile text of ``target``: the text it carries (stdin, a fixed text) or its file."""
+    if target.text is not None:
+        return target.text
+    if target.path is None:
+        raise InputError(f"{target.name}: no file and no text to check")
+    return read_text(target.path)
+
+
 def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: DEFAULT) -> Result:
     """Parse and check every target; a file that cannot be read or parsed is an error."""
     result = Result()
     for target in targets:
         try:
             config = config_for(target)
-            text = target.text if target.text is not None else read_text(target.path)
+            text = source_text(target)
             dockerfile = parse_dockerfile(text, target.name)
             build = load_build(dockerfile, target.context, target.path)
         except (InputError, ConfigError) as error:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every test on a fresh machine: set up, start Docker (the harness tests need a real
-# engine), then ruff and pytest. Extra arguments go to pytest.
+# engine), then ruff, mypy and pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="$(bash scripts/setup.sh)"
@@ -9,5 +9,7 @@ export DLINT_REQUIRE_DOCKER=1
 echo "== ruff"
 "$BIN/ruff" check .
 "$BIN/ruff" format --check .
+echo "== mypy"
+"$BIN/mypy"  # what it checks, and what not yet: [tool.mypy] in pyproject.toml
 echo "== pytest"
 "$BIN/python" -m pytest "$@"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,10 +15,11 @@ from test_rule_cases import load_cases, write_case
 from dlint import rule as rule_module
 from dlint.config import from_mapping
 from dlint.engine import Target, check_targets
-from dlint.finding import Severity
+from dlint.finding import Finding, Severity
 from dlint.rule import ALIAS, AREAS, RULE_ID, RULE_NAME, Rule, all_rules
 
 RULES = all_rules()
+PACK = Path(str(RULES[0].source)).parents[1]
 DOC_HEADINGS = ("## What it does", "## Why it matters", "## Example", "## Instead", "## Fix safety")
 
 
@@ -84,8 +86,7 @@ def test_rule_lives_where_its_id_and_name_say(rule: Rule) -> None:
 def test_every_cases_file_belongs_to_a_rule() -> None:
     """A cases file whose rule module is missing (or misnamed) is never run silently."""
     sources = {r.cases_file for r in RULES}
-    pack = Path(RULES[0].source).parents[1]
-    assert sorted(set(pack.rglob("*.yml")) - sources) == []
+    assert sorted(set(PACK.rglob("*.yml")) - sources) == []
 
 
 # Rule bugs the lead fixes; each entry names the rule and what it lacks.
@@ -123,6 +124,15 @@ def test_fixable_means_a_case_shows_the_fix(rule: Rule) -> None:
     assert all(c["fixed"] != c["dockerfile"] for c in fixed)
 
 
+def run_case(rule: Rule, case: dict, root: Path) -> list[Finding]:
+    """The findings of ``rule`` alone on one of its cases, written into ``root``."""
+    dockerfile = write_case(root, case)
+    config = from_mapping({**(case.get("config") or {}), "select": [rule.id]}, "case")
+    context = None if case.get("no_context") else root
+    target = Target(dockerfile.name, dockerfile, context)
+    return check_targets([target], lambda _: config).findings
+
+
 @pytest.mark.parametrize("rule", [r for r in RULES if not r.fixable], ids=lambda r: r.name)
 def test_a_rule_not_fixable_offers_no_fix(rule: Rule, tmp_path: Path, monkeypatch) -> None:
     """No finding of a rule that does not declare ``fixable`` carries a fix."""
@@ -130,23 +140,18 @@ def test_a_rule_not_fixable_offers_no_fix(rule: Rule, tmp_path: Path, monkeypatc
         root = tmp_path / str(number)
         root.mkdir()
         monkeypatch.chdir(root)
-        dockerfile = write_case(root, case)
-        settings = {**(case.get("config") or {}), "select": [rule.id]}
-        config = from_mapping(settings, "case")
-        context = None if case.get("no_context") else root
-        target = Target(dockerfile.name, dockerfile, context)
-        result = check_targets([target], lambda _, config=config: config)
-        assert [f for f in result.findings if f.fix is not None] == [], case["name"]
+        fixes = [f for f in run_case(rule, case, root) if f.fix is not None]
+        assert fixes == [], case["name"]
 
 
 COPY = "copied_pack"
 
 
 @pytest.fixture
-def copied_pack(tmp_path: Path, monkeypatch) -> Path:
+def copied_pack(tmp_path: Path, monkeypatch) -> Iterator[Path]:
     """A copy of the rule pack that ``all_rules`` loads instead of the real one."""
     root = tmp_path / COPY
-    shutil.copytree(Path(RULES[0].source).parents[1], root)
+    shutil.copytree(PACK, root)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(rule_module, "PACK", COPY)
     all_rules.cache_clear()

@@ -354,7 +354,7 @@ def test_junit_has_a_test_case_per_file_and_counts_failures(two_files: Path) -> 
     failure = cases["Dockerfile"].find("failure")
     assert failure is not None
     assert failure.get("message") == f"{expected['Dockerfile']} problems"
-    assert len(failure.text.strip().splitlines()) == expected["Dockerfile"] == 2
+    assert len((failure.text or "").strip().splitlines()) == expected["Dockerfile"] == 2
 
 
 def test_checkstyle_lists_every_file_and_finding(two_files: Path) -> None:
@@ -366,8 +366,8 @@ def test_checkstyle_lists_every_file_and_finding(two_files: Path) -> None:
     got = [
         (
             file.get("name"),
-            int(error.get("line")),
-            int(error.get("column")),
+            int(error.get("line", "")),
+            int(error.get("column", "")),
             error.get("severity"),
             error.get("message"),
         )

@@ -55,7 +55,7 @@ def test_configuration_example_is_valid() -> None:
 
     config = from_mapping(yaml.safe_load(fenced_block("# .dlint.yaml")), "README")
     assert "D202" not in {r.id for r in config.rules()}
-    assert config.failure_threshold.value == "warning"
+    assert config.failure_threshold == "warning"
 
 
 def test_inline_ignore_example_silences_what_it_says(tmp_path, monkeypatch) -> None:

@@ -20,8 +20,8 @@ def render(findings: list[Finding], run: RunInfo) -> str:
     grouped = by_file(findings, run.files)
     failures = sum(1 for problems in grouped.values() if problems)
     counts = {"tests": str(len(grouped)), "failures": str(failures), "errors": "0"}
-    suites = ET.Element("testsuites", name="dlint", **counts)
-    suite = ET.SubElement(suites, "testsuite", name="dlint", skipped="0", **counts)
+    suites = ET.Element("testsuites", {"name": "dlint", **counts})
+    suite = ET.SubElement(suites, "testsuite", {"name": "dlint", "skipped": "0", **counts})
     for file, problems in grouped.items():
         case = ET.SubElement(suite, "testcase", classname="dlint", name=xml_text(file))
         if problems:

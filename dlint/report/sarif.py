@@ -113,7 +113,8 @@ def fix(proposed: Fix) -> dict:
     """A SARIF fix: the fix's edits grouped by the file they change."""
     by_file: dict[str, list[Edit]] = {}
     for edit in proposed.edits:
-        by_file.setdefault(edit.file, []).append(edit)
+        # The engine names the file of every edit; "" would be the checked Dockerfile.
+        by_file.setdefault(edit.file or "", []).append(edit)
     return {
         "description": {"text": proposed.description},
         "artifactChanges": [
@@ -200,4 +201,4 @@ def _homepage() -> str | None:
         label, _, url = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "source", "repository"):
             return url.strip()
-    return meta.get("Home-page") or None
+    return next(iter(meta.get_all("Home-page") or []), None)
