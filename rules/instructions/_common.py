@@ -176,3 +176,19 @@ def run_commands(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Command]
     for instruction in dockerfile.of("RUN"):
         for command in instruction.commands:
             yield instruction, command
+
+
+# What ADD unpacks: tar archives, plain or compressed with gzip, bzip2 or xz.
+TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz")
+# hadolint also lets ADD take single compressed files.
+COMPRESSED_SUFFIXES = (*TAR_SUFFIXES, ".gz", ".bz2", ".xz")
+
+
+def is_tar(path: str) -> bool:
+    """True for a file name ADD would unpack (``model.tar.gz``)."""
+    return path.lower().endswith(TAR_SUFFIXES)
+
+
+def is_absolute(path: str) -> bool:
+    """True for ``/app``, and for Windows paths (``C:\\app``, ``c:/app``)."""
+    return path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:([\\/]|$)", path) is not None

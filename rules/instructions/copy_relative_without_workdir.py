@@ -1,0 +1,75 @@
+"""## What it does
+Flags a `COPY` or `ADD` to a relative destination (`COPY app.py app.py`, `COPY . .`) in
+a stage where no `WORKDIR` has been set, in the stage or in the stages it is built
+`FROM`. Destinations that use a variable dlint cannot resolve pass. For an `ONBUILD
+COPY`, any `WORKDIR` of the stage counts, since the trigger runs after all of it.
+hadolint DL3045.
+
+## Why it matters
+The destination is then relative to the base image's working directory: `/` on
+`python:3.11-slim`, but `/workspace` or `/opt/app` on other images, so the files land
+somewhere else when the base image changes, and `CMD ["python", "app.py"]` stops
+finding them.
+
+## Example
+```dockerfile
+FROM python:3.11-slim
+COPY . .
+CMD ["python", "app.py"]
+```
+
+## Instead
+```dockerfile
+FROM python:3.11-slim
+WORKDIR /app
+COPY . .
+CMD ["python", "app.py"]
+```
+
+## Fix safety
+No automatic fix: the folder to work in is yours to choose.
+"""
+
+from collections.abc import Iterator
+
+from dlint.finding import Problem, Severity
+from dlint.model import Build
+from dlint.rule import Rule
+
+from ._common import is_absolute
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem for each copy to a relative destination before any WORKDIR."""
+    dockerfile = build.dockerfile
+    for copy in dockerfile.copies:
+        instruction = copy.instruction
+        word = copy.destination_word
+        if word is None:
+            continue
+        target = instruction.resolve(word.text)
+        if not target.complete or is_absolute(target.text) or is_absolute(word.raw.strip("\"'")):
+            continue
+        stage = dockerfile.stages[instruction.stage_index]
+        parents = dockerfile.lineage(stage)[1:]
+        earlier = [
+            i for i in stage.of("WORKDIR") if instruction.onbuild or i.index < instruction.index
+        ]
+        if earlier or any(parent.of("WORKDIR") for parent in parents):
+            continue
+        yield Problem(
+            f"'{word.text}' is relative to the base image's working directory, and no "
+            "WORKDIR is set; add a WORKDIR or copy to an absolute path",
+            word.span,
+        )
+
+
+RULE = Rule(
+    id="D731",
+    name="copy-relative-without-workdir",
+    severity=Severity.WARNING,
+    summary="COPY to a relative destination in a stage with no WORKDIR",
+    check=check,
+    aliases=("DL3045",),
+    tags=("correctness", "reproducibility"),
+)
