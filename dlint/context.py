@@ -72,7 +72,12 @@ class Dockerignore:
 
 @dataclass(frozen=True)
 class Requirement:
-    """One requirement line (a package, URL, path or editable install)."""
+    """One requirement line.
+
+    ``kind`` is ``package``, ``url`` (a URL or local path), ``editable`` or ``invalid``: a
+    line that is no requirement at all, whose ``name`` and ``spec`` are empty so that no
+    message can echo what the file holds.
+    """
 
     name: str
     spec: str
@@ -89,6 +94,30 @@ class RequirementsFile:
     requirements: tuple[Requirement, ...]
     constraint: bool
     installed_by: Instruction | None
+
+
+@dataclass(frozen=True)
+class RefusedPath:
+    """A path the build names that dlint did not read, because it leaves the build context.
+
+    Docker refuses the same paths (``COPY failed: forbidden path outside the build context:
+    ../x``); dlint never opens them, so nothing outside the context is read or printed.
+    ``file`` is None when ``path`` is written in the Dockerfile (``span`` is the word's,
+    ``instruction`` the ``COPY``/``ADD``/``RUN`` that names it); otherwise ``file`` is the
+    requirements file whose line ``span`` covers (``instruction`` is the ``RUN`` that
+    installs it).
+    """
+
+    path: str
+    reason: str
+    span: Span
+    instruction: Instruction | None = field(compare=False)
+    file: str | None = None
+
+
+OUTSIDE = "forbidden path outside the build context"
+SYMLINK_OUTSIDE = "symlink to a path outside the build context"
+NOT_REGULAR = "not a regular file"
 
 
 @dataclass(frozen=True)
@@ -109,11 +138,17 @@ class Context:
     """
 
     def __init__(
-        self, root: str, lister: Callable[[str], Iterable[ContextEntry]], reason: str = ""
+        self,
+        root: str,
+        lister: Callable[[str], Iterable[ContextEntry]],
+        reason: str = "",
+        refused: tuple[RefusedPath, ...] = (),
     ) -> None:
         self.root = root
         self.reason = reason
         """Why this folder is the build context (for findings that name it)."""
+        self.refused = refused
+        """Paths the Dockerfile or its requirements files name outside the context, unread."""
         self._lister = lister
         self._entries: tuple[ContextEntry, ...] | None = None
 

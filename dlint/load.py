@@ -7,17 +7,30 @@ following ``pip install -r`` into the build context and listing the context lazi
 
 from __future__ import annotations
 
-import fnmatch
 import os
 import posixpath
 import re
+import stat
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from dlint.commands import pip_installs
-from dlint.context import Context, ContextEntry, Dockerignore, IgnorePattern, RequirementsFile
+from dlint.context import (
+    NOT_REGULAR,
+    OUTSIDE,
+    SYMLINK_OUTSIDE,
+    Context,
+    ContextEntry,
+    Dockerignore,
+    IgnorePattern,
+    RefusedPath,
+    RequirementsFile,
+)
 from dlint.dockerignore import Glob
-from dlint.model import Build, Dockerfile, Instruction
+from dlint.finding import Span
+from dlint.model import Build, Dockerfile, Instruction, Word
 from dlint.requirements import parse_requirements
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
@@ -26,6 +39,8 @@ SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", 
 NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".md", ".txt", ".orig", ".bak", ".swp")
 OPAQUE_DIRS = frozenset({".git", "node_modules", "__pycache__", ".ipynb_checkpoints", ".hg"})
 MAX_CONTEXT_ENTRIES = 20000
+MAX_GLOB_MATCHES = 10000
+WILDCARD = re.compile(r"[*?\[]")
 
 
 class InputError(Exception):
@@ -66,7 +81,7 @@ def is_dockerfile_name(name: str) -> bool:
         return True
     if name.endswith(NOT_DOCKERFILE_SUFFIXES):
         return False
-    return any(fnmatch.fnmatchcase(name, g) for g in DOCKERFILE_GLOBS)
+    return any(fnmatchcase(name, g) for g in DOCKERFILE_GLOBS)
 
 
 def discover(path: Path) -> list[Path]:
@@ -108,13 +123,26 @@ def parse_dockerignore(text: str, path: str) -> Dockerignore:
     return Dockerignore(path, tuple(patterns), text)
 
 
-def find_dockerignore(dockerfile: Path, context: Path) -> Path | None:
-    """The ignore file BuildKit uses: ``<Dockerfile>.dockerignore`` first, then the context's."""
+def find_dockerignore(
+    dockerfile: Path, files: ContextFiles, refused: list[RefusedPath]
+) -> Path | None:
+    """The ignore file BuildKit uses: ``<Dockerfile>.dockerignore`` first, then the context's.
+
+    Neither is read when it is a symlink out of both the context and the Dockerfile's folder.
+    """
     beside = dockerfile.with_name(dockerfile.name + ".dockerignore")
-    if beside.is_file():
-        return beside
-    in_context = context / ".dockerignore"
-    return in_context if in_context.is_file() else None
+    if os.path.lexists(beside):
+        real = os.path.realpath(beside)
+        if is_within(real, os.path.realpath(beside.parent)) or is_within(real, files.real):
+            if is_regular(beside):
+                return beside
+        else:
+            refused.append(RefusedPath(beside.name, SYMLINK_OUTSIDE, Span.of(1, 1, 1, 1), None))
+            return None
+    path, reason = files.file(".dockerignore")
+    if reason is not None:
+        refused.append(RefusedPath(".dockerignore", reason, Span.of(1, 1, 1, 1), None))
+    return path
 
 
 def list_context(root: str) -> Iterator[ContextEntry]:
@@ -171,15 +199,21 @@ def folder_size(path: Path) -> int:
 def load_build(
     dockerfile: Dockerfile, context_dir: Path | None, dockerfile_path: Path | None
 ) -> Build:
-    """Assemble the build: the parsed Dockerfile plus what its context holds."""
+    """Assemble the build: the parsed Dockerfile plus what its context holds.
+
+    Nothing outside the context is read: paths that leave it are recorded as refused.
+    """
     if context_dir is None:
         return Build(dockerfile, None, None, ())
-    ignore_path = find_dockerignore(dockerfile_path or context_dir / "Dockerfile", context_dir)
+    files = ContextFiles(context_dir)
+    refused = list(_refused_copy_sources(dockerfile, files))
+    ignore_path = find_dockerignore(dockerfile_path or context_dir / "Dockerfile", files, refused)
     dockerignore = None
     if ignore_path is not None:
         dockerignore = parse_dockerignore(read_text(ignore_path), display(ignore_path))
-    requirements = tuple(_installed_requirements(dockerfile, context_dir))
-    return Build(dockerfile, Context(str(context_dir), list_context), dockerignore, requirements)
+    requirements = tuple(_installed_requirements(dockerfile, files, refused))
+    context = Context(str(context_dir), list_context, refused=tuple(dict.fromkeys(refused)))
+    return Build(dockerfile, context, dockerignore, requirements)
 
 
 def display(path: Path) -> str:
@@ -190,89 +224,294 @@ def display(path: Path) -> str:
         return str(path)
 
 
-def _installed_requirements(dockerfile: Dockerfile, context: Path) -> Iterator[RequirementsFile]:
-    """The requirements and constraints files that ``pip install -r/-c`` reads in the image."""
-    seen: set[Path] = set()
-    for stage in dockerfile.stages:
-        for run in stage.of("RUN"):
-            for pip in pip_installs(run):
-                targets = [(w, False) for w in pip.requirement_files]
-                targets += [(w, True) for w in pip.constraint_files]
-                for word, constraint in targets:
-                    source = _context_source(dockerfile, run, run.resolve(word.text).text, context)
-                    if source is not None:
-                        yield from _read_requirements(source, constraint, run, seen)
+def is_within(real: str, root_real: str) -> bool:
+    """True when the resolved path ``real`` is ``root_real`` or inside it."""
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
-def _read_requirements(
-    path: Path, constraint: bool, run: Instruction, seen: set[Path]
-) -> Iterator[RequirementsFile]:
-    """One requirements file and the files it includes, each once."""
-    if path in seen:
-        return
-    seen.add(path)
-    requirements, includes = parse_requirements(read_text(path, "requirements file"))
-    yield RequirementsFile(display(path), tuple(requirements), constraint, run)
-    for include in includes:
-        target = path.parent / include.target
-        if target.is_file():
-            yield from _read_requirements(target, constraint or include.constraint, run, seen)
+def is_regular(path: Path | str) -> bool:
+    """True for a regular file (after symlinks): never a FIFO, socket or device to block on."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
-def _context_source(
-    dockerfile: Dockerfile, run: Instruction, target: str, context: Path
-) -> Path | None:
-    """Which context file ends up at ``target`` when ``run`` executes.
+def climbs_out(relpath: str) -> bool:
+    """True when a context path written in the build climbs above the context with ``..``."""
+    clean = posixpath.normpath(relpath.lstrip("/") or ".")
+    return clean == ".." or clean.startswith("../")
 
-    Follows the ``COPY``/``ADD`` instructions (without ``--from``) of the stage and its
-    parents, resolving ``WORKDIR``: a file copied by name, or a folder copied whole.
+
+class ContextFiles:
+    """The build context on disk. Every lookup stays inside it.
+
+    A path that climbs out with ``..`` or reaches out through a symlink is refused, never
+    opened; globs are matched over a walk of the context, never by the host's glob.
     """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.real = os.path.realpath(root)
+
+    def _inside(self, relpath: str) -> tuple[Path | None, str | None]:
+        """The path for ``relpath`` and None, or None and why it is refused."""
+        if climbs_out(relpath):
+            return None, OUTSIDE
+        clean = posixpath.normpath(relpath.lstrip("/") or ".")
+        path = self.root if clean == "." else self.root / clean
+        if not is_within(os.path.realpath(path), self.real):
+            return None, SYMLINK_OUTSIDE
+        return path, None
+
+    def refusal(self, relpath: str) -> str | None:
+        """Why ``relpath`` may not be read (it leaves the context), or None."""
+        return self._inside(relpath)[1]
+
+    def file(self, relpath: str) -> tuple[Path | None, str | None]:
+        """The regular file at ``relpath`` (None when there is none), and why it is refused."""
+        path, reason = self._inside(relpath)
+        if path is None or not os.path.lexists(path):
+            return None, reason
+        if os.path.isdir(path):
+            return None, None
+        return (path, None) if is_regular(path) else (None, NOT_REGULAR)
+
+    def is_dir(self, relpath: str) -> bool:
+        """True for a folder inside the context (symlinks out of it are not)."""
+        path, _ = self._inside(relpath)
+        return path is not None and path.is_dir()
+
+    def glob(self, pattern: str) -> list[str]:
+        """Context paths a ``COPY`` source pattern matches, folder by folder as Docker does.
+
+        Each folder level is read with ``os.scandir`` and matched like Go's
+        ``filepath.Match``; a pattern that climbs out of the context matches nothing.
+        """
+        if climbs_out(pattern):
+            return []
+        found = [""]
+        for segment in posixpath.normpath(pattern.lstrip("/") or ".").split("/"):
+            if segment == ".":
+                continue
+            matches: list[str] = []
+            for base in found:
+                if not WILDCARD.search(segment):
+                    matches.append(posixpath.join(base, segment))
+                    continue
+                if not self.is_dir(base or "."):
+                    continue
+                try:
+                    with os.scandir(self.root / base) as children:
+                        names = sorted(child.name for child in children)
+                except OSError:
+                    continue
+                wanted = go_glob(segment)
+                matches += [posixpath.join(base, n) for n in names if fnmatchcase(n, wanted)]
+            found = matches[:MAX_GLOB_MATCHES]
+        return [
+            m for m in found if self._inside(m)[0] is not None and os.path.lexists(self.root / m)
+        ]
+
+
+def go_glob(segment: str) -> str:
+    """A Go ``filepath.Match`` pattern as an ``fnmatch`` one: ``[^a]`` and ``\\*`` spelled anew."""
+    out, i = [], 0
+    while i < len(segment):
+        if segment[i] == "\\" and i + 1 < len(segment):
+            out.append(f"[{segment[i + 1]}]")
+            i += 2
+            continue
+        if segment.startswith("[^", i):
+            out.append("[!")
+            i += 2
+            continue
+        out.append(segment[i])
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class CopyInto:
+    """What one ``COPY``/``ADD`` from the context puts where, as the follower needs it."""
+
+    sources: tuple[tuple[Word, str], ...]
+    destination: str
+    into_folder: bool
+
+
+def is_remote(text: str) -> bool:
+    """A source that is not in the context: a URL, a git address or a heredoc."""
+    return "://" in text or text.startswith(("<<", "git@"))
+
+
+def _context_copies(inst: Instruction, workdir: str) -> CopyInto | None:
+    """The context sources of a ``COPY``/``ADD`` and its destination in the image."""
+    if inst.keyword not in ("COPY", "ADD") or inst.flag("from") is not None:
+        return None
+    words = inst.arguments
+    if len(words) < 2:
+        return None
+    texts = [inst.resolve(w.text).text for w in words]
+    sources = tuple((w, t) for w, t in zip(words[:-1], texts[:-1], strict=True) if not is_remote(t))
+    destination = posixpath.join(workdir, texts[-1])
+    into_folder = texts[-1].endswith("/") or len(words) > 2
+    return CopyInto(sources, destination, into_folder)
+
+
+def _refused_copy_sources(dockerfile: Dockerfile, files: ContextFiles) -> Iterator[RefusedPath]:
+    """``COPY``/``ADD`` sources that leave the context, as Docker would refuse them."""
+    for stage in dockerfile.stages:
+        for inst in stage:
+            copy = _context_copies(inst, "/")
+            for word, text in copy.sources if copy else ():
+                if climbs_out(text):
+                    yield RefusedPath(text, OUTSIDE, word.span, inst)
+                elif not WILDCARD.search(text) and files.refusal(text) is not None:
+                    yield RefusedPath(text, SYMLINK_OUTSIDE, word.span, inst)
+
+
+def _copies_before(dockerfile: Dockerfile, run: Instruction) -> tuple[list[CopyInto], str]:
+    """The context copies of ``run``'s stage and its parents before it, and its WORKDIR."""
     stage = dockerfile.stages[run.stage_index]
     workdir = "/"
-    copies: list[tuple[list[str], str]] = []
+    copies: list[CopyInto] = []
     for inst in (i for s in reversed(dockerfile.lineage(stage)) for i in s):
         if inst.index >= run.index:
             break
         if inst.keyword == "WORKDIR" and inst.arguments:
             workdir = posixpath.join(workdir, inst.resolve(inst.arguments[0].text).text)
-        elif (
-            inst.keyword in ("COPY", "ADD")
-            and inst.flag("from") is None
-            and len(inst.arguments) >= 2
-        ):
-            args = [inst.resolve(a.text).text for a in inst.arguments]
-            copies.append((args[:-1], posixpath.join(workdir, args[-1])))
-    image_path = posixpath.normpath(posixpath.join(workdir, target))
-    for sources, dest in reversed(copies):
-        for source in sources:
-            candidate = _match_copy(source, dest, image_path, context)
-            if candidate is not None:
-                return candidate
-    direct = context / target.lstrip("/")
-    return direct if direct.is_file() and not target.startswith("/") else None
+        copy = _context_copies(inst, workdir)
+        if copy is not None:
+            copies.append(copy)
+    return copies, workdir
 
 
-def _match_copy(source: str, dest: str, image_path: str, context: Path) -> Path | None:
-    """The context file that ``COPY source dest`` puts at ``image_path``, if any."""
-    source_path = context / source.lstrip("/")
-    dest_dir = dest.rstrip("/")
-    if source_path.is_dir():
-        if image_path.startswith(dest_dir + "/") or dest_dir == "":
-            candidate = source_path / image_path[len(dest_dir) + 1 :]
-            return candidate if candidate.is_file() else None
-        return None
-    name = posixpath.basename(image_path)
-    matches = (
-        sorted(context.glob(source.lstrip("/")))
-        if any(c in source for c in "*?[")
-        else [source_path]
-    )
-    for match in matches:
-        if match.is_file() and (
-            dest == image_path or (match.name == name and posixpath.dirname(image_path) == dest_dir)
-        ):
-            return match
-    for match in matches:
-        if match.is_file() and match.name == name:
-            return match
-    return None
+def _landing(copy: CopyInto, image_path: str, files: ContextFiles) -> Iterator[str]:
+    """Context paths that ``copy`` may have put at ``image_path``, latest source first."""
+    folder = copy.destination.rstrip("/") or "/"
+    inside = image_path[len(folder) :].lstrip("/") if is_below(image_path, folder) else None
+    for _word, text in reversed(copy.sources):
+        if WILDCARD.search(text) is None and files.refusal(text) is not None:
+            continue  # recorded at the COPY; Docker stops there
+        many = bool(WILDCARD.search(text))
+        for source in files.glob(text) if many else [text]:
+            if files.is_dir(source):
+                if inside:
+                    yield posixpath.join(source, inside)
+            elif copy.into_folder or many or copy.destination.endswith("/"):
+                if beside(folder, source) == image_path:
+                    yield source
+            elif image_path in (
+                copy.destination,
+                posixpath.join(folder, posixpath.basename(source)),
+            ):
+                # A file copied to a name lands there, or inside it when that is a folder.
+                yield source
+
+
+def beside(folder: str, source: str) -> str:
+    """Where a file ``source`` lands when copied into the image folder ``folder``."""
+    return posixpath.join(folder, posixpath.basename(source))
+
+
+def is_below(path: str, folder: str) -> bool:
+    """True when the image path ``path`` lies inside the image folder ``folder``."""
+    return folder == "/" or path.startswith(folder + "/")
+
+
+@dataclass
+class _Follower:
+    """Follows ``pip install -r/-c`` and the files they include into the context, each once."""
+
+    files: ContextFiles
+    refused: list[RefusedPath]
+    seen: set[str] = field(default_factory=set)
+
+    def follow(
+        self,
+        image_path: str,
+        fallback: str | None,
+        written: str,
+        where: tuple[Span, str | None],
+        constraint: bool,
+        run: Instruction,
+        copies: list[CopyInto],
+    ) -> Iterator[RequirementsFile]:
+        """The file at ``image_path`` (or at ``fallback`` in the context) and its includes.
+
+        ``written`` is the path as the build spells it and ``where`` its place, for the
+        record of a refused path.
+        """
+        relpath = None
+        for copy in reversed(copies):
+            for candidate in _landing(copy, image_path, self.files):
+                path, reason = self.files.file(candidate)
+                if reason is not None:
+                    self.refused.append(RefusedPath(written, reason, where[0], run, where[1]))
+                    return
+                if path is not None:
+                    relpath = candidate
+                    break
+            if relpath is not None:
+                break
+        if relpath is None and fallback is not None:
+            path, reason = self.files.file(fallback)
+            if reason is not None:
+                self.refused.append(RefusedPath(written, reason, where[0], run, where[1]))
+                return
+            relpath = fallback if path is not None else None
+        if relpath is None:
+            return
+        relpath = posixpath.normpath(relpath)
+        if relpath in self.seen:
+            return
+        self.seen.add(relpath)
+        path = self.files.root / relpath
+        text = read_text(path, "requirements file")
+        requirements, includes = parse_requirements(text)
+        name = display(path)
+        yield RequirementsFile(name, tuple(requirements), constraint, run)
+        lines = text.split("\n")
+        for include in includes:
+            target = include.target
+            span = Span.of(include.line, 1, include.line, len(lines[include.line - 1]) + 1)
+            yield from self.follow(
+                posixpath.normpath(posixpath.join(posixpath.dirname(image_path), target)),
+                None
+                if target.startswith("/")
+                else posixpath.join(posixpath.dirname(relpath), target),
+                target,
+                (span, name),
+                constraint or include.constraint,
+                run,
+                copies,
+            )
+
+
+def _installed_requirements(
+    dockerfile: Dockerfile, files: ContextFiles, refused: list[RefusedPath]
+) -> Iterator[RequirementsFile]:
+    """The requirements and constraints files that ``pip install -r/-c`` reads in the image.
+
+    A path is the image's: ``-r /etc/x`` is only followed through a ``COPY`` that put a
+    context file there. A relative one no ``COPY`` explains is looked up in the context
+    (a bind mount, say), but never outside it.
+    """
+    follower = _Follower(files, refused)
+    for stage in dockerfile.stages:
+        for run in stage.of("RUN"):
+            pips = pip_installs(run)
+            if not pips:
+                continue
+            copies, workdir = _copies_before(dockerfile, run)
+            for pip in pips:
+                targets = [(w, False) for w in pip.requirement_files]
+                targets += [(w, True) for w in pip.constraint_files]
+                for word, constraint in targets:
+                    text = run.resolve(word.text).text
+                    image_path = posixpath.normpath(posixpath.join(workdir, text))
+                    fallback = None if text.startswith("/") else text
+                    yield from follower.follow(
+                        image_path, fallback, text, (word.span, None), constraint, run, copies
+                    )

@@ -87,8 +87,13 @@ def parse_requirements(text: str) -> tuple[list[Requirement], list[Include]]:
         end_column = column + len(spec) if first == number - 1 else len(lines[first]) + 1
         span = Span.of(first + 1, column, first + 1, end_column)
         name = requirement_name(spec)
-        if name is None or URL_OR_PATH.search(spec.split(";", 1)[0].strip()):
+        if URL_OR_PATH.search(spec.split(";", 1)[0].strip()):
             requirements.append(Requirement(spec, spec, span, True, "url"))
+            continue
+        if name is None:
+            # Not a requirement: the file may not be what the build says it is (a token, a
+            # config), so its text is kept out of the model and of every message.
+            requirements.append(Requirement("", "", span, True, "invalid"))
             continue
         pinned = is_pinned_spec(spec)
         requirements.append(Requirement(name, spec, span, pinned, "package"))
