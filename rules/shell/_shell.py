@@ -6,7 +6,12 @@ inherited by the stages built ``FROM`` it (``["/bin/sh", "-c"]`` when none is se
 
 from __future__ import annotations
 
-from dlint.model import Build, Command, Instruction
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from dlint.finding import Span
+from dlint.model import Build, Command, Heredoc, Instruction
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 # Shells whose scripts are not POSIX shell: ShellCheck and the pipe rules leave them alone.
@@ -64,3 +69,52 @@ def script_sets_pipefail(commands: tuple[Command, ...], before: Command) -> bool
         if command.program in ("set", *PIPEFAIL_SHELLS) and sets_pipefail(command.argv):
             return True
     return False
+
+
+Locate = Callable[[int, int], Span]
+
+
+def texts(run: Instruction) -> Iterator[tuple[str, Locate]]:
+    """The script texts of ``run`` with a way to place offsets: the value, each heredoc."""
+    yield run.value, run.locate
+    for doc in run.heredocs:
+
+        def locate(start: int, end: int, doc: Heredoc = doc) -> Span:
+            return Span(doc.place(start), doc.place(end))
+
+        yield doc.body, locate
+
+
+# ``NAME=value`` as a shell statement or prefix (``export``, ``ENV``-like lines in scripts).
+ASSIGNMENT = re.compile(
+    r"(?:^|(?<=[\s;&|(]))(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s;&|)]*)"
+)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A variable set by ``ENV``, ``ARG`` or a statement of a ``RUN``, and where."""
+
+    name: str
+    value: str
+    span: Span
+
+
+def settings(build: Build) -> Iterator[Setting]:
+    """Every variable assignment of the Dockerfile: ``ENV``/``ARG`` and inside ``RUN``s."""
+    dockerfile = build.dockerfile
+    for instruction in (*dockerfile.global_args, *dockerfile.of("ENV", "ARG")):
+        words = instruction.arguments
+        if instruction.keyword == "ENV" and words and "=" not in words[0].text:
+            value = instruction.assignments[0][1] or ""
+            yield Setting(words[0].text, value, words[0].span)
+            continue
+        for word in words:
+            name, sep, value = word.text.partition("=")
+            if sep:
+                yield Setting(name, value, word.span)
+    for run in dockerfile.of("RUN"):
+        for text, locate in texts(run):
+            for match in ASSIGNMENT.finditer(text):
+                value = match[2].strip("\"'")
+                yield Setting(match[1], value, locate(match.start(), match.end()))
