@@ -55,6 +55,6 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="FROM uses an image without a tag or with 'latest'",
     check=check,
-    aliases=("DL3006", "DL3007", "DS001", "CKV_DOCKER_7"),
+    aliases=("DL3006", "DL3007", "DS-0001", "CKV_DOCKER_7"),
     tags=("reproducibility",),
 )

@@ -1,7 +1,7 @@
 """## What it does
 Flags an `ADD` whose sources are all plain files or folders of the build context, where
 `COPY` does the same. `ADD` of a tar archive (which it unpacks), of a compressed file,
-of a URL or of a git repository passes. hadolint DL3020, Trivy DS005 and Checkov
+of a URL or of a git repository passes. hadolint DL3020, Trivy DS-0005 and Checkov
 CKV_DOCKER_4 check the same; Checkov flags every `ADD`, URLs and archives included,
 which would leave the unpacking `ADD` is for with no instruction.
 
@@ -58,6 +58,6 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="ADD copies plain files where COPY would do",
     check=check,
-    aliases=("DL3020", "DS005", "CKV_DOCKER_4"),
+    aliases=("DL3020", "DS-0005", "CKV_DOCKER_4"),
     tags=("correctness",),
 )

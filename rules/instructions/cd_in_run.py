@@ -1,6 +1,6 @@
 """## What it does
 Flags `cd` in a `RUN`. Off unless selected: a `cd` inside one `RUN` is often the
-clearest way to build in a folder and leave it. hadolint DL3003 and Trivy DS013 check
+clearest way to build in a folder and leave it. hadolint DL3003 and Trivy DS-0013 check
 the same and are on by default.
 
 ## Why it matters
@@ -48,7 +48,7 @@ RULE = Rule(
     severity=Severity.INFO,
     summary="RUN changes directory with cd instead of WORKDIR",
     check=check,
-    aliases=("DL3003", "DS013"),
+    aliases=("DL3003", "DS-0013"),
     tags=("style",),
     opt_in=True,
 )

@@ -1,6 +1,6 @@
 """## What it does
 Flags a `COPY` or `ADD` of several sources whose destination does not end in `/`.
-hadolint DL3021 and Trivy DS011 check the same.
+hadolint DL3021 and Trivy DS-0011 check the same.
 
 ## Why it matters
 Docker refuses it (`When using COPY with more than one source file, the destination must
@@ -53,7 +53,7 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="COPY or ADD of several sources into a destination that does not end in '/'",
     check=check,
-    aliases=("DL3021", "DS011"),
+    aliases=("DL3021", "DS-0011"),
     tags=("correctness",),
     fixable=True,
 )

@@ -1,6 +1,6 @@
 """## What it does
 Flags a `COPY --from=` that names the stage it is in, by name or by index. hadolint
-DL3023 and Trivy DS006 check the same.
+DL3023 and Trivy DS-0006 check the same.
 
 ## Why it matters
 A stage cannot read its own result while it is being built: BuildKit refuses the build
@@ -56,6 +56,6 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="COPY --from names the stage it is in",
     check=check,
-    aliases=("DL3023", "DS006"),
+    aliases=("DL3023", "DS-0006"),
     tags=("correctness", "stages"),
 )

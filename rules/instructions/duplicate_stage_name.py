@@ -1,7 +1,7 @@
 """## What it does
 Flags a stage whose name an earlier stage already has (Docker compares names in lower
 case, so `Builder` and `builder` clash). BuildKit's `DuplicateStageName`; hadolint
-DL3024, Trivy DS012 and Checkov CKV_DOCKER_11 check the same.
+DL3024, Trivy DS-0012 and Checkov CKV_DOCKER_11 check the same.
 
 ## Why it matters
 BuildKit refuses the build; the classic builder silently takes one of the two stages
@@ -61,6 +61,6 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="two stages have the same name",
     check=check,
-    aliases=("DuplicateStageName", "DL3024", "DS012", "CKV_DOCKER_11"),
+    aliases=("DuplicateStageName", "DL3024", "DS-0012", "CKV_DOCKER_11"),
     tags=("stages", "correctness"),
 )

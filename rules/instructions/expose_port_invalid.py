@@ -2,7 +2,7 @@
 Flags an `EXPOSE` port that is not a number from 0 to 65535, a range whose start is
 after its end, and a protocol other than `tcp`, `udp` and `sctp`. Ports given through
 variables are checked with the values in scope; unknown ones are left alone. hadolint
-DL3011 and Trivy DS008 check the range.
+DL3011 and Trivy DS-0008 check the range.
 
 ## Why it matters
 Docker refuses the build at that line (`invalid containerPort`), usually after every
@@ -60,6 +60,6 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="EXPOSE names a port outside 0-65535, a reversed range or an unknown protocol",
     check=check,
-    aliases=("DL3011", "DS008"),
+    aliases=("DL3011", "DS-0008"),
     tags=("correctness", "ports"),
 )

@@ -3,8 +3,8 @@ Flags a `CMD`, `ENTRYPOINT` or `HEALTHCHECK` that a later one of the same stage
 overrides: only the last of each takes effect. The `CMD` of a `HEALTHCHECK CMD ...` is
 not a `CMD`, and an `ONBUILD CMD` configures another image; neither counts. The finding
 points at the instruction that is ignored. BuildKit's `MultipleInstructionsDisallowed`;
-hadolint DL4003 (`CMD`), DL4004 (`ENTRYPOINT`) and DL3012 (`HEALTHCHECK`), Trivy DS016,
-DS007 and DS023 check the same, so ignoring any of those codes ignores all three cases.
+hadolint DL4003 (`CMD`), DL4004 (`ENTRYPOINT`) and DL3012 (`HEALTHCHECK`), Trivy DS-0016,
+DS-0007 and DS-0023 check the same, so ignoring any of those codes ignores all three cases.
 
 ## Why it matters
 The overridden instruction looks like part of the image's contract but is dead: a
@@ -63,9 +63,9 @@ RULE = Rule(
         "DL4003",
         "DL4004",
         "DL3012",
-        "DS016",
-        "DS007",
-        "DS023",
+        "DS-0016",
+        "DS-0007",
+        "DS-0023",
     ),
     tags=("correctness", "runtime"),
 )

@@ -1,6 +1,6 @@
 """## What it does
 Flags the `MAINTAINER` instruction. BuildKit's `MaintainerDeprecated`; hadolint DL4000,
-Trivy DS022 and Checkov CKV_DOCKER_6 check the same.
+Trivy DS-0022 and Checkov CKV_DOCKER_6 check the same.
 
 ## Why it matters
 `MAINTAINER` has been deprecated since Docker 1.13; it fills the image's old `Author`
@@ -46,6 +46,6 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="MAINTAINER is deprecated; the authors label replaces it",
     check=check,
-    aliases=("MaintainerDeprecated", "DL4000", "DS022", "CKV_DOCKER_6"),
+    aliases=("MaintainerDeprecated", "DL4000", "DS-0022", "CKV_DOCKER_6"),
     tags=("deprecated", "metadata"),
 )

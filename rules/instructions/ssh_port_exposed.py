@@ -1,5 +1,5 @@
 """## What it does
-Flags an `EXPOSE` of port 22, alone or inside a range. Trivy DS004 and Checkov
+Flags an `EXPOSE` of port 22, alone or inside a range. Trivy DS-0004 and Checkov
 CKV_DOCKER_1.
 
 ## Why it matters
@@ -53,6 +53,6 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="EXPOSE opens port 22: an SSH server in the container",
     check=check,
-    aliases=("DS004", "CKV_DOCKER_1"),
+    aliases=("DS-0004", "CKV_DOCKER_1"),
     tags=("security", "ports"),
 )

@@ -1,6 +1,6 @@
 """## What it does
 Flags `sudo` in a `RUN`. Installing the `sudo` package passes (that is
-`root-user`'s business at run time). hadolint DL3004, Trivy DS010 and Checkov
+`root-user`'s business at run time). hadolint DL3004, Trivy DS-0010 and Checkov
 CKV2_DOCKER_1 check the same.
 
 ## Why it matters
@@ -86,6 +86,6 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="RUN uses sudo",
     check=check,
-    aliases=("DL3004", "DS010", "CKV2_DOCKER_1"),
+    aliases=("DL3004", "DS-0010", "CKV2_DOCKER_1"),
     tags=("security",),
 )

@@ -3,7 +3,7 @@ Flags a relative `WORKDIR` (`WORKDIR app`) when no absolute `WORKDIR` comes befo
 the stage or in the stages it is built `FROM`. Once an absolute `WORKDIR` is set in this
 Dockerfile, a relative one is well defined and passes; so do paths that use a variable
 dlint cannot resolve and Windows paths (`C:\\app`). BuildKit's `WorkdirRelativePath`;
-hadolint DL3000, Trivy DS009 and Checkov CKV_DOCKER_10 check the same, but flag every
+hadolint DL3000, Trivy DS-0009 and Checkov CKV_DOCKER_10 check the same, but flag every
 relative `WORKDIR`, also `WORKDIR src` after `WORKDIR /app`, which is exact.
 
 ## Why it matters
@@ -77,6 +77,6 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="a relative WORKDIR depends on the base image's working directory",
     check=check,
-    aliases=("WorkdirRelativePath", "DL3000", "DS009", "CKV_DOCKER_10"),
+    aliases=("WorkdirRelativePath", "DL3000", "DS-0009", "CKV_DOCKER_10"),
     tags=("correctness", "reproducibility"),
 )

@@ -102,6 +102,6 @@ RULE = Rule(
     severity=Severity.INFO,
     summary="a service image has no HEALTHCHECK",
     check=check,
-    aliases=("DL3057", "DS026", "CKV_DOCKER_2"),
+    aliases=("DL3057", "DS-0026", "CKV_DOCKER_2"),
     tags=("runtime",),
 )

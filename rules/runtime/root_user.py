@@ -85,6 +85,6 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="the final image runs as root",
     check=check,
-    aliases=("DL3002", "DS002", "CKV_DOCKER_8", "CKV_DOCKER_3"),
+    aliases=("DL3002", "DS-0002", "CKV_DOCKER_8", "CKV_DOCKER_3"),
     tags=("security",),
 )
