@@ -1,0 +1,89 @@
+"""## What it does
+For a final image that serves with gunicorn, flags two settings that are wrong in a
+container:
+
+- the worker heartbeat directory left on the image's filesystem: no `--worker-tmp-dir
+  /dev/shm` on the command line, in `GUNICORN_CMD_ARGS` or in gunicorn's config file
+  (`worker_tmp_dir = "/dev/shm"`, from `-c FILE` or `gunicorn.conf.py` in the `WORKDIR`);
+- workers sized from the host's CPU count: `multiprocessing.cpu_count()` or
+  `os.cpu_count()` in the config file.
+
+## Why it matters
+Each gunicorn worker touches a temporary file every few seconds to prove it is alive.
+By default that file is in `/tmp`, on the container's overlay filesystem, where a
+`fsync`-heavy neighbour or a slow disk stalls the write and the arbiter kills healthy
+workers mid-request ("WORKER TIMEOUT"); with a read-only root filesystem gunicorn does
+not start at all. `/dev/shm` is memory. And `cpu_count()` sees the host's 64 or 128
+cores, not the container's CPU limit: a model server then forks 129 workers, each
+loading the model, and is killed for running out of memory.
+
+## Example
+```dockerfile
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "app:app"]
+```
+
+## Instead
+```dockerfile
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm", \
+     "--workers", "2", "app:app"]
+```
+Size workers from the memory one model needs and the container's limits, passed in
+`WEB_CONCURRENCY` or `--workers`.
+
+## Fix safety
+No automatic fix yet. Adding `--worker-tmp-dir /dev/shm` after `gunicorn` is what a fix
+writes (safe where `/dev/shm` exists, which Docker and Kubernetes provide); the finding
+points at the `gunicorn` word, or at the `cpu_count()` call in the config file.
+"""
+
+from collections.abc import Iterator
+
+from dlint.app import image_env
+from dlint.finding import Problem, Severity
+from dlint.model import Build
+from dlint.rule import Rule
+
+from ._serving import app_of
+
+CPU_COUNTS = frozenset({"multiprocessing.cpu_count", "os.cpu_count", "cpu_count"})
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield a problem for gunicorn's heartbeat dir on overlay and CPU-count workers."""
+    app = app_of(build)
+    launch = app.start.launch
+    server = next((s for s in app.servers if s.kind == "gunicorn"), None)
+    if server is None or launch is None:
+        return
+    config = app.gunicorn_config
+    env_args = image_env(build.dockerfile).get("GUNICORN_CMD_ARGS", "")
+    in_config = config is not None and "worker_tmp_dir" in config.assignments
+    on_command = launch.option("--worker-tmp-dir") is not None
+    if not (on_command or in_config or "--worker-tmp-dir" in env_args):
+        yield Problem(
+            "gunicorn keeps its worker heartbeat files on the container's overlay "
+            "filesystem, where a slow write gets healthy workers killed; add "
+            "--worker-tmp-dir /dev/shm",
+            launch.words[0].span,
+            file=launch.file,
+        )
+    if config is not None:
+        for call in config.calls:
+            if call.name in CPU_COUNTS:
+                yield Problem(
+                    f"{call.name}() counts the host's CPUs, not the container's limit, so "
+                    "gunicorn starts far too many workers (each with its own model); set "
+                    "workers from WEB_CONCURRENCY or a fixed number",
+                    call.span,
+                    file=config.path,
+                )
+
+
+RULE = Rule(
+    id="D613",
+    name="gunicorn-settings",
+    severity=Severity.WARNING,
+    summary="gunicorn heartbeats on the overlay filesystem, or workers from the host CPU count",
+    check=check,
+    tags=("serving", "runtime", "gunicorn"),
+)
