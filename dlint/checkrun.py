@@ -23,7 +23,6 @@ from dlint.config import (
     read_settings,
 )
 from dlint.engine import Result, Target, check_targets, targets_for
-from dlint.fix import fixes_by_file
 from dlint.load import InputError, read_text
 from dlint.report import RunInfo, render
 from dlint.rule import RulePackError, all_rules
@@ -141,6 +140,8 @@ def fix_loop(
     Files are written as each pass fixes them; stdin's text is kept in its target. The
     returned result is a check of the fixed texts: what the report shows is what is left.
     """
+    from dlint.fix import fixes_by_file  # only --fix and --diff need it
+
     targets = list(targets)
     counts: Counter[str] = Counter()
     for _ in range(MAX_FIX_PASSES):
@@ -168,6 +169,8 @@ def show_diff(
 ) -> bool:
     """``--diff``: print the fixes of one pass as a unified diff; True when there are any."""
     import difflib
+
+    from dlint.fix import fixes_by_file
 
     changed = fixes_by_file(result.findings, reader(targets), unsafe)
     for file, (before, fixed) in changed.items():
