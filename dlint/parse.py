@@ -16,6 +16,7 @@ log instead of a copy of every variable.
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -102,6 +103,18 @@ def split_lines(text: str) -> list[str]:
 
 def parse_dockerfile(text: str, path: str) -> Dockerfile:
     """Parse Dockerfile ``text``; ``path`` is how findings will name the file."""
+    # The model is many small acyclic objects: the cyclic collector finds nothing to free
+    # but rescans them all as they pile up, which cost 40% of a 100,000-line parse.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _parse(text, path)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _parse(text: str, path: str) -> Dockerfile:
     lines = split_lines(text)
     if lines and lines[-1] == "":
         # The text after the last newline is not a line (Docker counts no line there).
