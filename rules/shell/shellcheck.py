@@ -1,0 +1,130 @@
+"""## What it does
+Runs [ShellCheck](https://www.shellcheck.net) on the shell script of every shell-form
+`RUN` and on every heredoc script (`RUN <<EOF`, `RUN bash <<EOF`), as hadolint does, and
+reports each of its findings at the exact Dockerfile line and column, its code first:
+`SC2086: Double quote to prevent globbing and word splitting.` Each script is checked in
+the dialect the stage's `SHELL` sets (`sh` by default; `bash`, `dash`, `ksh`, `ash`), or
+the one its `#!` line or `RUN bash <<EOF` names; `RUN`s under PowerShell, cmd or zsh,
+exec-form `RUN`s and heredocs fed to another program (`RUN python3 <<EOF`) are skipped.
+Variables that `ARG` and `ENV` define are known to ShellCheck, so it does not report them
+as unassigned. `SC1090`/`SC1091` (a sourced file dlint cannot see) are left out.
+
+It needs the `shellcheck` binary: `pip install 'dlint[shellcheck]'` installs it. Without
+it the rule reports nothing. `# hadolint ignore=SC2086` before an instruction (and
+`# hadolint global ignore=SC2086`) silences that code there; the option `exclude` (a list
+of codes, `rules: {shellcheck: {exclude: [SC2086]}}`) silences codes everywhere.
+
+## Why it matters
+A `RUN` is a shell script that runs once, at build time, where no one watches it: an
+unquoted variable that splits, a `cd` that fails silently, `[[` under `/bin/sh`. ShellCheck
+finds these bugs before the build does, or before the image ships without noticing.
+
+## Example
+```dockerfile
+RUN cd /app && pip install --no-cache-dir $EXTRA_PACKAGES
+```
+
+## Instead
+```dockerfile
+WORKDIR /app
+RUN pip install --no-cache-dir "$EXTRA_PACKAGES"
+```
+
+## Fix safety
+No automatic fix: ShellCheck's suggestions need a reader.
+"""
+
+import re
+from collections.abc import Iterator, Sequence
+
+from dlint import ignores, shellcheck
+from dlint.finding import Problem, Severity, Span
+from dlint.model import Build, Heredoc, Instruction
+from dlint.rule import Rule
+
+from ._shell import program, shell_of
+
+READER = re.compile(r"^\s*(?:\S*/)?(sh|bash|dash|ash|ksh|mksh|zsh)?(\s+-\S+)*\s*$")
+SHEBANG = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(\S+)")
+CODE = re.compile(r"^SC\d{4}$")
+
+
+class _Place:
+    """Maps offsets of one script back to the Dockerfile."""
+
+    def __init__(self, run: Instruction, text: str, doc: Heredoc | None) -> None:
+        self.run, self.text, self.doc = run, text, doc
+
+    def span(self, comment: shellcheck.Comment) -> Span:
+        start = shellcheck.offset(self.text, comment.line, comment.column)
+        end = max(shellcheck.offset(self.text, comment.end_line, comment.end_column), start + 1)
+        if self.doc is not None:
+            return Span(self.doc.place(start), self.doc.place(end))
+        return self.run.locate(start, end)
+
+
+def scripts_of(build: Build, run: Instruction) -> Iterator[tuple[shellcheck.Script, _Place]]:
+    """The shell scripts a ``RUN`` runs, in their dialect, with how to place findings."""
+    if run.exec_form is not None:
+        return
+    default = shellcheck.DIALECTS.get(program(shell_of(build, run)))
+    defined = tuple(sorted(name for name in run.variables))
+    text = run._script_text()
+    reader = READER.match(text) if run.heredocs else None
+    if reader is None:
+        if default is not None and text.strip():
+            yield shellcheck.Script(text, default, defined), _Place(run, text, None)
+        return
+    dialect = shellcheck.DIALECTS.get(reader[1]) if reader[1] else default
+    for doc in run.heredocs:
+        shebang = SHEBANG.match(doc.body)
+        if shebang is not None:
+            if shebang[1] not in shellcheck.DIALECTS:
+                continue
+            script = shellcheck.Script(doc.body, shebang[1], defined, has_shebang=True)
+        elif dialect is None:
+            continue
+        else:
+            script = shellcheck.Script(doc.body, dialect, defined)
+        yield script, _Place(run, doc.body, doc)
+
+
+def inline_ignored(build: Build) -> list[tuple[frozenset[str], int | None, int | None]]:
+    """``# hadolint ignore=SC…`` comments: the codes and the lines they cover (None: all)."""
+    found = []
+    for suppression in ignores.collect(build.dockerfile, ()):
+        codes = frozenset(n.upper() for n in suppression.names if CODE.match(n.upper()))
+        if codes:
+            found.append((codes, suppression.first_line, suppression.last_line))
+    return found
+
+
+def check(build: Build, exclude: Sequence[str] = ("SC1090", "SC1091")) -> Iterator[Problem]:
+    """Yield a problem per ShellCheck finding, at its place in the Dockerfile."""
+    found = [pair for run in build.dockerfile.of("RUN") for pair in scripts_of(build, run)]
+    if not found:
+        return
+    comments = shellcheck.run([script for script, _ in found], tuple(exclude))
+    if not comments:
+        return
+    ignored = inline_ignored(build)
+    for comment in comments:
+        span = found[comment.script][1].span(comment)
+        line = span.start.line
+        if any(
+            comment.name in codes and (first is None or first <= line <= (last or 0))
+            for codes, first, last in ignored
+        ):
+            continue
+        yield Problem(f"{comment.name}: {comment.message}", span)
+
+
+RULE = Rule(
+    id="D800",
+    name="shellcheck",
+    severity=Severity.WARNING,
+    summary="ShellCheck finds a problem in a RUN script (needs the shellcheck binary)",
+    check=check,
+    options={"exclude": ["SC1090", "SC1091"]},
+    tags=("shell", "reliability"),
+)

