@@ -192,3 +192,11 @@ def is_tar(path: str) -> bool:
 def is_absolute(path: str) -> bool:
     """True for ``/app``, and for Windows paths (``C:\\app``, ``c:/app``)."""
     return path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:([\\/]|$)", path) is not None
+
+
+def split_like_the_shell(instruction: Instruction) -> bool:
+    """True when the model's words of a non-``RUN`` instruction may be wrong: its value
+    holds ``&``, ``;``, ``|``, ``>`` or ``<`` outside quotes, which the shell tokenizer
+    behind ``Instruction.arguments`` takes for operators but Docker keeps in the word
+    (``ADD https://host/file?a=1&b=2 /tmp/``)."""
+    return any(t.operator and t.text not in ("<<", "<<-") for t in instruction.tokens)

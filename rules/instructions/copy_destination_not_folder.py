@@ -26,12 +26,14 @@ from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
+from ._common import split_like_the_shell
+
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each copy of several sources into a destination without '/'."""
     for copy in build.dockerfile.copies:
         word = copy.destination_word
-        if word is None or len(copy.sources) < 2:
+        if word is None or len(copy.sources) < 2 or split_like_the_shell(copy.instruction):
             continue
         target = copy.instruction.resolve(word.text)
         if not target.complete or target.text.endswith("/"):

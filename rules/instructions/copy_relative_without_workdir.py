@@ -1,7 +1,8 @@
 """## What it does
 Flags a `COPY` or `ADD` to a relative destination (`COPY app.py app.py`, `COPY . .`) in
 a stage where no `WORKDIR` has been set, in the stage or in the stages it is built
-`FROM`. Destinations that use a variable dlint cannot resolve pass. For an `ONBUILD
+`FROM`. Destinations that use a variable dlint cannot resolve pass, and so do stages
+built on `scratch`, whose working directory is always `/` (hadolint flags them). For an `ONBUILD
 COPY`, any `WORKDIR` of the stage counts, since the trigger runs after all of it.
 hadolint DL3045.
 
@@ -57,6 +58,8 @@ def check(build: Build) -> Iterator[Problem]:
         ]
         if earlier or any(parent.of("WORKDIR") for parent in parents):
             continue
+        if dockerfile.lineage(stage)[-1].base.is_scratch:
+            continue  # scratch has no working directory of its own: it is /
         yield Problem(
             f"'{word.text}' is relative to the base image's working directory, and no "
             "WORKDIR is set; add a WORKDIR or copy to an absolute path",

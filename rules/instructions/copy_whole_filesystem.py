@@ -1,7 +1,10 @@
 """## What it does
-Flags a `COPY --from=STAGE / /`: the whole filesystem of another stage or image copied
-over this one's root. Copying a folder (`--from=build /app /app`) or the root into a
-subfolder passes. hadolint DL3067.
+Flags a `COPY --from=STAGE / /`: the whole filesystem of another stage, built on a base
+image and with steps of its own, copied over this one's root. Copying a folder
+(`--from=build /app /app`) or the root into a subfolder passes, and so does the root of
+a stage built `FROM scratch` or of an image used as it is (`FROM tonistiigi/xx AS xx`
+with no steps, an external `--from=image`): such images are bundles of files made to
+be copied whole. hadolint DL3067 flags those too.
 
 ## Why it matters
 The other stage's `/` is its base image too: its `/etc/passwd`, package database,
@@ -29,14 +32,29 @@ No automatic fix: which folders the image needs is for you to name.
 from collections.abc import Iterator
 
 from dlint.finding import Problem, Severity
-from dlint.model import Build
+from dlint.model import Build, Dockerfile, Stage
 from dlint.rule import Rule
 
 
+def built_stage(dockerfile: Dockerfile, name: str) -> Stage | None:
+    """The stage ``--from=name`` names, when it is built on a base image with steps (more
+    than its ``FROM``)."""
+    stages = [s for s in dockerfile.stages if name.lower() in (s.name, str(s.index))]
+    if not stages:
+        return None
+    lineage = dockerfile.lineage(stages[0])
+    if lineage[-1].base.is_scratch or all(len(s.instructions) == 1 for s in lineage):
+        return None
+    return stages[0]
+
+
 def check(build: Build) -> Iterator[Problem]:
-    """Yield a problem for each COPY --from of / to /."""
-    for copy in build.dockerfile.copies:
+    """Yield a problem for each COPY --from of a built stage's / to /."""
+    dockerfile = build.dockerfile
+    for copy in dockerfile.copies:
         if not copy.from_stage or copy.destination.rstrip("/") != "":
+            continue
+        if built_stage(dockerfile, copy.from_stage) is None:
             continue
         for source in copy.sources:
             if source.kind == "stage" and source.path == "/":

@@ -44,6 +44,19 @@ REFERENCE = re.compile(
 )
 
 
+# BuildKit always sets the platform arguments; any real platform will do here.
+PLATFORM_DEFAULTS = {
+    "TARGETPLATFORM": "linux/amd64",
+    "TARGETOS": "linux",
+    "TARGETARCH": "amd64",
+    "TARGETVARIANT": "",
+    "BUILDPLATFORM": "linux/amd64",
+    "BUILDOS": "linux",
+    "BUILDARCH": "amd64",
+    "BUILDVARIANT": "",
+}
+
+
 def valid_reference(text: str) -> bool:
     """True when ``text`` parses as an image reference (a name with an optional host,
     tag and digest)."""
@@ -53,10 +66,11 @@ def valid_reference(text: str) -> bool:
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each FROM image that the ARG defaults make invalid."""
     dockerfile = build.dockerfile
-    defaults: dict[str, str | None] = {}
+    defaults: dict[str, str | None] = dict(PLATFORM_DEFAULTS)
     for arg in dockerfile.global_args:
         for name, value in arg.assignments:
-            defaults[name] = None if value is None else substitute(value, defaults).text
+            if value is not None or name not in PLATFORM_DEFAULTS:
+                defaults[name] = None if value is None else substitute(value, defaults).text
     for stage in dockerfile.stages:
         words = stage.from_instruction.arguments
         if not words or not any(variable_uses(words[0].raw, dockerfile.escape)):

@@ -47,7 +47,9 @@ def absolute(instruction: Instruction) -> bool | None:
     resolved = instruction.resolve(instruction.arguments[0].text)
     if not resolved.complete:
         return None
-    return resolved.text.startswith(("/", "\\")) or bool(WINDOWS_ABSOLUTE.match(resolved.text))
+    # The model keeps the quotes of a legacy ``ENV KEY "value"``; Docker drops them.
+    path = resolved.text.strip("\"'")
+    return path.startswith(("/", "\\")) or bool(WINDOWS_ABSOLUTE.match(path))
 
 
 def check(build: Build) -> Iterator[Problem]:
