@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from dlint.commands import PYTHON
 from dlint.finding import Position, Span
 from dlint.model import Dockerfile, Instruction, Word
+from dlint.model import _exec_script as exec_script  # the model's own `sh -c` reading
 from dlint.script import SHELLS, parse_script
 
 if TYPE_CHECKING:
@@ -361,7 +362,7 @@ def _follow(
         return start
     program = launch.program
     if program in SHELLS:
-        inline = _shell_string(words)
+        inline = exec_script(words)
         if inline is not None:
             commands = script_commands(inline.text, _inside(inline, launch.file), launch.file)
             if not commands:
@@ -462,16 +463,6 @@ def _skip_wrapper(words: tuple[Word, ...]) -> tuple[Word, ...]:
     if wrapper in ("gosu", "su-exec", "chpst") and rest:
         rest.pop(0)  # the user
     return tuple(rest)
-
-
-def _shell_string(words: tuple[Word, ...]) -> Word | None:
-    for index, word in enumerate(words[1:], start=1):
-        text = word.text
-        if text.startswith("-") and not text.startswith("--") and "c" in text[1:]:
-            return words[index + 1] if index + 1 < len(words) else None
-        if not text.startswith("-"):
-            return None
-    return None
 
 
 Locator = Callable[[int, int], Span]
@@ -1015,130 +1006,121 @@ def _sigterm_handler(call: Call) -> bool:
 # --- servers in code -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CodeServer:
+    """How a server started by a call in code takes its address, and what it is."""
+
+    kind: str
+    host: tuple[int, str]
+    """Position and keyword of the host argument (99: keyword only)."""
+    port: tuple[int, str]
+    default_host: tuple[str | None, str | None]
+    """The environment variable the server reads, then its built-in default."""
+    default_port: tuple[str | None, str | None]
+    handles_sigterm: bool
+    dev: str = ""
+    """How a message names it when it is a development server ("" when it is not)."""
+
+
+FLASK_RUN = CodeServer(
+    "flask", (0, "host"), (1, "port"), (None, "127.0.0.1"), (None, "5000"), False, "Flask's {}"
+)
+UVICORN_RUN = CodeServer(
+    "uvicorn", (99, "host"), (99, "port"), (None, "127.0.0.1"), (None, "8000"), True
+)
+WAITRESS = CodeServer(
+    "waitress", (99, "host"), (99, "port"), (None, "0.0.0.0"), (None, "8080"), False
+)
+RUN_SIMPLE = CodeServer(
+    "werkzeug", (0, "hostname"), (1, "port"), (None, None), (None, None), False, "Werkzeug's {}"
+)
+GRADIO = CodeServer(
+    "gradio",
+    (99, "server_name"),
+    (99, "server_port"),
+    ("GRADIO_SERVER_NAME", "127.0.0.1"),
+    ("GRADIO_SERVER_PORT", "7860"),
+    False,
+)
+AIOHTTP = CodeServer("aiohttp", (99, "host"), (99, "port"), (None, "0.0.0.0"), (None, "8080"), True)
+HTTP_SERVER = CodeServer(
+    "http.server", (0, "server_address"), (0, "server_address"), (None, None), (None, None), False
+)
+
+
+def code_server_kind(file: PythonFile, call: Call) -> CodeServer | None:
+    """Which server, if any, ``call`` starts."""
+    attribute, receiver, name = call.attribute, call.receiver, call.name
+    if attribute in ("run", "run_server") and (
+        receiver in file.flask_names
+        or (receiver.endswith(("app", "app()")) and file.uses("flask", "dash", "quart"))
+    ):
+        return FLASK_RUN
+    if name == "uvicorn.run" or (name == "run" and "uvicorn.run" in file.imports):
+        return UVICORN_RUN
+    if name == "waitress.serve" or (name == "serve" and "waitress.serve" in file.imports):
+        return WAITRESS
+    if attribute == "run_simple" and file.uses("werkzeug"):
+        return RUN_SIMPLE
+    if attribute == "launch" and file.uses("gradio"):
+        return GRADIO
+    if attribute == "run_app" and file.uses("aiohttp"):
+        return AIOHTTP
+    if attribute in ("HTTPServer", "ThreadingHTTPServer", "TCPServer") and call.args:
+        return HTTP_SERVER
+    return None
+
+
 def code_servers(file: PythonFile, env: Mapping[str, str]) -> Iterator[Server]:
     """Servers the module starts: ``app.run()``, ``uvicorn.run()``, ``demo.launch()``…"""
     path = file.path
     for call in file.run_calls:
-        attribute, receiver = call.attribute, call.receiver
-        if attribute in ("run", "run_server") and (
-            receiver in file.flask_names
-            or (receiver.endswith(("app", "app()")) and file.uses("flask", "dash", "quart"))
-        ):
-            given_host, host, host_span = call.argument(0, "host")
-            given_port, port, port_span = call.argument(1, "port")
-            yield Server(
-                "flask",
-                f"{call.name}()",
-                call.span,
-                path,
-                True,
-                f"Flask's {call.name}()",
-                call.span,
-                Value(_text(host, env) if given_host else "127.0.0.1", host_span, path),
-                Value(_text(port, env) if given_port else "5000", port_span, path),
-                False,
-            )
-        elif call.name == "uvicorn.run" or (call.name == "run" and "uvicorn.run" in file.imports):
-            given_host, host, host_span = call.argument(99, "host")
-            given_port, port, port_span = call.argument(99, "port")
-            reload = call.keywords.get("reload")
-            yield Server(
-                "uvicorn",
-                f"{call.name}()",
-                call.span,
-                path,
-                reload is True,
-                f"{call.name}(reload=True)",
-                call.keyword_spans.get("reload"),
-                Value(_text(host, env) if given_host else "127.0.0.1", host_span, path),
-                Value(_text(port, env) if given_port else "8000", port_span, path),
-                True,
-            )
-        elif call.name == "waitress.serve" or (
-            call.name == "serve" and "waitress.serve" in file.imports
-        ):
-            given_listen, listen, listen_span = call.argument(99, "listen")
-            given_host, host, host_span = call.argument(99, "host")
-            given_port, port, port_span = call.argument(99, "port")
-            host_value = Value(_text(host, env) if given_host else "0.0.0.0", host_span, path)
-            port_value = Value(_text(port, env) if given_port else "8080", port_span, path)
-            if given_listen:
-                host_value, port_value = _split_bind(Value(_text(listen, env), listen_span, path))
-            yield Server(
-                "waitress",
-                f"{call.name}()",
-                call.span,
-                path,
-                False,
-                "",
-                None,
-                host_value,
-                port_value,
-                False,
-            )
-        elif attribute == "run_simple" and file.uses("werkzeug"):
-            _, host, host_span = call.argument(0, "hostname")
-            _, port, port_span = call.argument(1, "port")
-            yield Server(
-                "werkzeug",
-                f"{call.name}()",
-                call.span,
-                path,
-                True,
-                f"Werkzeug's {call.name}()",
-                call.span,
-                Value(_text(host, env), host_span, path),
-                Value(_text(port, env), port_span, path),
-                False,
-            )
-        elif attribute == "launch" and file.uses("gradio"):
-            given_host, host, host_span = call.argument(99, "server_name")
-            given_port, port, port_span = call.argument(99, "server_port")
-            default_host = env.get("GRADIO_SERVER_NAME", "127.0.0.1")
-            default_port = env.get("GRADIO_SERVER_PORT", "7860")
-            yield Server(
-                "gradio",
-                f"{call.name}()",
-                call.span,
-                path,
-                False,
-                "",
-                None,
-                Value(_text(host, env) if given_host else default_host, host_span, path),
-                Value(_text(port, env) if given_port else default_port, port_span, path),
-                False,
-            )
-        elif attribute in ("HTTPServer", "ThreadingHTTPServer", "TCPServer") and call.args:
+        spec = code_server_kind(file, call)
+        if spec is None:
+            continue
+        host = _argument_value(call, spec.host, spec.default_host, env, path)
+        port = _argument_value(call, spec.port, spec.default_port, env, path)
+        dev, dev_span = spec.dev.format(f"{call.name}()"), call.span if spec.dev else None
+        if spec is UVICORN_RUN and call.keywords.get("reload") is True:
+            dev, dev_span = f"{call.name}(reload=True)", call.keyword_spans.get("reload")
+        given_listen, listen, listen_span = call.argument(99, "listen")
+        if spec is WAITRESS and given_listen:
+            host, port = _split_bind(Value(_text(listen, env), listen_span, path))
+        if spec is HTTP_SERVER:
             address = call.args[0]
-            if isinstance(address, tuple) and len(address) == 2:
-                span = call.arg_spans[0] if call.arg_spans else call.span
-                yield Server(
-                    "http.server",
-                    f"{call.name}()",
-                    call.span,
-                    path,
-                    False,
-                    "",
-                    None,
-                    Value(_text(address[0], env), span, path),
-                    Value(_text(address[1], env), span, path),
-                    False,
-                )
-        elif attribute == "run_app" and file.uses("aiohttp"):
-            given_host, host, host_span = call.argument(99, "host")
-            given_port, port, port_span = call.argument(99, "port")
-            yield Server(
-                "aiohttp",
-                f"{call.name}()",
-                call.span,
-                path,
-                False,
-                "",
-                None,
-                Value(_text(host, env) if given_host else "0.0.0.0", host_span, path),
-                Value(_text(port, env) if given_port else "8080", port_span, path),
-                True,
-            )
+            if not (isinstance(address, tuple) and len(address) == 2):
+                continue
+            span = call.arg_spans[0] if call.arg_spans else call.span
+            host = Value(_text(address[0], env), span, path)
+            port = Value(_text(address[1], env), span, path)
+        yield Server(
+            spec.kind,
+            f"{call.name}()",
+            call.span,
+            path,
+            bool(dev),
+            dev,
+            dev_span,
+            host,
+            port,
+            spec.handles_sigterm,
+        )
+
+
+def _argument_value(
+    call: Call,
+    where: tuple[int, str],
+    default: tuple[str | None, str | None],
+    env: Mapping[str, str],
+    path: str,
+) -> Value:
+    """The literal a call passes for an address argument, else the server's default
+    (read from its environment variable first); a default points at the whole call."""
+    given, value, span = call.argument(*where)
+    if given:
+        return Value(_text(value, env), span, path)
+    variable, fallback = default
+    return Value(env.get(variable, fallback) if variable else fallback, call.span, path)
 
 
 def _text(value: Any, env: Mapping[str, str]) -> str | None:
