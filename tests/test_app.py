@@ -125,3 +125,90 @@ def test_no_context_means_the_command_line_only(tmp_path: Path) -> None:
 
     app = build_app(build.dockerfile)
     assert [(s.kind, s.dev) for s in app.servers] == [("uvicorn", True)]
+
+
+FLASK_CHAPTER_APP = """\
+from flask import Flask, jsonify, request
+
+app = Flask(__name__)
+
+
+@app.route("/health")
+def health():
+    return jsonify(status="ok")
+
+
+@app.route("/predict", methods=["POST"])
+def predict():
+    return jsonify(prediction=sum(request.json["features"]))
+
+
+if __name__ == "__main__":
+    app.run(host="0.0.0.0", port=5000)
+"""
+
+CHAPTER_BUILDS = {
+    "single-stage": (
+        "FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        'EXPOSE 5000\nCMD ["python", "app.py"]\n',
+        {"app.py": FLASK_CHAPTER_APP, "requirements.txt": "flask==3.0.3\n"},
+        {"dev-server", "pid1-signals", "requirements-not-locked"},
+    ),
+    "layer-ordered": (
+        "FROM python:3.11-slim\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\nEXPOSE 5000\n"
+        'CMD ["python", "app.py"]\n',
+        {"app.py": FLASK_CHAPTER_APP, "requirements.txt": "flask==3.0.3\n"},
+        {"dev-server", "pid1-signals", "requirements-not-locked"},
+    ),
+    "cuda": (
+        "FROM nvidia/cuda:12.1.1-cudnn8-devel-ubuntu22.04\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends python3-pip "
+        "&& rm -rf /var/lib/apt/lists/*\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip3 install --no-cache-dir -r requirements.txt\nCOPY . .\n"
+        'CMD ["python3", "app.py"]\n',
+        {"app.py": FLASK_CHAPTER_APP, "requirements.txt": "flask==3.0.3\ntorch==2.3.1\n"},
+        {
+            "dev-server",
+            "pid1-signals",
+            "requirements-not-locked",
+            "cuda-devel-final",
+            "cuda-mismatch",
+        },
+    ),
+    "two-stage production": (
+        "FROM python:3.11 AS builder\nWORKDIR /app\nCOPY requirements.txt .\n"
+        "RUN pip install --user --no-cache-dir -r requirements.txt\n\n"
+        "FROM python:3.11-slim\nRUN useradd --create-home appuser\nWORKDIR /app\n"
+        "COPY --from=builder /root/.local /home/appuser/.local\nCOPY . .\n"
+        "RUN chown -R appuser:appuser /app\nUSER appuser\n"
+        "ENV PATH=/home/appuser/.local/bin:$PATH\nEXPOSE 5000\n"
+        "HEALTHCHECK --interval=30s --timeout=3s \\\n"
+        "    CMD curl -f http://localhost:5000/health || exit 1\n"
+        'CMD ["python", "src/app.py"]\n',
+        {
+            "src/app.py": FLASK_CHAPTER_APP,
+            "requirements.txt": "flask==3.0.3\nscikit-learn==1.5.0\n",
+        },
+        {
+            *("dev-server", "pid1-signals", "chown-copy", "code-writable-by-runtime-user"),
+            *("requirements-not-locked", "healthcheck-tool-missing"),
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CHAPTER_BUILDS)
+def test_chapter_dockerfiles_get_the_serving_findings(
+    name: str, tmp_path: Path, monkeypatch
+) -> None:
+    """The chapter-style Dockerfiles of issue 12, each with its app.py, with every rule on."""
+    from dlint.engine import Target, check_targets
+
+    monkeypatch.chdir(tmp_path)
+    dockerfile, files, wanted = CHAPTER_BUILDS[name]
+    build_in(tmp_path, dockerfile, files)
+    result = check_targets([Target("Dockerfile", tmp_path / "Dockerfile", tmp_path)])
+    assert not result.errors
+    serving = {f.name for f in result.findings if f.rule.startswith("D6")}
+    assert serving == wanted
