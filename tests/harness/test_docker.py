@@ -5,7 +5,6 @@ install and the training) comes from the layer cache and each build takes second
 Every run must leave nothing labelled with its run id behind.
 """
 
-import signal
 import xml.etree.ElementTree as ET
 
 
@@ -62,12 +61,3 @@ def test_missing_base_image_exits_2_with_a_hint(dlint_test, variant, leftovers):
     assert "dlint: error: base image dlint-absent-base:0 is not available" in result.stderr
     assert "scripts/ensure-docker.sh" in result.stderr
     assert leftovers(result.run_id) == []
-
-
-def test_ctrl_c_cleans_up_and_exits_130(start_dlint_test, first_container, reference, leftovers):
-    process, run_id = start_dlint_test(str(reference), "-k", "readiness")
-    first_container(process, run_id)
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
-    assert process.returncode == 130, stdout + stderr
-    assert leftovers(run_id) == []
