@@ -851,13 +851,33 @@ def read_python(source: Source, module: str | None = None, main: bool = False) -
         end_column = _char_column(lines, end_line, getattr(node, "end_col_offset", 0) or 0)
         return Span(Position(line, column + 1), Position(end_line, end_column + 1))
 
-    # An explicit stack, not recursion: a deeply nested file must not crash the linter.
-    stack: list[tuple[ast.AST, bool]] = [(tree, False)]
+    def record(call: ast.Call, guarded: bool) -> None:
+        func = call.func
+        last_name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        name = _dotted(func) if last_name in CALLS_OF_INTEREST else ""
+        if name:
+            calls.append(
+                Call(
+                    name,
+                    span(call),
+                    tuple(_literal(a) for a in call.args),
+                    {k.arg: _literal(k.value) for k in call.keywords if k.arg},
+                    tuple(span(a) for a in call.args),
+                    {k.arg: span(k.value) for k in call.keywords if k.arg},
+                    guarded,
+                )
+            )
+
+    # Walk statements only, with an explicit stack (a deeply nested file must not crash
+    # the linter), and look into a statement's expressions only when its text names a
+    # call of interest: most of a module is never visited node by node.
+    stack: list[tuple[ast.stmt, bool]] = [(s, False) for s in reversed(tree.body)]
     while stack:
         node, guarded = stack.pop()
         if isinstance(node, ast.Import):
             imports.extend(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+            continue
+        if isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level and module:
                 parts = module.split(".")
@@ -866,28 +886,29 @@ def read_python(source: Source, module: str | None = None, main: bool = False) -
             if base:
                 imports.append(base)
                 imports.extend(f"{base}.{alias.name}" for alias in node.names)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-            if _dotted(node.value.func) in FLASK_CLASSES:
-                flask.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.Call):
-            name = _dotted(node.func)
-            if name:
-                calls.append(
-                    Call(
-                        name,
-                        span(node),
-                        tuple(_literal(a) for a in node.args),
-                        {k.arg: _literal(k.value) for k in node.keywords if k.arg},
-                        tuple(span(a) for a in node.args),
-                        {k.arg: span(k.value) for k in node.keywords if k.arg},
-                        guarded,
-                    )
-                )
-        if isinstance(node, ast.If) and _is_main_guard(node.test):
-            stack.extend((child, True) for child in reversed(node.body))
-            stack.extend((child, guarded) for child in reversed(node.orelse))
             continue
-        stack.extend((child, guarded) for child in reversed(list(ast.iter_child_nodes(node))))
+        assigned = node.value if isinstance(node, ast.Assign) else None
+        if isinstance(assigned, ast.Call) and _dotted(assigned.func) in FLASK_CLASSES:
+            flask.update(t.id for t in node.targets if isinstance(t, ast.Name))
+        mentions = _names_a_call(lines, node)
+        inner: list[tuple[ast.stmt, bool]] = []
+        for field_name, value in ast.iter_fields(node):
+            if field_name in STATEMENT_LISTS and isinstance(value, list):
+                inside = guarded or (
+                    field_name == "body" and isinstance(node, ast.If) and _is_main_guard(node.test)
+                )
+                for child in value:
+                    if isinstance(child, ast.stmt):
+                        inner.append((child, inside))
+                    else:  # an except handler or a match case: its own statements
+                        inner.extend((c, inside) for c in getattr(child, "body", ()))
+            elif mentions and isinstance(value, ast.AST | list):
+                for expression in value if isinstance(value, list) else [value]:
+                    if isinstance(expression, ast.AST):
+                        for sub in ast.walk(expression):
+                            if isinstance(sub, ast.Call):
+                                record(sub, guarded)
+        stack.extend(reversed(inner))
     calls.sort(key=lambda c: (c.span.start.line, c.span.start.column))
     assignments = {
         target.id: (_literal(statement.value), span(statement.value))
@@ -907,6 +928,20 @@ def read_python(source: Source, module: str | None = None, main: bool = False) -
     )
 
 
+STATEMENT_LISTS = frozenset({"body", "orelse", "finalbody", "handlers", "cases"})
+
+
+def _names_a_call(lines: list[str], node: ast.stmt) -> bool:
+    """True when the lines of a statement (up to its body) mention a call of interest."""
+    first = node.lineno
+    body = getattr(node, "body", None)
+    if isinstance(body, list) and body and hasattr(body[0], "lineno"):
+        last = max(first, body[0].lineno - 1)
+    else:
+        last = node.end_lineno or first
+    return any(CALL_TEXT.search(line) for line in lines[first - 1 : last])
+
+
 def _is_main_guard(test: ast.AST) -> bool:
     """``if __name__ == "__main__":`` (either way round)."""
     import ast
@@ -920,6 +955,17 @@ def _is_main_guard(test: ast.AST) -> bool:
 
 
 FLASK_CLASSES = frozenset({"Flask", "flask.Flask", "Dash", "dash.Dash", "Quart", "quart.Quart"})
+# Only calls that some rule judges are recorded: building a Call (places, literal
+# arguments) for every call of a module would cost more than parsing it.
+CALLS_OF_INTEREST = frozenset(
+    {
+        *("run", "run_server", "serve", "run_simple", "launch", "run_app", "HTTPServer"),
+        *("ThreadingHTTPServer", "TCPServer", "signal", "add_signal_handler", "cpu_count"),
+        *("from_pretrained", "hf_hub_download", "snapshot_download", "pipeline", "load"),
+        *("SentenceTransformer", "download_file"),
+    }
+)
+CALL_TEXT = re.compile(rf"\b(?:{'|'.join(sorted(CALLS_OF_INTEREST))})\b")
 
 
 def _char_column(lines: list[str], line: int, byte_offset: int) -> int:
