@@ -102,7 +102,7 @@ class CheckItem(pytest.Function):
 def describe_error(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     """``could not finish: Type: message (at file:line)`` for an unexpected exception."""
     error = excinfo.value
-    message = " ".join(str(error).split()) or "(no message)"
+    message = " ".join(str(error).split())[:500] or "(no message)"
     where = ""
     if excinfo.traceback:
         entry = excinfo.traceback[-1]

@@ -60,9 +60,8 @@ def pytest_arguments(
 ) -> list[str]:
     """Command line for pytest: only the spec, isolated from the user's pytest setup."""
     arguments = [str(spec_path), "-c", "/dev/null", "--rootdir", str(spec_path.parent)]
-    # Isolated from the user's pytest setup; the plugin is loaded under its module name.
-    # With PYTEST_DISABLE_PLUGIN_AUTOLOAD set (see isolated_environment), only the
-    # plugins named here load: ours, under its module name.
+    # Isolated from the user's pytest setup: with PYTEST_DISABLE_PLUGIN_AUTOLOAD set (see
+    # isolated_environment), only the plugins named here load: ours, under its module name.
     arguments += ["--noconftest", "-p", "no:cacheprovider", "-p", "no:dlint"]
     arguments += ["-p", "dlint.harness.plugin", "--assert=plain"]
     arguments += ["--dlint-spec", str(spec_path), "--dlint-context", str(context)]
