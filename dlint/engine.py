@@ -14,7 +14,15 @@ from pathlib import Path
 from dlint import ignores
 from dlint.config import Config, ConfigError
 from dlint.finding import Finding, Problem
-from dlint.load import InputError, decode, discover, display, load_build, read_text
+from dlint.load import (
+    InputError,
+    UnreadablePath,
+    decode,
+    discover,
+    display,
+    load_build,
+    read_text,
+)
 from dlint.model import Build
 from dlint.parse import DockerfileSyntaxError, parse_dockerfile
 from dlint.rule import Rule
@@ -24,12 +32,21 @@ DEFAULT = Config()
 
 @dataclass(frozen=True)
 class Target:
-    """One Dockerfile to check: where its text comes from and its build context."""
+    """One Dockerfile to check: where its text comes from and its build context.
+
+    ``error`` is set for a path that cannot be checked: a FIFO, a looping symlink, an
+    unreadable folder, a Dockerfile linked out of the checked folder. It is one line for
+    the user; the other targets are still checked. Its ``path`` is then an
+    :class:`~dlint.load.UnreadablePath`, which raises ``error`` when read.
+    ``reason`` says why ``context`` is the build context.
+    """
 
     name: str
     path: Path | None
     context: Path | None
     text: str | None = None
+    error: str | None = None
+    reason: str = ""
 
 
 class RuleCrash(Exception):
@@ -55,9 +72,13 @@ def targets_for(paths: Sequence[str], context: str | None) -> list[Target]:
             ctx = Path(context) if context else None
             targets.append(Target("-", None, ctx, text))
             continue
-        for path in discover(Path(arg)):
-            ctx = Path(context) if context else path.parent
-            targets.append(Target(display(path), path, ctx))
+        for found in discover(Path(arg)):
+            if found.problem is not None:
+                unreadable = UnreadablePath.of(found.path, found.problem)
+                targets.append(Target(str(found.path), unreadable, None, error=found.problem))
+                continue
+            ctx = Path(context) if context else found.path.parent
+            targets.append(Target(display(found.path), found.path, ctx))
     if context and not Path(context).is_dir():
         raise InputError(f"{context}: build context is not a directory")
     return targets

@@ -7,6 +7,7 @@ following ``pip install -r`` into the build context and listing the context lazi
 
 from __future__ import annotations
 
+import errno
 import os
 import posixpath
 import re
@@ -34,9 +35,20 @@ from dlint.model import Build, Dockerfile, Instruction, Word
 from dlint.requirements import parse_requirements
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
-DOCKERFILE_GLOBS = ("Dockerfile.*", "Containerfile.*", "*.Dockerfile", "*.dockerfile")
+DOCKERFILE_GLOBS = (
+    *("Dockerfile.*", "Dockerfile-*", "Dockerfile_*"),
+    *("Containerfile.*", "Containerfile-*", "Containerfile_*"),
+    *("*.Dockerfile", "*.dockerfile", "*.Containerfile", "*.containerfile"),
+)
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox"})
-NOT_DOCKERFILE_SUFFIXES = (".dockerignore", ".md", ".txt", ".orig", ".bak", ".swp")
+# Files named like a Dockerfile that are something else: ignore files, docs, editor and
+# merge leftovers, templates that only render into a Dockerfile, scripts and data.
+NOT_DOCKERFILE_SUFFIXES = (
+    *(".dockerignore", ".md", ".rst", ".txt", ".html", ".pdf"),
+    *(".orig", ".bak", ".swp", ".swo", ".rej", ".old", ".tmp", "~", ".patch", ".diff"),
+    *(".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".template", ".mustache", ".erb"),
+    *(".sh", ".py", ".yml", ".yaml", ".json", ".toml", ".lock", ".log", ".sig", ".asc"),
+)
 OPAQUE_DIRS = frozenset({".git", "node_modules", "__pycache__", ".ipynb_checkpoints", ".hg"})
 MAX_CONTEXT_ENTRIES = 20000
 MAX_GLOB_MATCHES = 10000
@@ -72,7 +84,8 @@ def decode(data: bytes, name: str) -> str:
 
 def is_virtualenv(path: Path) -> bool:
     """True for a folder that is a Python virtual environment."""
-    return (path / "pyvenv.cfg").is_file()
+    # os.path.isfile, unlike Path.is_file, is False for a folder it may not read.
+    return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
 
 
 def is_dockerfile_name(name: str) -> bool:
@@ -84,20 +97,119 @@ def is_dockerfile_name(name: str) -> bool:
     return any(fnmatchcase(name, g) for g in DOCKERFILE_GLOBS)
 
 
-def discover(path: Path) -> list[Path]:
-    """Dockerfiles under ``path`` (itself, when it is a file), in a stable order."""
-    if path.is_file():
-        return [path]
-    if not path.exists():
-        raise InputError(f"{path}: no such file or directory")
-    found = []
-    for root, dirs, files in os.walk(path):
+@dataclass(frozen=True)
+class Found:
+    """A Dockerfile that discovery found, or (``problem`` set) a path it could not use.
+
+    ``problem`` is one line for the user: a looping or broken symlink, a FIFO, a folder
+    that cannot be read. The other files are still checked.
+    """
+
+    path: Path
+    problem: str | None = None
+
+
+class UnreadablePath(type(Path())):  # type: ignore[misc]
+    """A path discovery will not read: opening it raises its ``problem`` as InputError.
+
+    The engine reads a target's file with :func:`read_text`, so a target holding this path
+    turns into its one error line there, in order, while the other targets are checked.
+    ``resolve`` does not follow the link (it may loop or lead out of the checked folder).
+    """
+
+    problem: str
+
+    @classmethod
+    def of(cls, path: Path, problem: str) -> UnreadablePath:
+        """``path``, carrying ``problem``."""
+        unreadable = cls(path)
+        unreadable.problem = problem
+        return unreadable
+
+    def open(self, *args: object, **kwargs: object):  # type: ignore[override]
+        """Refuse: this path is not to be read."""
+        raise InputError(self.problem)
+
+    def resolve(self, strict: bool = False) -> Path:
+        """The absolute path, symlinks not followed."""
+        return Path(os.path.abspath(self))
+
+
+def path_problem(path: Path) -> tuple[os.stat_result | None, str | None]:
+    """``stat`` of ``path`` (symlinks followed), or a one-line reason why there is none."""
+    try:
+        return os.stat(path), None
+    except FileNotFoundError:
+        if os.path.islink(path):
+            return None, f"{path}: broken symlink (to {os.readlink(path)})"
+        return None, f"{path}: no such file or directory"
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return None, f"{path}: symlink loop"
+        return None, f"{path}: cannot read: {error.strerror}"
+
+
+def not_regular(path: Path, mode: int) -> str:
+    """The line for a Dockerfile name that is no regular file; reading it could block."""
+    kind = (
+        "a FIFO"
+        if stat.S_ISFIFO(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "not a file"
+    )
+    return f"{path}: {kind}, not a regular file; skipped"
+
+
+def discover(path: Path) -> list[Found]:
+    """Dockerfiles under ``path`` (itself, when it is a file), in a stable order.
+
+    What cannot be read is a :class:`Found` with a problem, never an exception, so one bad
+    path does not stop the others. A Dockerfile found in a folder is not read when it is
+    a symlink to a file outside that folder.
+    """
+    info, problem = path_problem(path)
+    if info is None:
+        return [Found(path, problem)]
+    if stat.S_ISREG(info.st_mode):
+        return [Found(path)]
+    if not stat.S_ISDIR(info.st_mode):
+        return [Found(path, not_regular(path, info.st_mode))]
+    root_real = os.path.realpath(path)
+    found: list[Found] = []
+    problems: list[Found] = []
+
+    def unreadable(error: OSError) -> None:
+        where = Path(error.filename) if error.filename else path
+        if isinstance(error, FileNotFoundError):
+            problems.append(Found(where, f"{where}: disappeared while it was being read"))
+        else:
+            problems.append(Found(where, f"{where}: cannot read folder: {error.strerror}"))
+
+    for root, dirs, files in os.walk(path, onerror=unreadable):
         here = Path(root)
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS and not is_virtualenv(here / d))
-        found.extend(here / f for f in sorted(files) if is_dockerfile_name(f))
-    if not found:
-        raise InputError(f"{path}: no Dockerfile found (looked for Dockerfile, *.Dockerfile, ...)")
-    return found
+        for name in sorted(files):
+            if is_dockerfile_name(name):
+                found.append(_found_in_tree(here / name, root_real))
+    if not found and not problems:
+        looked = "Dockerfile, Dockerfile-*, *.Dockerfile, ..."
+        return [Found(path, f"{path}: no Dockerfile found (looked for {looked})")]
+    return found + problems
+
+
+def _found_in_tree(path: Path, root_real: str) -> Found:
+    """A Dockerfile name met in a folder walk: usable, or why not."""
+    info, problem = path_problem(path)
+    if info is None:
+        return Found(path, problem)
+    if not is_within(os.path.realpath(path), root_real):
+        return Found(path, f"{path}: symlink to a file outside the checked folder; not read")
+    if not stat.S_ISREG(info.st_mode):
+        return Found(path, not_regular(path, info.st_mode))
+    return Found(path)
 
 
 def parse_dockerignore(text: str, path: str) -> Dockerignore:
@@ -218,8 +330,9 @@ def load_build(
 
 def display(path: Path) -> str:
     """How findings name a file: relative to the working directory when below it."""
+    # realpath, unlike Path.resolve, never raises: a looping symlink keeps its own name.
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(Path(os.path.realpath(path)).relative_to(os.path.realpath(Path.cwd())))
     except ValueError:
         return str(path)
 
