@@ -11,20 +11,19 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from dlint.finding import Span
 from dlint.model import Command, Dockerfile, Instruction, Stage, Word
 
 
-def written(dockerfile: Dockerfile, span: Span) -> str:
-    """The text of ``span`` in the Dockerfile, exactly as written (one line)."""
-    line = dockerfile.text.split("\n")[span.start.line - 1]
-    end = span.end.column - 1 if span.end.line == span.start.line else len(line)
-    return line[span.start.column - 1 : end]
-
-
-def keyword_as_written(dockerfile: Dockerfile, instruction: Instruction) -> str:
-    """The instruction's keyword in the author's casing (``From``, ``run``)."""
-    return written(dockerfile, instruction.keyword_span)
+def keywords_as_written(dockerfile: Dockerfile) -> dict[int, str]:
+    """Each instruction's keyword in the author's casing (``From``, ``run``), by index."""
+    lines = dockerfile.text.split("\n")
+    found = {}
+    for instruction in dockerfile.instructions:
+        span = instruction.keyword_span
+        line = lines[span.start.line - 1]
+        end = span.end.column - 1 if span.end.line == span.start.line else len(line)
+        found[instruction.index] = line[span.start.column - 1 : end]
+    return found
 
 
 def stage_name_word(stage: Stage) -> Word | None:

@@ -27,17 +27,18 @@ from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._common import keyword_as_written
+from ._common import keywords_as_written
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each ``AS`` whose casing differs from its ``FROM``."""
     dockerfile = build.dockerfile
+    written = keywords_as_written(dockerfile)
     for stage in dockerfile.stages:
         words = stage.from_instruction.arguments
         if len(words) < 3 or words[1].text.lower() != "as":
             continue
-        keyword = keyword_as_written(dockerfile, stage.from_instruction)
+        keyword = written[stage.from_instruction.index]
         if keyword not in ("FROM", "from"):
             continue
         wanted = "AS" if keyword == "FROM" else "as"

@@ -33,13 +33,14 @@ from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._common import keyword_as_written
+from ._common import keywords_as_written
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each keyword whose casing is not the file's."""
     dockerfile = build.dockerfile
-    keywords = [(i, keyword_as_written(dockerfile, i)) for i in dockerfile.instructions]
+    written = keywords_as_written(dockerfile)
+    keywords = [(i, written[i.index]) for i in dockerfile.instructions]
     lower = sum(1 for _, k in keywords if k == k.lower())
     upper = sum(1 for _, k in keywords if k == k.upper())
     majority_lower = lower > upper

@@ -34,8 +34,10 @@ from ._common import run_commands
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each ln that makes /bin/sh a link."""
     for _, command in run_commands(build.dockerfile):
+        if command.program != "ln":
+            continue
         paths = [w for w in command.arguments if not w.text.startswith("-")]
-        if command.program == "ln" and len(paths) >= 2 and paths[-1].text == "/bin/sh":
+        if len(paths) >= 2 and paths[-1].text == "/bin/sh":
             yield Problem(
                 "linking /bin/sh changes the shell of every script in the image; use "
                 'SHELL ["/bin/bash", "-c"] to change the shell of RUN',

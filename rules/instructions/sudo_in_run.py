@@ -59,6 +59,8 @@ def sudo_spans(instruction: Instruction) -> Iterator[Span]:
 
         sources.append((doc.body, locate))
     for text, place in sources:
+        if "sudo" not in text:
+            continue
         at_start = True
         for token in tokenize(text):
             if token.operator:
