@@ -16,8 +16,8 @@ Deliberate differences, normalised below and nowhere else:
 - **The span starts at the keyword.** An instruction whose first line is a lone escape
   character: Docker counts it from that line, dlint's span starts at the keyword.
 - **The span ends at the last character.** A continuation at the very end of the file that
-  runs into blank or comment lines: Docker's end line counts those lines, dlint's span stops
-  at the instruction's text.
+  runs into blank or comment lines (or a line of only an escape character): Docker's end
+  line counts those lines, dlint's span stops at the instruction's text.
 - **JSON form is compared where Docker decides it:** RUN, CMD, ENTRYPOINT, SHELL, ADD,
   COPY, VOLUME. For HEALTHCHECK and ONBUILD Docker's flag describes the instruction they
   carry, which dlint's model exposes separately; ONBUILD heredocs are not exposed by the
@@ -156,12 +156,8 @@ def dlint_view(text: str) -> list[Shape] | Refused:
     ]
 
 
-def _blank_or_comment(line: str) -> bool:
-    stripped = line.rstrip("\r").lstrip(GO_SPACE)
-    return not stripped or stripped.startswith("#")
-
-
 def _lone_escape(line: str) -> bool:
+    """A line that holds no instruction text: blank, a comment, or only an escape character."""
     stripped = line.rstrip("\r").strip(GO_SPACE)
     return stripped in ("", "\\", "`") or stripped.startswith("#")
 
@@ -189,7 +185,7 @@ def assert_agree(text: str, compare_model: bool = True) -> None:
             docker[index] = Shape(**{**theirs.__dict__, "start": mine.start})
     if docker and ours and docker[-1].end > ours[-1].end:
         trailing = lines[ours[-1].end : docker[-1].end]
-        if all(_blank_or_comment(line) for line in trailing):
+        if all(_lone_escape(line) for line in trailing):
             docker[-1] = Shape(**{**docker[-1].__dict__, "end": ours[-1].end})
     if not compare_model:
         docker = [Shape(**{**s.__dict__, "flags": None, "json": None}) for s in docker]
