@@ -17,7 +17,8 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from dlint.commands import PYTHON
@@ -67,6 +68,8 @@ class Launch:
     words: tuple[Word, ...]
     file: str | None = None
     replaces: bool = True
+    within: tuple[str, ...] = ()
+    """For a command of a shell script, the constructs around it (see ``Command.within``)."""
 
     @property
     def program(self) -> str:
@@ -240,8 +243,6 @@ class Server:
     host: Value | None = None
     port: Value | None = None
     handles_sigterm: bool | None = None
-    app_target: str | None = None
-    """The application it serves (``pkg.mod:app``) when the command line names it."""
 
     def is_default(self, value: Value) -> bool:
         """True when ``value`` is the server's default, not written anywhere: it then
@@ -424,8 +425,7 @@ def program_paths(dockerfile: Dockerfile, word: str) -> list[str]:
 
 
 def _with(start: StartCommand, **changes: Any) -> StartCommand:
-    from dataclasses import replace
-
+    """``start`` with some fields changed (a frozen record)."""
     return replace(start, **changes)
 
 
@@ -521,13 +521,8 @@ def script_commands(text: str, locate: Locator, file: str | None = None) -> list
             Word(w.text, w.raw, locate(w.start, w.end), not w.dynamic or w.text in ("$@", "${@}"))
             for w in command.words
         )
-        found.append(_WithinLaunch(words, file, replaces, command.within))
+        found.append(Launch(words, file, replaces, command.within))
     return found
-
-
-@dataclass(frozen=True)
-class _WithinLaunch(Launch):
-    within: tuple[str, ...] = ()
 
 
 # --- what the program runs ------------------------------------------------------------
@@ -939,7 +934,8 @@ def _names_a_call(lines: list[str], node: ast.stmt) -> bool:
         last = max(first, body[0].lineno - 1)
     else:
         last = node.end_lineno or first
-    return any(CALL_TEXT.search(line) for line in lines[first - 1 : last])
+    pattern = _call_text()
+    return any(pattern.search(line) for line in lines[first - 1 : last])
 
 
 def _is_main_guard(test: ast.AST) -> bool:
@@ -965,7 +961,12 @@ CALLS_OF_INTEREST = frozenset(
         *("SentenceTransformer", "download_file"),
     }
 )
-CALL_TEXT = re.compile(rf"\b(?:{'|'.join(sorted(CALLS_OF_INTEREST))})\b")
+
+
+@cache
+def _call_text() -> re.Pattern[str]:
+    """The names of CALLS_OF_INTEREST as one pattern (compiled on first use: start-up)."""
+    return re.compile(rf"\b(?:{'|'.join(sorted(CALLS_OF_INTEREST))})\b")
 
 
 def _char_column(lines: list[str], line: int, byte_offset: int) -> int:
@@ -1227,8 +1228,6 @@ def _configured(server: Server, config: PythonFile | None, env: Mapping[str, str
     if isinstance(value, tuple):
         value = value[0] if value else None
     host, port = _split_bind(Value(_text(value, env), span, config.path))
-    from dataclasses import replace
-
     return replace(server, host=host, port=port)
 
 
