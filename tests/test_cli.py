@@ -80,7 +80,7 @@ def test_json_output_has_the_documented_fields(project) -> None:
     assert (pinned["line"], pinned["column"], pinned["end_line"], pinned["end_column"]) == (
         1, 6, 1, 12,
     )  # fmt: skip
-    assert pinned["aliases"] == ["DL3006", "DL3007"]
+    assert {"DL3006", "DL3007"} <= set(pinned["aliases"])
 
 
 def one_error_line(result) -> str:
