@@ -2,9 +2,9 @@
 Flags a `COPY` or `ADD` to a relative destination (`COPY app.py app.py`, `COPY . .`) in
 a stage where no `WORKDIR` has been set, in the stage or in the stages it is built
 `FROM`. Destinations that use a variable dlint cannot resolve pass, and so do stages
-built on `scratch`, whose working directory is always `/` (hadolint flags them). For an `ONBUILD
-COPY`, any `WORKDIR` of the stage counts, since the trigger runs after all of it.
-hadolint DL3045.
+built on `scratch`, whose working directory is always `/` (hadolint flags them). For an
+`ONBUILD COPY`, any `WORKDIR` of the stage counts, since the trigger runs after all of
+it, and so does an `ONBUILD WORKDIR` before it. hadolint DL3045.
 
 ## Why it matters
 The destination is then relative to the base image's working directory: `/` on
@@ -31,6 +31,7 @@ CMD ["python", "app.py"]
 No automatic fix: the folder to work in is yours to choose.
 """
 
+import re
 from collections.abc import Iterator
 
 from dlint.finding import Problem, Severity
@@ -38,6 +39,8 @@ from dlint.model import Build
 from dlint.rule import Rule
 
 from ._common import is_absolute
+
+ONBUILD_WORKDIR = re.compile(r"\s*workdir\s", re.IGNORECASE)
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -54,7 +57,14 @@ def check(build: Build) -> Iterator[Problem]:
         stage = dockerfile.stages[instruction.stage_index]
         parents = dockerfile.lineage(stage)[1:]
         earlier = [
-            i for i in stage.of("WORKDIR") if instruction.onbuild or i.index < instruction.index
+            i
+            for i in stage.instructions
+            if (i.keyword == "WORKDIR" and (instruction.onbuild or i.index < instruction.index))
+            or (
+                instruction.onbuild
+                and i.index < instruction.index
+                and ONBUILD_WORKDIR.match(i.value)
+            )
         ]
         if earlier or any(parent.of("WORKDIR") for parent in parents):
             continue

@@ -25,6 +25,7 @@ No automatic fix: the `RUN` may do more than unpack.
 """
 
 import posixpath
+import re
 from collections.abc import Iterator
 
 from dlint.finding import Problem, Severity
@@ -32,6 +33,11 @@ from dlint.model import Build, Command
 from dlint.rule import Rule
 
 from ._common import is_tar
+
+
+def file_name(raw: str) -> str:
+    """The last part of a path as written, split at ``/`` and at Windows' ``\\``."""
+    return re.split(r"[\\/]", raw.strip("\"'"))[-1]
 
 
 def extracts(command: Command) -> bool:
@@ -61,11 +67,16 @@ def check(build: Build) -> Iterator[Problem]:
             if source.path is None or source.is_glob or not is_tar(source.path):
                 continue
             name = posixpath.basename(source.path)
-            names = {name} if copy.into_folder else {name, posixpath.basename(copy.destination)}
+            names = {name, file_name(source.word.raw)}
+            if not copy.into_folder and copy.destination_word is not None:
+                names |= {
+                    posixpath.basename(copy.destination),
+                    file_name(copy.destination_word.raw),
+                }
             later = (r for r in runs if r.index > instruction.index)
             for run in later:
                 hit = any(
-                    extracts(c) and any(posixpath.basename(w.text) in names for w in c.arguments)
+                    extracts(c) and any(file_name(w.raw) in names for w in c.arguments)
                     for c in run.commands
                 )
                 if hit:
