@@ -128,6 +128,20 @@ class ContextEntry:
     size: int
     is_dir: bool
     is_virtualenv: bool = False
+    excluded: bool = False
+    """The .dockerignore excludes it; an excluded file or wholly excluded folder is not
+    measured (``size`` 0) and such a folder's inside is not listed."""
+
+
+@dataclass(frozen=True)
+class ContextListing:
+    """What a walk of the context found, and where it had to stop or could not look."""
+
+    entries: tuple[ContextEntry, ...]
+    stopped_at: str = ""
+    """The first path left out when the walk hit its bound; empty when it saw everything."""
+    unreadable: tuple[str, ...] = ()
+    """Folders (relative to the context) the walk could not read."""
 
 
 class Context:
@@ -140,7 +154,7 @@ class Context:
     def __init__(
         self,
         root: str,
-        lister: Callable[[str], Iterable[ContextEntry]],
+        lister: Callable[[str], ContextListing | Iterable[ContextEntry]],
         reason: str = "",
         refused: tuple[RefusedPath, ...] = (),
     ) -> None:
@@ -150,11 +164,28 @@ class Context:
         self.refused = refused
         """Paths the Dockerfile or its requirements files name outside the context, unread."""
         self._lister = lister
-        self._entries: tuple[ContextEntry, ...] | None = None
+        self._listing: ContextListing | None = None
+
+    @property
+    def listing(self) -> ContextListing:
+        """The walk of the context, made on first use."""
+        if self._listing is None:
+            listed = self._lister(self.root)
+            if not isinstance(listed, ContextListing):
+                listed = ContextListing(tuple(listed))
+            self._listing = listed
+        return self._listing
 
     @property
     def entries(self) -> tuple[ContextEntry, ...]:
         """Top-level and nested entries, folders summarised with their total size."""
-        if self._entries is None:
-            self._entries = tuple(self._lister(self.root))
-        return self._entries
+        return self.listing.entries
+
+    @property
+    def stopped_at(self) -> str:
+        """Where the walk stopped at its bound (empty: ``entries`` is the whole context).
+
+        A rule that judges the whole context should say so when this is set, rather than
+        report nothing: the rest was not looked at.
+        """
+        return self.listing.stopped_at

@@ -8,6 +8,7 @@ following ``pip install -r`` into the build context and listing the context lazi
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import posixpath
 import re
@@ -24,6 +25,7 @@ from dlint.context import (
     SYMLINK_OUTSIDE,
     Context,
     ContextEntry,
+    ContextListing,
     Dockerignore,
     IgnorePattern,
     RefusedPath,
@@ -50,7 +52,7 @@ NOT_DOCKERFILE_SUFFIXES = (
     *(".sh", ".py", ".yml", ".yaml", ".json", ".toml", ".lock", ".log", ".sig", ".asc"),
 )
 OPAQUE_DIRS = frozenset({".git", "node_modules", "__pycache__", ".ipynb_checkpoints", ".hg"})
-MAX_CONTEXT_ENTRIES = 20000
+MAX_CONTEXT_ENTRIES = 500_000  # about 100 MB of entries; past it the listing says so
 MAX_GLOB_MATCHES = 10000
 WILDCARD = re.compile(r"[*?\[]")
 
@@ -257,43 +259,72 @@ def find_dockerignore(
     return path
 
 
-def list_context(root: str) -> Iterator[ContextEntry]:
-    """Walk the context: every file, and every folder with its total size.
+def list_context(root: str, dockerignore: Dockerignore | None = None) -> ContextListing:
+    """Walk the whole context: every file, and every folder with its total size.
 
     Folders that are never useful to look inside (``.git``, ``node_modules``, virtualenvs,
-    caches) are summarised as one entry. The walk stops after MAX_CONTEXT_ENTRIES entries.
+    caches) are summarised as one entry each. A folder the ``.dockerignore`` excludes with
+    everything in it is one entry too, never read: BuildKit does not send it, and an ML
+    repository keeps most of its bytes there. Files are ``stat``-ed once (through
+    ``os.scandir``), excluded ones not at all. After MAX_CONTEXT_ENTRIES entries the walk
+    stops and the listing says where.
     """
-    count = 0
+    # (path, is_dir, is_virtualenv, excluded, size or None for a folder still to add up)
+    found: list[tuple[str, bool, bool, bool, int | None]] = []
+    unreadable: list[str] = []
+    stopped = ""
+    # Depth first in name order, so a folder's entries come right after it: the stack
+    # holds entries still to visit, the next one on top.
+    stack: list[tuple[os.DirEntry[str], str]] = []
 
-    def walk(folder: Path, rel: str) -> tuple[int, list[ContextEntry]]:
-        nonlocal count
-        total, entries = 0, []
+    def scan(folder: str, rel: str) -> None:
         try:
-            children = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as listing:
+                children = sorted(listing, key=lambda e: e.name, reverse=True)
         except OSError:
-            return 0, []
-        for child in children:
-            if count >= MAX_CONTEXT_ENTRIES:
-                break
-            count += 1
-            child_rel = f"{rel}{child.name}"
-            if child.is_dir(follow_symlinks=False):
-                path = Path(child.path)
-                venv = is_virtualenv(path)
-                if child.name in OPAQUE_DIRS or venv:
-                    size = folder_size(path)
-                    inner: list[ContextEntry] = []
-                else:
-                    size, inner = walk(path, child_rel + "/")
-                entries.append(ContextEntry(child_rel, size, True, venv))
-                entries.extend(inner)
-            else:
-                size = child.stat(follow_symlinks=False).st_size
-                entries.append(ContextEntry(child_rel, size, False))
-            total += size
-        return total, entries
+            unreadable.append(rel.rstrip("/") or ".")
+            return
+        stack.extend((child, f"{rel}{child.name}") for child in children)
 
-    yield from walk(Path(root), "")[1]
+    scan(root, "")
+    while stack:
+        child, child_rel = stack.pop()
+        if len(found) >= MAX_CONTEXT_ENTRIES:
+            stopped = child_rel
+            break
+        excluded = dockerignore is not None and dockerignore.excludes(child_rel)
+        try:
+            is_dir = child.is_dir(follow_symlinks=False)
+            if not is_dir:
+                size = 0 if excluded else child.stat(follow_symlinks=False).st_size
+                found.append((child_rel, False, False, excluded, size))
+                continue
+        except OSError:  # vanished since its folder was listed
+            continue
+        if excluded and dockerignore is not None and dockerignore.excludes_all_of(child_rel):
+            found.append((child_rel, True, False, True, 0))
+            continue
+        venv = is_virtualenv(child.path)
+        if child.name in OPAQUE_DIRS or venv:
+            found.append((child_rel, True, venv, excluded, folder_size(Path(child.path))))
+            continue
+        found.append((child_rel, True, False, excluded, None))
+        scan(child.path, child_rel + "/")
+    return ContextListing(summed(found), stopped, tuple(unreadable))
+
+
+def summed(found: list[tuple[str, bool, bool, bool, int | None]]) -> tuple[ContextEntry, ...]:
+    """Entries with each walked folder's size: the sum of what lies below it."""
+    sizes: dict[str, int] = {}
+    for path, _is_dir, _venv, _excluded, size in found:
+        parent = path.rpartition("/")[0]
+        while size and parent:
+            sizes[parent] = sizes.get(parent, 0) + size
+            parent = parent.rpartition("/")[0]
+    return tuple(
+        ContextEntry(path, sizes.get(path, 0) if size is None else size, is_dir, venv, excluded)
+        for path, is_dir, venv, excluded, size in found
+    )
 
 
 def folder_size(path: Path) -> int:
@@ -324,7 +355,11 @@ def load_build(
     if ignore_path is not None:
         dockerignore = parse_dockerignore(read_text(ignore_path), display(ignore_path))
     requirements = tuple(_installed_requirements(dockerfile, files, refused))
-    context = Context(str(context_dir), list_context, refused=tuple(dict.fromkeys(refused)))
+    context = Context(
+        str(context_dir),
+        functools.partial(list_context, dockerignore=dockerignore),
+        refused=tuple(dict.fromkeys(refused)),
+    )
     return Build(dockerfile, context, dockerignore, requirements)
 
 

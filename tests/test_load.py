@@ -11,14 +11,17 @@ import io
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from helpers import run_dlint
 
+from dlint import load
 from dlint.checkrun import CheckOptions, run_check
 from dlint.engine import targets_for
-from dlint.load import is_dockerfile_name
+from dlint.load import is_dockerfile_name, load_build
+from dlint.parse import parse_dockerfile
 
 GOOD = "FROM python:3.11-slim\nUSER 1000\n"
 
@@ -207,3 +210,42 @@ def test_unreadable_folder_as_another_user(monkeypatch) -> None:
     assert errors == "['dlint: error: closed: cannot read folder: Permission denied']"
     assert problems == "['closed: cannot read folder: Permission denied']"
     assert "1 file checked" in out
+
+
+def test_the_whole_context_is_walked(tmp_path: Path) -> None:
+    """A secret after 20,000 other files used to go unseen ("No problems found", exit 0)."""
+    for folder in range(21):
+        (tmp_path / f"src{folder:02}").mkdir()
+        for number in range(1_000):
+            (tmp_path / f"src{folder:02}/m{number}.py").touch()
+    (tmp_path / "zz").mkdir()
+    (tmp_path / "zz/.env").write_text("TOKEN=1\n")
+    (tmp_path / ".dockerignore").write_text(".git\n")
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY . /app\n")
+    start = time.monotonic()
+    result = run_dlint("check", ".", "--select", "dockerignore-incomplete", cwd=tmp_path)
+    assert time.monotonic() - start < 60
+    assert result.returncode == 1
+    assert "secret 'zz/.env' (8 B) is sent to the builder" in result.stdout.decode()
+
+
+def listing(root: Path):
+    """The context listing of ``root/Dockerfile``, walked in this process."""
+    dockerfile = root / "Dockerfile"
+    build = load_build(parse_dockerfile(dockerfile.read_text(), "Dockerfile"), root, dockerfile)
+    assert build.context is not None
+    return build.context
+
+
+def test_excluded_folders_are_not_walked_and_a_bound_is_recorded(project, monkeypatch) -> None:
+    """What .dockerignore excludes whole is one entry; a walk cut short says where."""
+    files = {f"data/part{n}.csv": "x" for n in range(50)}
+    root = project({"Dockerfile": "FROM python:3.11-slim\nCOPY . /app\n", **files, "z.py": ""})
+    (root / ".dockerignore").write_text("data\n")
+    monkeypatch.setattr(load, "MAX_CONTEXT_ENTRIES", 10)
+    context = listing(root)
+    assert context.stopped_at == ""
+    entries = {e.path: (e.is_dir, e.excluded) for e in context.entries}
+    assert entries["data"] == (True, True) and "data/part1.csv" not in entries
+    (root / ".dockerignore").write_text("data\n!data/part1.csv\n")
+    assert listing(root).stopped_at.startswith("data/part")
