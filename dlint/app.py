@@ -14,6 +14,7 @@ still resolved from the Dockerfile alone, and the code is simply unknown.
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -489,8 +490,6 @@ def _locator(text: str) -> Locator:
     starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
 
     def place(offset: int) -> Position:
-        import bisect
-
         line = bisect.bisect_right(starts, offset) - 1
         return Position(line + 1, offset - starts[line] + 1)
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 import posixpath
 import stat
+from pathlib import Path
 
 from dlint.app import App, Source, build_app
+from dlint.load import display
 from dlint.model import Build, Copy, Dockerfile
 
 MAX_BYTES = 1_000_000
@@ -54,7 +56,7 @@ class ContextReader:
         for relpath in context_paths(dockerfile, final.index, image_path, MAX_STAGE_HOPS):
             text = self._read(relpath)
             if text is not None:
-                return Source(_display(os.path.join(self.root, relpath)), image_path, text)
+                return Source(display(Path(self.root, relpath)), image_path, text)
         return None
 
     def _read(self, relpath: str) -> str | None:
@@ -155,13 +157,3 @@ def _stage_paths(copy: Copy, image_path: str) -> list[str]:
             if name == posixpath.basename(source.path):
                 found.append(posixpath.join(posixpath.dirname(source.path), inside))
     return found
-
-
-def _display(path: str) -> str:
-    """How findings name a file: relative to the working directory when below it."""
-    cwd = os.path.realpath(os.getcwd())
-    try:
-        relative = os.path.relpath(path, cwd)
-    except ValueError:
-        return path
-    return path if relative.startswith("..") else relative
