@@ -59,8 +59,11 @@ BUILD_REFUSES = (
     "FROM takes an image",
 )
 PROPERTY = settings(
-    max_examples=int(os.environ.get("DLINT_PROPERTY_EXAMPLES", "300")),
+    max_examples=int(os.environ.get("DLINT_PROPERTY_EXAMPLES", "120")),
     deadline=None,
+    # CI runs the same examples every time (a new disagreement is found locally, with
+    # DLINT_PROPERTY_EXAMPLES=5000, not in someone else's unrelated CI run).
+    derandomize=bool(os.environ.get("CI")),
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

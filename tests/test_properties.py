@@ -33,8 +33,9 @@ from dlint.report import FORMATS, RunInfo, render
 from dlint.rule import all_rules
 
 PROPERTY = settings(
-    max_examples=int(os.environ.get("DLINT_PROPERTY_EXAMPLES", "40")),
+    max_examples=int(os.environ.get("DLINT_PROPERTY_EXAMPLES", "25")),
     deadline=None,
+    derandomize=bool(os.environ.get("CI")),  # as in test_differential
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
