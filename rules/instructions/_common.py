@@ -199,3 +199,18 @@ def split_like_the_shell(instruction: Instruction) -> bool:
     behind ``Instruction.arguments`` takes for operators but Docker keeps in the word
     (``ADD https://host/file?a=1&b=2 /tmp/``)."""
     return any(t.operator and t.text not in ("<<", "<<-") for t in instruction.tokens)
+
+
+def label_pairs(instruction: Instruction) -> Iterator[tuple[Word, str, str | None]]:
+    """The ``(word, key, value)`` of each label a ``LABEL`` sets; the value with its
+    variables substituted, None when one of them has no value at lint time."""
+    words = instruction.arguments
+    if words and "=" not in words[0].text:
+        # Legacy ``LABEL key value``: ``Instruction.assignments`` reads it so for ENV only.
+        value = instruction.value.strip()[len(words[0].raw) :].strip()
+        pairs = [(words[0], (words[0].text, value))]
+    else:
+        pairs = [(w, w.text.partition("=")[::2]) for w in words]
+    for word, (key, value) in pairs:
+        resolved = instruction.resolve((value or "").strip("\"'"))
+        yield word, key, resolved.text if resolved.complete else None
