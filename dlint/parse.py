@@ -195,16 +195,16 @@ class _Logical:
             self.parts.append(text)
             self.length += len(text)
 
-    def place(self, offset: int) -> Position:
-        """The file position of character ``offset`` of the logical line."""
-        index = bisect.bisect_right(self._starts, offset) - 1
+    def place(self, offset: int, after: bool = False) -> Position:
+        """The file position of character ``offset`` of the logical line (or just past it)."""
+        # Most instructions are one line: no search needed.
+        index = 0 if len(self.pieces) == 1 else bisect.bisect_right(self._starts, offset) - 1
         start, _, line, column = self.pieces[index]
-        return Position(line, column + offset - start)
+        return Position(line, column + offset - start + after)
 
     def after(self, offset: int) -> Position:
         """The position just past character ``offset``."""
-        place = self.place(offset)
-        return Position(place.line, place.column + 1)
+        return self.place(offset, after=True)
 
     def segments(self, start: int, end: int) -> tuple[Segment, ...]:
         """Segments mapping ``text[start:end]`` to the file, offsets relative to ``start``."""
