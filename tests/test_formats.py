@@ -3,11 +3,14 @@ compared with its golden file, plus the properties CI systems rely on.
 
 The golden files are in tests/golden/, one per format. After an intended change of a
 format, rewrite them with ``DLINT_UPDATE_GOLDEN=1 pytest tests/test_formats.py`` and read
-the diff before committing it. The end-to-end tests below run ``dlint check`` itself.
+the diff before committing it. The tests after them run the check in-process on real
+Dockerfiles; the last few run the ``dlint`` command itself.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -20,6 +23,8 @@ import jsonschema
 import pytest
 from helpers import run_dlint
 
+from dlint.checkrun import run_check
+from dlint.cli import build_parser, check_options
 from dlint.finding import Edit, Finding, Fix, Problem, Severity, Span
 from dlint.model import Build
 from dlint.report import FORMATS, RunInfo, render, statistics
@@ -169,11 +174,20 @@ def test_golden_annotations_round_trip() -> None:
             assert "col" not in properties and properties["endLine"] == str(finding.end_line)
 
 
+def check_in_process(folder: Path, *args: str) -> tuple[int, str, str]:
+    """Run ``dlint check ARGS`` in ``folder``, in this process: exit code, stdout, stderr."""
+    options = check_options(build_parser().parse_args(["check", *args]))
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.chdir(folder):
+        code = run_check(options, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
 def dlint_check(folder: Path, *args: str) -> str:
-    """Run ``dlint check`` in ``folder`` and return its standard output."""
-    done = run_dlint("check", *args, cwd=folder)
-    assert done.returncode in (0, 1), done.stderr.decode()
-    return done.stdout.decode()
+    """The report of ``dlint check ARGS`` in ``folder``, which must not fail."""
+    code, out, err = check_in_process(folder, *args)
+    assert code in (0, 1), err
+    return out
 
 
 def findings(folder: Path, *args: str) -> list[dict]:
@@ -451,9 +465,8 @@ def test_statistics_refuses_another_format(bad: Path) -> None:
 @pytest.mark.parametrize("fmt", ["sarif", "github", "junit", "checkstyle", "gitlab"])
 def test_a_clean_file_reports_no_problems(project, fmt: str) -> None:
     folder = project({"Dockerfile": CLEAN})
-    done = run_dlint("check", "--format", fmt, *ONLY_PINNING, cwd=folder)
-    assert done.returncode == 0, done.stderr.decode()
-    out = done.stdout.decode()
+    code, out, err = check_in_process(folder, "--format", fmt, *ONLY_PINNING)
+    assert code == 0, err
     if fmt == "sarif":
         log = json.loads(out)
         jsonschema.Draft4Validator(json.loads(SCHEMA.read_text())).validate(log)
