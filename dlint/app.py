@@ -791,26 +791,97 @@ def command_server(launch: Launch, env: Mapping[str, str]) -> Server | None:
             port,
             False,
         )
-    other = OTHER_SERVERS.get(program) or OTHER_SERVERS.get(" ".join(argv[:2]))
-    if other is not None:
-        return Server(other, other, span, file)
-    if program in ("vllm", "bentoml", "mlflow", "serve", "ray") and len(argv) > 1:
-        phrase = " ".join(argv[:2])
-        if phrase in ("vllm serve", "bentoml serve", "mlflow server", "serve run"):
-            return Server(program, phrase, span, file)
-        if argv[:3] == ["mlflow", "models", "serve"]:
-            return Server("mlflow", "mlflow models serve", span, file)
+    module = _python_module(launch)
+    names = [program, *argv[1:3]]
+    for spec in MODEL_SERVERS:
+        by_module = spec.module is not None and module == spec.module
+        if by_module or names[: len(spec.command)] == list(spec.command):
+            host = (
+                _word_value(launch.option(*spec.host_options), file) if spec.host_options else None
+            )
+            port = (
+                _word_value(launch.option(*spec.port_options), file) if spec.port_options else None
+            )
+            if host is None and spec.default_host is not None:
+                host = Value(spec.default_host, span, file)
+            if port is None and spec.default_port is not None:
+                port = Value(env.get(spec.port_variable or "", spec.default_port), span, file)
+            return Server(spec.kind, " ".join(spec.command), span, file, host=host, port=port)
     return None
 
 
 STREAMLIT_DEV = re.compile(r"--(global\.developmentMode|server\.runOnSave)(=true)?$")
-OTHER_SERVERS = {
-    "torchserve": "torchserve",
-    "tritonserver": "tritonserver",
-    "text-generation-launcher": "text-generation-launcher",
-    "uwsgi": "uwsgi",
-    "nginx": "nginx",
-}
+
+
+@dataclass(frozen=True)
+class ModelServer:
+    """A model server's command line: how it is started and where it listens by default
+    (None where that depends on a config file dlint does not read)."""
+
+    kind: str
+    command: tuple[str, ...]
+    module: str | None = None
+    host_options: tuple[str, ...] = ()
+    port_options: tuple[str, ...] = ()
+    default_host: str | None = None
+    default_port: str | None = None
+    port_variable: str | None = None
+
+
+MODEL_SERVERS = (
+    ModelServer(
+        "mlflow",
+        ("mlflow", "server"),
+        None,
+        ("-h", "--host"),
+        ("-p", "--port"),
+        "127.0.0.1",
+        "5000",
+    ),
+    ModelServer(
+        "mlflow",
+        ("mlflow", "models", "serve"),
+        None,
+        ("-h", "--host"),
+        ("-p", "--port"),
+        "127.0.0.1",
+        "5000",
+    ),
+    ModelServer(
+        "vllm",
+        ("vllm", "serve"),
+        "vllm.entrypoints.openai.api_server",
+        ("--host",),
+        ("--port",),
+        "0.0.0.0",
+        "8000",
+    ),
+    ModelServer(
+        "bentoml",
+        ("bentoml", "serve"),
+        None,
+        ("--host",),
+        ("-p", "--port"),
+        "0.0.0.0",
+        "3000",
+        "BENTOML_PORT",
+    ),
+    ModelServer(
+        "tgi",
+        ("text-generation-launcher",),
+        None,
+        ("--hostname",),
+        ("-p", "--port"),
+        "0.0.0.0",
+        "3000",
+        "PORT",
+    ),
+    ModelServer("triton", ("tritonserver",), None, (), ("--http-port",), "0.0.0.0", "8000"),
+    ModelServer("torchserve", ("torchserve",)),
+    ModelServer("ray", ("serve", "run")),
+    ModelServer("uwsgi", ("uwsgi",)),
+    ModelServer("nginx", ("nginx",)),
+)
 
 
 def _python_module(launch: Launch) -> str | None:
