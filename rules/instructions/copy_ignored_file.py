@@ -1,8 +1,9 @@
 """## What it does
 Flags a `COPY` or `ADD` source in the build context that the `.dockerignore` excludes,
 so it is never sent to the builder: an exact path, a path inside an excluded folder,
-or a wildcard whose folder is excluded (`COPY data/*.csv` with `data` ignored). A `!`
-line that brings the path back is honoured. BuildKit's `CopyIgnoredFile`.
+or a wildcard whose folder is excluded (`COPY data/*.csv` with `data` ignored), and a
+copy of the whole context (`COPY . .`) when the `.dockerignore` excludes every name
+(`*`). A `!` line that brings the path back is honoured. BuildKit's `CopyIgnoredFile`.
 
 ## Why it matters
 The build fails at that step (`failed to compute cache key: not found`), or, for a
@@ -30,6 +31,7 @@ from dlint.model import Build
 from dlint.rule import Rule
 
 WILDCARDS = "*?["
+PROBES = ("dlint-probe-name", ".dlint-probe-name")
 
 
 def literal_folder(path: str) -> str:
@@ -47,10 +49,18 @@ def check(build: Build) -> Iterator[Problem]:
     ignore = build.dockerignore
     if ignore is None:
         return
+    # A pattern such as "*" keeps every top-level name out, dotfiles included.
+    everything = all(ignore.excludes_all_of(probe) for probe in PROBES)
     for copy in build.dockerfile.copies:
         if copy.instruction.onbuild:
             continue
         for source in copy.context_sources:
+            if source.whole_context and everything:
+                yield Problem(
+                    f"{ignore.path} excludes everything, so '{source.text}' copies nothing",
+                    source.word.span,
+                )
+                continue
             if source.path is None or source.whole_context or source.outside:
                 continue
             path = literal_folder(source.path)

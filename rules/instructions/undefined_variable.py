@@ -6,6 +6,7 @@ expands variables (`ENV`, `ARG`, `COPY`, `ADD`, `WORKDIR`, `USER`, `LABEL`, `EXP
 - a global `ARG` (declared before the first `FROM`) used in a stage that does not
   declare it again with `ARG NAME`;
 - a platform argument (`TARGETARCH`, `BUILDPLATFORM`, ...) used without `ARG NAME`;
+- a name that an `ARG` or `ENV` further down the stage declares (used before it is set);
 - a name that looks like a typo of a variable in scope (`$MODLE_DIR` beside `MODEL_DIR`);
 - any undefined name in a stage built on `scratch`, where no base image can define it.
 
@@ -78,10 +79,14 @@ COMMON_ENV = frozenset(
 )
 
 
-def reason(name: str, scope: Iterable[str], global_names: set[str], on_scratch: bool) -> str | None:
+def reason(
+    name: str, scope: Iterable[str], global_names: set[str], later: set[str], on_scratch: bool
+) -> str | None:
     """Why ``name``, not in ``scope``, expands to nothing; None when it may be defined."""
     if name in PROXY_ARGS or name in COMMON_ENV:
         return None
+    if name in later:
+        return f"{name} is only declared further down the stage; move its ARG or ENV up"
     if name in global_names:
         return f"the global ARG {name} is not in scope in a stage; add 'ARG {name}' to it"
     if name in PLATFORM_ARGS:
@@ -100,9 +105,11 @@ def check(build: Build) -> Iterator[Problem]:
     global_names = {name for arg in dockerfile.global_args for name, _ in arg.assignments}
     for stage in dockerfile.stages:
         on_scratch = dockerfile.lineage(stage)[-1].base.is_scratch
+        declared = [(i.index, name) for i in stage.of("ARG", "ENV") for name, _ in i.assignments]
         for instruction in stage.instructions:
             if instruction.keyword not in EXPANDING:
                 continue
+            later = {name for index, name in declared if index > instruction.index}
             scope = instruction.variables
             # A name set by this same ENV/ARG is env-self-reference's business.
             here = (
@@ -113,7 +120,7 @@ def check(build: Build) -> Iterator[Problem]:
             for use in variable_uses(instruction.value, dockerfile.escape):
                 if use.guarded or use.name in scope or use.name in here:
                     continue
-                why = reason(use.name, scope, global_names, on_scratch)
+                why = reason(use.name, scope, global_names, later, on_scratch)
                 if why is not None:
                     yield Problem(
                         f"${use.name} is empty here: {why}", instruction.locate(use.start, use.end)
