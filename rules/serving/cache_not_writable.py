@@ -98,6 +98,8 @@ def check(build: Build) -> Iterator[Problem]:
             )
     if set_variables:
         return
+    if not env.get("HOME") and not account_known(dockerfile, user):
+        return
     home = posixpath.normpath(env["HOME"]) if env.get("HOME") else created_home
     if home is None or not writable(dockerfile, home, user, created_home):
         where = f"{home}/.cache" if home else "$HOME/.cache"
@@ -129,6 +131,19 @@ def caching_library(build: Build) -> str | None:
             if file.uses(module):
                 return module
     return None
+
+
+def account_known(dockerfile: Dockerfile, user: str) -> bool:
+    """True when dlint knows the user's account: the Dockerfile creates it, or the user is
+    a bare uid on an official base image, which has no account for it (``$HOME`` is ``/``)."""
+    if any(
+        c.program in ("useradd", "adduser")
+        for run in dockerfile.in_final_image("RUN")
+        for c in run.commands
+    ):
+        return True
+    base = dockerfile.final_lineage[-1].base
+    return user.isdigit() and base.registry is None and "/" not in base.name
 
 
 def created_home_of(dockerfile: Dockerfile, user: str) -> str | None:

@@ -51,6 +51,10 @@ CPU_INDEX = re.compile(r"download\.pytorch\.org/whl/cpu")
 WHEEL_CUDA = re.compile(r"(?:\+cu|/whl/cu)(\d{2,3})\b")
 BASE_CUDA = re.compile(r"(?:^|cuda)(\d{2})\.(\d)")
 INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--index")
+# Bases known to have no CUDA; an unknown base (a team's GPU image) is never judged.
+CPU_BASES = frozenset(
+    {"python", "debian", "ubuntu", "alpine", "amazonlinux", "fedora", "rockylinux", "almalinux"}
+)
 INDEX_VARIABLES = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL")
 TORCH = re.compile(r"^torch(?:[=<>~!\s;\[]|$)", re.IGNORECASE)
 TF_CUDA = re.compile(r"^tensorflow\[[^\]]*and-cuda", re.IGNORECASE)
@@ -118,7 +122,8 @@ def judge(
             "the framework the base image ships",
             word.span,
         )
-    if base_cuda is None and torch and not cpu and wheel is None and command_line:
+    known_cpu = base.registry is None and base.name.removeprefix("library/") in CPU_BASES
+    if base_cuda is None and known_cpu and torch and not cpu and wheel is None and command_line:
         return Problem(
             f"pip install {spec} on {base.raw}, which has no CUDA, pulls about 3 GB of "
             "nvidia-* CUDA wheels; for a CPU service add --index-url "

@@ -92,12 +92,24 @@ def check(build: Build) -> Iterator[Problem]:
         if found is None:
             continue
         runs = [i for s in reversed(lineage) for i in s.of("RUN")]
+        if not distro_python(runs):
+            continue  # a Python built from source or copied in is not the distro's
         venv = uses_venv(lineage)
         if externally_managed(found) and not venv:
             for run in stage.of("RUN"):
                 yield from refused(run, found)
         if stage.is_final:
             yield from other_python(dockerfile, runs, found)
+
+
+def distro_python(runs: list[Instruction]) -> bool:
+    """True when the image installs the distribution's Python with apt."""
+    return any(
+        w.text.split("=", 1)[0].startswith(("python3", "python-is-python3"))
+        for run in runs
+        for install in system_installs(run, "apt-get")
+        for w in install.packages
+    )
 
 
 def uses_venv(lineage: list[Stage]) -> bool:
@@ -113,10 +125,6 @@ def uses_venv(lineage: list[Stage]) -> bool:
 
 def refused(run: Instruction, found: tuple[str, str, str]) -> Iterator[Problem]:
     """pip installs of one ``RUN`` that PEP 668 refuses on this distribution."""
-    made_venv = any(
-        (PYTHON.match(c.program) and "venv" in c.argv[1:3]) or c.program == "virtualenv"
-        for c in run.commands
-    )
     for pip in pip_installs(run):
         words = pip.command.words
         program = words[0].text
@@ -126,7 +134,7 @@ def refused(run: Instruction, found: tuple[str, str, str]) -> Iterator[Problem]:
             continue
         if pip.has_option("--break-system-packages", "--target", "-t", "--prefix", "--root"):
             continue
-        if made_venv or run.variables.get("PIP_BREAK_SYSTEM_PACKAGES") or venv_on_path(run):
+        if made_venv(run) or run.variables.get("PIP_BREAK_SYSTEM_PACKAGES") or venv_on_path(run):
             continue
         name, release, _ = found
         yield Problem(
@@ -140,6 +148,14 @@ def refused(run: Instruction, found: tuple[str, str, str]) -> Iterator[Problem]:
 def in_virtualenv(program: str) -> bool:
     """``/opt/venv/bin/pip``: a pip outside the system folders belongs to a virtualenv."""
     return "venv" in program or ("/bin/" in program and not program.startswith(SYSTEM_BIN))
+
+
+def made_venv(run: Instruction) -> bool:
+    """``python3 -m venv …`` or ``virtualenv …`` in the ``RUN``."""
+    return any(
+        (PYTHON.match(c.program) and "venv" in c.argv[1:3]) or c.program == "virtualenv"
+        for c in run.commands
+    )
 
 
 def venv_on_path(run: Instruction) -> bool:
@@ -165,6 +181,8 @@ def other_python(
     if extra is None:
         return
     for run in runs:
+        if venv_on_path(run) or made_venv(run):
+            return
         for command in run.commands:
             if generic_python(command):
                 yield Problem(

@@ -70,6 +70,7 @@ SECRET_FILES = (
     *(".env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "id_rsa", "id_ed25519"),
     *("id_ecdsa", "id_dsa", "credentials.json", ".netrc", ".pypirc", ".git-credentials"),
 )
+SWITCHES = frozenset({"", "true", "false", "0", "1", "yes", "no", "on", "off", "none"})
 NOT_SECRET_FILES = (".env.example", ".env.sample", ".env.template", "*.pub")
 
 
@@ -137,7 +138,9 @@ def secret_settings(instruction: Instruction) -> Iterator[Problem]:
 
 
 def _empty(value: str | None) -> bool:
-    return value is None or value.strip("'\"") == ""
+    """No value, or a switch (``true``, ``0``): not a secret itself."""
+    text = "" if value is None else value.strip("'\"").lower()
+    return text in SWITCHES
 
 
 def secret_name(name: str) -> bool:
