@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from dlint.shell import unquote
+
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
@@ -328,35 +330,3 @@ def _shell_string(words: list[ShellWord]) -> ShellWord | None:
         if not text.startswith("-"):
             return None
     return None
-
-
-def unquote(raw: str) -> str:
-    """The text of a shell word without its quotes and escapes; ``$…`` is kept as written."""
-    out: list[str] = []
-    i, n = 0, len(raw)
-    while i < n:
-        char = raw[i]
-        if char == "\\" and i + 1 < n:
-            if raw[i + 1] != "\n":
-                out.append(raw[i + 1])
-            i += 2
-        elif char == "'":
-            end = raw.find("'", i + 1)
-            end = n if end < 0 else end
-            out.append(raw[i + 1 : end])
-            i = end + 1
-        elif char == '"':
-            i += 1
-            while i < n and raw[i] != '"':
-                if raw[i] == "\\" and i + 1 < n and raw[i + 1] in '"\\$`\n':
-                    if raw[i + 1] != "\n":
-                        out.append(raw[i + 1])
-                    i += 2
-                else:
-                    out.append(raw[i])
-                    i += 1
-            i += 1
-        else:
-            out.append(char)
-            i += 1
-    return "".join(out)

@@ -67,45 +67,72 @@ def tokenize(source: str) -> list[Token]:
 
 def _read_word(source: str, i: int) -> tuple[str, int]:
     """Read one word starting at ``i``; return its unquoted text and the end offset."""
+    start, n = i, len(source)
+    while i < n and source[i] not in " \t\r\n;&|()<>":
+        i = _construct_end(source, i)
+    i = min(i, n)
+    return unquote(source[start:i]), i
+
+
+def _construct_end(source: str, i: int) -> int:
+    """Offset just past the quoted string, escape, ``$(…)`` or backticks at ``i`` (or ``i + 1``)."""
+    char, n = source[i], len(source)
+    if char == "\\":
+        return i + 2
+    if char == "'":
+        end = source.find("'", i + 1)
+        return n if end < 0 else end + 1
+    if char == '"':
+        i += 1
+        while i < n and source[i] != '"':
+            i += 2 if source[i] == "\\" else 1
+        return i + 1
+    if source.startswith("$(", i):
+        return _matching_paren(source, i + 1)
+    if char == "`":
+        end = source.find("`", i + 1)
+        return n if end < 0 else end + 1
+    return i + 1
+
+
+def unquote(raw: str) -> str:
+    """The text of a shell word without its quotes and escapes.
+
+    ``$…``, ``$(…)`` and backticks are kept as written: their value is the shell's to
+    compute (see :func:`substitute` for the variables Docker itself knows).
+    """
     out: list[str] = []
-    n = len(source)
+    i, n = 0, len(raw)
     while i < n:
-        ch = source[i]
-        if ch in " \t\r\n;&|()<>":
-            break
-        if ch == "\\":
-            if i + 1 < n and source[i + 1] != "\n":
-                out.append(source[i + 1])
-            i += 2
-        elif ch == "'":
-            end = source.find("'", i + 1)
-            end = n if end < 0 else end
-            out.append(source[i + 1 : end])
-            i = end + 1
-        elif ch == '"':
-            i += 1
-            while i < n and source[i] != '"':
-                if source[i] == "\\" and i + 1 < n and source[i + 1] in '"\\$`\n':
-                    if source[i + 1] != "\n":
-                        out.append(source[i + 1])
-                    i += 2
-                else:
-                    out.append(source[i])
-                    i += 1
-            i += 1
-        elif ch == "$" and source.startswith("$(", i):
-            end = _matching_paren(source, i + 1)
-            out.append(source[i:end])
-            i = end
-        elif ch == "`":
-            end = source.find("`", i + 1)
-            end = n if end < 0 else end + 1
-            out.append(source[i:end])
-            i = end
+        char = raw[i]
+        end = _construct_end(raw, i)
+        if char == "\\":
+            out.append("" if raw[i + 1 : i + 2] == "\n" else raw[i + 1 : i + 2])
+        elif char == "'":
+            out.append(
+                raw[i + 1 : end - 1] if end <= n and raw[end - 1 : end] == "'" else raw[i + 1 :]
+            )
+        elif char == '"':
+            out.append(_unquote_double(raw[i + 1 : min(end - 1, n)]))
         else:
-            out.append(ch)
+            out.append(raw[i:end])
+        i = end
+    return "".join(out)
+
+
+def _unquote_double(body: str) -> str:
+    """The text inside double quotes, where a backslash escapes only ``"``, itself, ``$``,
+    a backtick and a newline."""
+    out: list[str] = []
+    i, n = 0, len(body)
+    while i < n:
+        if body[i] == "\\" and i + 1 < n and body[i + 1] in '"\\$`\n':
+            out.append("" if body[i + 1] == "\n" else body[i + 1])
+            i += 2
+        else:
+            out.append(body[i])
             i += 1
-    return "".join(out), min(i, n)
+    return "".join(out)
 
 
 def _matching_paren(source: str, i: int) -> int:
