@@ -320,3 +320,18 @@ def test_fix_writes_a_file_once_per_pass_and_counts_every_fix(project) -> None:
     assert result.returncode == 0, result.stdout.decode()
     assert result.stderr.decode() == "dlint: fixed 2 problems in Dockerfile\n"
     assert (root / "Dockerfile").read_text() == text.replace("install", "install --no-cache-dir")
+
+
+def test_fix_applies_a_fix_skipped_for_overlapping_on_the_next_pass(project) -> None:
+    """Two fixes insert right after ``install``: one pass takes one, the next takes the other."""
+    text = "FROM python:3.11-slim\nRUN apt-get install gcc\n"
+    root = project({"Dockerfile": text})
+    rules = ("--select", "apt-recommends,apt-interactive", "--unsafe-fixes", "--isolated")
+    result = run_dlint("check", "--fix", *rules, cwd=root)
+    assert result.returncode == 0, result.stdout.decode()
+    assert result.stderr.decode() == "dlint: fixed 2 problems in Dockerfile\n"
+    fixed = (root / "Dockerfile").read_text().splitlines()[1]
+    assert fixed in (
+        "RUN apt-get install -y --no-install-recommends gcc",
+        "RUN apt-get install --no-install-recommends -y gcc",
+    )
