@@ -68,3 +68,13 @@ def test_inline_ignore_example_silences_what_it_says(tmp_path, monkeypatch) -> N
     result = run_dlint("check", "--select", "apt-unpinned,pip-unpinned,apt-recommends",
                        cwd=tmp_path)  # fmt: skip
     assert result.returncode == 0, result.stdout.decode()
+
+
+def test_add_a_rule_names_every_area_and_its_range() -> None:
+    """The "Add a rule" section lists the id range of every area in ``AREAS``."""
+    from dlint.rule import AREAS
+
+    section = README[README.index("### Add a rule") :]
+    section = " ".join(section[: section.index("\n## ")].split())
+    for area, prefix in AREAS.items():
+        assert f"`{area}` {prefix}xx" in section, area
