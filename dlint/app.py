@@ -358,7 +358,12 @@ def _follow(
         words = _skip_options(words[1:])
     while words and words[0].text.rsplit("/", 1)[-1] in EXEC_WRAPPERS:
         words = _skip_wrapper(words)
-    launch = Launch(words, launch.file, launch.replaces)
+    file = launch.file
+    if [w.text for w in words] in (["$@"], ["${@}"]):
+        # A script's exec "$@" runs the CMD Docker passed to it.
+        words = tuple(cmd.arguments) if cmd is not None and cmd.exec_form is not None else ()
+        file = None
+    launch = Launch(words, file, launch.replaces)
     start = _with(start, init=init, launch=launch if words else None)
     if not words or depth > 3:
         return start
@@ -401,16 +406,10 @@ def _into_script(
     commands = script_commands(source.text, _locator(source.text), source.path)
     top = [c for c in commands if not c.within]
     final = top[-1] if top else None
-    if final is not None and [w.text for w in final.words] in (["$@"], ["${@}"]):
-        cmd_words = tuple(cmd.arguments) if cmd is not None and cmd.exec_form is not None else ()
-        final = Launch(cmd_words, None, final.replaces) if cmd_words else None
-    script = Script(source, word, final)
-    start = _with(start, script=script, launch=final)
+    start = _with(start, script=Script(source, word, final), launch=final)
     if final is None:
         return start
-    if not final.replaces:
-        return start
-    return _follow(start, final, None, read, dockerfile, depth + 1)
+    return _follow(start, final, cmd, read, dockerfile, depth + 1)
 
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

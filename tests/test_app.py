@@ -212,3 +212,44 @@ def test_chapter_dockerfiles_get_the_serving_findings(
     assert not result.errors
     serving = {f.name for f in result.findings if f.rule.startswith("D6")}
     assert serving == wanted
+
+
+def test_reading_is_bounded(tmp_path: Path, monkeypatch) -> None:
+    """A module that imports a hundred local modules: only MAX_FILES are read."""
+    from dlint.app import MAX_FILES
+
+    monkeypatch.chdir(tmp_path)
+    files = {f"pkg/m{i}.py": "" for i in range(100)}
+    files["pkg/__init__.py"] = ""
+    files["main.py"] = "".join(f"import pkg.m{i}\n" for i in range(100))
+    build = build_in(
+        tmp_path, 'FROM python:3.11-slim\nCOPY . /app\nCMD ["python", "/app/main.py"]\n', files
+    )
+    app = build.app
+    assert app is not None and len(app.files) == MAX_FILES
+
+
+@pytest.mark.parametrize(
+    ("last_line", "program", "replaces"),
+    [
+        ('exec gosu app "$@"', "gunicorn", True),
+        ("exec env PORT=8000 uvicorn main:app", "uvicorn", True),
+        ("uvicorn main:app", "uvicorn", False),
+    ],
+)
+def test_entrypoint_script_exec_forms(
+    tmp_path: Path, monkeypatch, last_line: str, program: str, replaces: bool
+) -> None:
+    """exec through gosu and env still replaces the shell; a plain last command does not."""
+    monkeypatch.chdir(tmp_path)
+    build = build_in(
+        tmp_path,
+        "FROM python:3.11-slim\nCOPY docker-entrypoint.sh /usr/local/bin/\n"
+        'ENTRYPOINT ["docker-entrypoint.sh"]\nCMD ["gunicorn", "app:app"]\n',
+        {"docker-entrypoint.sh": f"#!/bin/bash\nset -euo pipefail\n{last_line}\n"},
+    )
+    app = build.app
+    assert app is not None and app.start.launch is not None
+    assert app.start.launch.program == program
+    assert app.start.script is not None and app.start.script.last is not None
+    assert app.start.script.last.replaces is replaces
