@@ -40,7 +40,9 @@ Better for serving: download the model at build time into a root-owned folder, s
 
 ## Fix safety
 No automatic fix: where the cache should live (a volume, `/tmp`, the home) is a choice.
-The message names the variable and the folder, which is what a fix sets.
+The message names the variable and the folder, which is what a fix sets. What dlint
+cannot see: an account its base image creates (its home is unknown, so it is not
+judged), a volume mounted over the folder at run time, or a cache path set in code.
 """
 
 import posixpath

@@ -39,7 +39,8 @@ secrets from the orchestrator, not the image.
 ## Fix safety
 No automatic fix: the `RUN` that needs the secret has to be rewritten with a secret mount
 and the build command changed. The finding points at the name (or file) to remove; the
-message names the secret mount to use.
+message names the secret mount to use. What dlint cannot see: a secret a `RUN` writes
+into a file (`echo $TOKEN > ~/.netrc`), or one in a file whose name does not say so.
 """
 
 import fnmatch
