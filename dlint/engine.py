@@ -15,9 +15,11 @@ from dlint import ignores
 from dlint.config import Config, ConfigError
 from dlint.finding import Finding, Problem
 from dlint.load import (
+    ContextChoice,
     InputError,
     UnreadablePath,
     decode,
+    detect_context,
     discover,
     display,
     load_build,
@@ -77,8 +79,12 @@ def targets_for(paths: Sequence[str], context: str | None) -> list[Target]:
                 unreadable = UnreadablePath.of(found.path, found.problem)
                 targets.append(Target(str(found.path), unreadable, None, error=found.problem))
                 continue
-            ctx = Path(context) if context else found.path.parent
-            targets.append(Target(display(found.path), found.path, ctx))
+            if context:
+                chosen = ContextChoice(Path(context), "given with --context")
+            else:
+                chosen = detect_context(str(found.path))
+            name = display(found.path)
+            targets.append(Target(name, found.path, chosen.folder, reason=chosen.reason))
     if context and not Path(context).is_dir():
         raise InputError(f"{context}: build context is not a directory")
     return targets

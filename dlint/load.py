@@ -33,7 +33,7 @@ from dlint.context import (
 )
 from dlint.dockerignore import Glob
 from dlint.finding import Span
-from dlint.model import Build, Dockerfile, Instruction, Word
+from dlint.model import Build, Copy, Dockerfile, Instruction
 from dlint.requirements import parse_requirements
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
@@ -358,6 +358,7 @@ def load_build(
     context = Context(
         str(context_dir),
         functools.partial(list_context, dockerignore=dockerignore),
+        reason=context_reason(dockerfile_path, context_dir),
         refused=tuple(dict.fromkeys(refused)),
     )
     return Build(dockerfile, context, dockerignore, requirements)
@@ -479,83 +480,56 @@ def go_glob(segment: str) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True)
-class CopyInto:
-    """What one ``COPY``/``ADD`` from the context puts where, as the follower needs it."""
-
-    sources: tuple[tuple[Word, str], ...]
-    destination: str
-    into_folder: bool
-
-
-def is_remote(text: str) -> bool:
-    """A source that is not in the context: a URL, a git address or a heredoc."""
-    return "://" in text or text.startswith(("<<", "git@"))
-
-
-def _context_copies(inst: Instruction, workdir: str) -> CopyInto | None:
-    """The context sources of a ``COPY``/``ADD`` and its destination in the image."""
-    if inst.keyword not in ("COPY", "ADD") or inst.flag("from") is not None:
-        return None
-    words = inst.arguments
-    if len(words) < 2:
-        return None
-    texts = [inst.resolve(w.text).text for w in words]
-    sources = tuple((w, t) for w, t in zip(words[:-1], texts[:-1], strict=True) if not is_remote(t))
-    destination = posixpath.join(workdir, texts[-1])
-    into_folder = texts[-1].endswith("/") or len(words) > 2
-    return CopyInto(sources, destination, into_folder)
-
-
 def _refused_copy_sources(dockerfile: Dockerfile, files: ContextFiles) -> Iterator[RefusedPath]:
     """``COPY``/``ADD`` sources that leave the context, as Docker would refuse them."""
-    for stage in dockerfile.stages:
-        for inst in stage:
-            copy = _context_copies(inst, "/")
-            for word, text in copy.sources if copy else ():
-                if climbs_out(text):
-                    yield RefusedPath(text, OUTSIDE, word.span, inst)
-                elif not WILDCARD.search(text) and files.refusal(text) is not None:
-                    yield RefusedPath(text, SYMLINK_OUTSIDE, word.span, inst)
+    for copy in dockerfile.copies:
+        for source in copy.context_sources if copy.from_stage is None else ():
+            if source.outside:
+                yield RefusedPath(source.text, OUTSIDE, source.word.span, copy.instruction)
+            elif source.path and not source.is_glob and files.refusal(source.path):
+                yield RefusedPath(source.text, SYMLINK_OUTSIDE, source.word.span, copy.instruction)
 
 
-def _copies_before(dockerfile: Dockerfile, run: Instruction) -> tuple[list[CopyInto], str]:
+def _copies_before(dockerfile: Dockerfile, run: Instruction) -> tuple[list[Copy], str]:
     """The context copies of ``run``'s stage and its parents before it, and its WORKDIR."""
     stage = dockerfile.stages[run.stage_index]
     workdir = "/"
-    copies: list[CopyInto] = []
+    copies: list[Copy] = []
     for inst in (i for s in reversed(dockerfile.lineage(stage)) for i in s):
         if inst.index >= run.index:
             break
         if inst.keyword == "WORKDIR" and inst.arguments:
             workdir = posixpath.join(workdir, inst.resolve(inst.arguments[0].text).text)
-        copy = _context_copies(inst, workdir)
-        if copy is not None:
+        copy = dockerfile.copy_of(inst)
+        if copy is not None and copy.from_stage is None:
             copies.append(copy)
     return copies, workdir
 
 
-def _landing(copy: CopyInto, image_path: str, files: ContextFiles) -> Iterator[str]:
-    """Context paths that ``copy`` may have put at ``image_path``, latest source first."""
-    folder = copy.destination.rstrip("/") or "/"
-    inside = image_path[len(folder) :].lstrip("/") if is_below(image_path, folder) else None
-    for _word, text in reversed(copy.sources):
-        if WILDCARD.search(text) is None and files.refusal(text) is not None:
-            continue  # recorded at the COPY; Docker stops there
-        many = bool(WILDCARD.search(text))
-        for source in files.glob(text) if many else [text]:
-            if files.is_dir(source):
-                if inside:
-                    yield posixpath.join(source, inside)
-            elif copy.into_folder or many or copy.destination.endswith("/"):
-                if beside(folder, source) == image_path:
-                    yield source
-            elif image_path in (
-                copy.destination,
-                posixpath.join(folder, posixpath.basename(source)),
-            ):
-                # A file copied to a name lands there, or inside it when that is a folder.
-                yield source
+def _landing(copy: Copy, image_path: str, files: ContextFiles) -> Iterator[str]:
+    """Context paths that ``copy`` may have put at ``image_path``, most specific first.
+
+    :meth:`Copy.candidates` says what could land there; a candidate with wildcards is
+    matched over the context. A single file copied to a folder the image already has
+    (``COPY requirements.txt .``, the WORKDIR) lands inside it, so that counts as well.
+    """
+    for candidate in copy.candidates(image_path):
+        yield from files.glob(candidate) if WILDCARD.search(candidate) else [candidate]
+    if not copy.into_folder:
+        folder = copy.destination.rstrip("/") or "/"
+        for source in copy.context_sources:
+            if source.path and not source.outside and beside(folder, source.path) == image_path:
+                yield source.path
+
+
+def _refused_below(copy: Copy, candidate: str, files: ContextFiles) -> bool:
+    """True when ``candidate`` lies in a source of ``copy`` already refused at the COPY."""
+    return any(
+        s.path is not None
+        and (candidate == s.path or candidate.startswith(s.path + "/"))
+        and (s.outside or files.refusal(s.path) is not None)
+        for s in copy.context_sources
+    )
 
 
 def beside(folder: str, source: str) -> str:
@@ -584,7 +558,7 @@ class _Follower:
         where: tuple[Span, str | None],
         constraint: bool,
         run: Instruction,
-        copies: list[CopyInto],
+        copies: list[Copy],
     ) -> Iterator[RequirementsFile]:
         """The file at ``image_path`` (or at ``fallback`` in the context) and its includes.
 
@@ -596,7 +570,8 @@ class _Follower:
             for candidate in _landing(copy, image_path, self.files):
                 path, reason = self.files.file(candidate)
                 if reason is not None:
-                    self.refused.append(RefusedPath(written, reason, where[0], run, where[1]))
+                    if not _refused_below(copy, candidate, self.files):
+                        self.refused.append(RefusedPath(written, reason, where[0], run, where[1]))
                     return
                 if path is not None:
                     relpath = candidate
@@ -663,3 +638,282 @@ def _installed_requirements(
                     yield from follower.follow(
                         image_path, fallback, text, (word.span, None), constraint, run, copies
                     )
+
+
+# --- Which folder is the build context --------------------------------------------------
+#
+# Without --context, a Dockerfile's build context is found the way the project states it:
+# a compose file, a GitHub workflow using docker/build-push-action, a `docker build -f`
+# line in a Makefile or shell script, else a .dockerignore in a folder above it (up to the
+# repository root). Every file is read at most once per run and skipped past MAX_HINT_BYTES.
+
+MAX_HINT_BYTES = 1_000_000
+COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+MAKEFILE_NAMES = ("Makefile", "makefile", "GNUmakefile")
+DOCKER_BUILD = re.compile(r"\bdocker\s+(?:buildx\s+)?build\b((?:[^\n\\]|\\.)*)", re.DOTALL)
+# `docker build` / `docker buildx build` options that take a value (the rest are flags).
+BUILD_VALUE_OPTIONS = frozenset(
+    {
+        *("-t", "--tag", "--build-arg", "--target", "--platform", "--label", "--network"),
+        *("--cache-from", "--cache-to", "--secret", "--ssh", "--progress", "-o", "--output"),
+        *("--iidfile", "--add-host", "--build-context", "--shm-size", "--ulimit", "-m"),
+        *("--memory", "--memory-swap", "--cpu-shares", "--cpu-period", "--cpu-quota"),
+        *("--cpuset-cpus", "--cpuset-mems", "--attest", "--sbom", "--provenance"),
+        *("--metadata-file", "--builder", "--annotation", "--allow", "--cgroup-parent"),
+        *("--isolation", "--call", "--security-opt", "--label-file"),
+    }
+)
+
+
+@dataclass(frozen=True)
+class ContextChoice:
+    """A build context for a Dockerfile and why it is the one."""
+
+    folder: Path
+    reason: str
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+@functools.cache
+def repository_root(folder: str) -> str | None:
+    """The nearest folder at or above ``folder`` holding ``.git``, or None."""
+    current = folder
+    while True:
+        if os.path.lexists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _ancestors(folder: str, root: str) -> list[str]:
+    """``folder`` and the folders above it, up to and including ``root``."""
+    chain = [folder]
+    while chain[-1] != root and os.path.dirname(chain[-1]) != chain[-1]:
+        chain.append(os.path.dirname(chain[-1]))
+    return chain
+
+
+@functools.cache
+def _small_text(path: str) -> str | None:
+    """A hint file's text, or None when it is missing, not regular, too big or not text."""
+    try:
+        if not is_regular(path) or os.path.getsize(path) > MAX_HINT_BYTES:
+            return None
+        with open(path, "rb") as handle:
+            return handle.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+@functools.cache
+def _yaml(path: str) -> object:
+    """A YAML hint file, or None when it cannot be read or parsed (never an error)."""
+    text = _small_text(path)
+    if text is None:
+        return None
+    import yaml  # only when a compose file or workflow exists: keeps start-up light
+
+    try:
+        return yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+
+
+def _same_file(a: str, b: str) -> bool:
+    return _real(a) == _real(b)
+
+
+def _plain(text: object) -> str | None:
+    """A path from a hint file, unless it is computed (``${VAR}``, ``$(...)``, ``${{ }}``)."""
+    if not isinstance(text, str) or not text or "$" in text:
+        return None
+    return text
+
+
+@functools.cache
+def _compose_builds(path: str) -> tuple[tuple[str, str, str, str], ...]:
+    """(service, context as written, context folder, Dockerfile path) per compose build."""
+    data = _yaml(path)
+    services = data.get("services") if isinstance(data, dict) else None
+    if not isinstance(services, dict):
+        return ()
+    builds = []
+    here = os.path.dirname(path)
+    for name, service in services.items():
+        build = service.get("build") if isinstance(service, dict) else None
+        if isinstance(build, str):
+            build = {"context": build}
+        if not isinstance(build, dict):
+            continue
+        written = _plain(build.get("context", ".")) or None
+        dockerfile = _plain(build.get("dockerfile", "Dockerfile"))
+        if written is None or dockerfile is None or "://" in written:
+            continue
+        folder = os.path.normpath(os.path.join(here, written))
+        builds.append((str(name), written, folder, os.path.join(folder, dockerfile)))
+    return tuple(builds)
+
+
+@functools.cache
+def _workflow_builds(path: str) -> tuple[tuple[str, str, str], ...]:
+    """(context as written, Dockerfile as written, step name) per build-push-action step."""
+    data = _yaml(path)
+    jobs = data.get("jobs") if isinstance(data, dict) else None
+    builds = []
+    for job in jobs.values() if isinstance(jobs, dict) else ():
+        steps = job.get("steps") if isinstance(job, dict) else None
+        for step in steps if isinstance(steps, list) else ():
+            if not isinstance(step, dict) or not str(step.get("uses", "")).startswith(
+                "docker/build-push-action"
+            ):
+                continue
+            given = step.get("with") if isinstance(step.get("with"), dict) else {}
+            context = _plain(given.get("context", ".")) if given.get("context") else "."
+            if context is None:
+                continue
+            dockerfile = _plain(given.get("file")) if given.get("file") else None
+            if given.get("file") and dockerfile is None:
+                continue
+            builds.append((context, dockerfile or "", str(step.get("name", ""))))
+    return tuple(builds)
+
+
+def docker_build_arguments(text: str) -> list[tuple[str, str | None]]:
+    """(context, ``-f`` file) of each ``docker build`` / ``docker buildx build`` in a script."""
+    import shlex
+
+    found = []
+    for match in DOCKER_BUILD.finditer(text):
+        command = re.split(r"[;&|)]|\n", match[1].replace("\\\n", " "), maxsplit=1)[0]
+        try:
+            words = shlex.split(command, comments=True)
+        except ValueError:
+            continue
+        dockerfile, positional, skip = None, [], False
+        for index, word in enumerate(words):
+            if skip:
+                skip = False
+                continue
+            if word in ("-f", "--file"):
+                dockerfile = words[index + 1] if index + 1 < len(words) else None
+                skip = True
+            elif word.startswith("--file="):
+                dockerfile = word.split("=", 1)[1]
+            elif word.startswith("-f") and len(word) > 2 and not word.startswith("--"):
+                dockerfile = word[2:]
+            elif word in BUILD_VALUE_OPTIONS:
+                skip = True
+            elif not word.startswith("-"):
+                positional.append(word)
+        context = _plain(positional[0]) if positional else None
+        if context is not None and (dockerfile is None or _plain(dockerfile)):
+            found.append((context, dockerfile))
+    return found
+
+
+@functools.cache
+def _listing(folder: str) -> tuple[str, ...]:
+    try:
+        with os.scandir(folder) as entries:
+            return tuple(sorted(e.name for e in entries))
+    except OSError:
+        return ()
+
+
+def _script_hints(folder: str, root: str) -> list[str]:
+    """Makefiles and shell scripts in ``folder`` (and the repository's ``scripts/``)."""
+    names = [n for n in _listing(folder) if n in MAKEFILE_NAMES or n.endswith((".mk", ".sh"))]
+    paths = [os.path.join(folder, n) for n in names]
+    if folder == root:
+        scripts = os.path.join(root, "scripts")
+        paths += [os.path.join(scripts, n) for n in _listing(scripts) if n.endswith(".sh")]
+    return paths
+
+
+def _relative(path: str, start: str) -> str:
+    return os.path.relpath(path, start)
+
+
+def context_reason(dockerfile: Path | None, context: Path) -> str:
+    """Why ``context`` is the build context of ``dockerfile``, for findings that name it."""
+    if dockerfile is not None:
+        detected = detect_context(str(dockerfile))
+        if _real(str(detected.folder)) == _real(str(context)):
+            return detected.reason
+    return "given with --context"
+
+
+def detect_context(dockerfile: str) -> ContextChoice:
+    """The build context of ``dockerfile`` as the project states it, else its own folder.
+
+    Looked at in this order, each in the folders from the Dockerfile's up to the
+    repository root: compose files, the repository's GitHub workflows
+    (docker/build-push-action), ``docker build -f`` lines in Makefiles and shell scripts,
+    and finally a ``.dockerignore`` (or ``<name>.dockerignore``) in a folder above it.
+    """
+    folder, reason = _detect(os.path.abspath(dockerfile))
+    if folder is None:
+        return ContextChoice(Path(dockerfile).parent, reason)
+    return ContextChoice(Path(display(Path(folder))), reason)
+
+
+@functools.cache
+def _detect(dockerfile: str) -> tuple[str | None, str]:
+    """:func:`detect_context` for an absolute path: the context folder (None: its own)."""
+    own = _real(os.path.dirname(dockerfile))
+    default = (None, "the Dockerfile's folder")
+    root = repository_root(own)
+    if root is None:
+        return default
+    chain = _ancestors(own, root)
+
+    for folder in chain:
+        for name in COMPOSE_NAMES:
+            path = os.path.join(folder, name)
+            for service, written, context, target in _compose_builds(path):
+                if _same_file(target, dockerfile):
+                    where = _relative(path, root)
+                    reason = f"{where} service '{service}' builds it with context '{written}'"
+                    return (context, reason)
+    workflows = os.path.join(root, ".github", "workflows")
+    for name in _listing(workflows):
+        if not name.endswith((".yml", ".yaml")):
+            continue
+        for written, file, step in _workflow_builds(os.path.join(workflows, name)):
+            context = os.path.join(root, written)
+            target = os.path.join(root, file) if file else os.path.join(context, "Dockerfile")
+            if _same_file(target, dockerfile):
+                label = f" ('{step}')" if step else ""
+                reason = (
+                    f".github/workflows/{name} builds it with docker/build-push-action{label}, "
+                    f"context '{written}'"
+                )
+                return (context, reason)
+    for folder in chain:
+        for script in _script_hints(folder, root):
+            text = _small_text(script)
+            for written, file in docker_build_arguments(text or ""):
+                base = os.path.dirname(script)
+                for start in dict.fromkeys((base, root)):
+                    context = os.path.normpath(os.path.join(start, written))
+                    target = os.path.join(context if file is None else start, file or "Dockerfile")
+                    if os.path.isdir(context) and _same_file(target, dockerfile):
+                        reason = (
+                            f"{_relative(script, root)} runs 'docker build' on it with context "
+                            f"'{written}'"
+                        )
+                        return (context, reason)
+    name = os.path.basename(dockerfile)
+    if any(n in (".dockerignore", f"{name}.dockerignore") for n in _listing(own)):
+        return default
+    for folder in chain[1:]:
+        for ignore in (f"{name}.dockerignore", ".dockerignore"):
+            if ignore in _listing(folder):
+                where = _relative(os.path.join(folder, ignore), root)
+                return (folder, f"'{where}' in a folder above it applies to this build")
+    return default
