@@ -264,6 +264,8 @@ EDGES = {
     "escape directive after a blank line is a comment": "\n# escape=`\nFROM a\nRUN a\n",
     "unknown directive ends the directives": "# foo=bar\n# escape=`\nFROM a\nRUN a `\n",
     "two escape directives": "# escape=`\n# escape=\\\nFROM a\n",
+    "escape directive of white space": "# escape=  \nFROM a\n",
+    "escape directive with no value is a comment": "# escape=\nFROM a\nRUN a `\n b\n",
     "invalid escape": "# escape=x\nFROM a\n",
     "CRLF": "FROM a\r\nRUN a \\\r\n b\r\nRUN <<EOF\r\nx\r\nEOF\r\n",
     "bare CR inside a line": "FROM a\nRUN a\rb\n",
