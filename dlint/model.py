@@ -165,8 +165,9 @@ class Instruction:
 
     @cached_property
     def tokens(self) -> tuple[Token, ...]:
-        """Shell-style words and operators of ``value``."""
-        return tuple(tokenize(self.value))
+        """Words of ``value``: shell words and operators for ``RUN``, else Docker's words
+        (split at whitespace only)."""
+        return tuple(tokenize(self.value, shell=self.keyword == "RUN"))
 
     @cached_property
     def flags(self) -> tuple[Flag, ...]:

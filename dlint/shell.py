@@ -28,47 +28,56 @@ class Token:
     operator: bool = False
 
 
-def tokenize(source: str) -> list[Token]:
-    """Split shell text into words and operators, keeping offsets.
+def tokenize(source: str, shell: bool = True) -> list[Token]:
+    """Split text into words (and, for shell text, operators), keeping offsets.
 
     Handles single and double quotes, backslash escapes, ``$(...)`` and backticks (kept
-    inside the word), comments at the start of a word, and the control operators that
-    separate commands. It is a lint-grade tokenizer: it never executes or expands.
+    inside the word). With ``shell`` (a ``RUN``), also comments at the start of a word and
+    the control operators and redirections that separate commands. Without it, words are
+    split at whitespace only, as Docker splits the arguments of ``COPY``, ``ADD``, ``ENV``
+    and the other instructions: ``ADD https://x?a=1&b=2 /tmp/`` is two words. It is a
+    lint-grade tokenizer: it never executes or expands.
     """
     tokens: list[Token] = []
+    stops = WORD_STOPS if shell else WHITESPACE
     i, n = 0, len(source)
     while i < n:
         ch = source[i]
-        if ch in " \t\r":
+        if ch in " \t\r" or (ch == "\n" and not shell):
             i += 1
             continue
         if ch == "\\" and i + 1 < n and source[i + 1] == "\n":
             i += 2
             continue
-        if ch == "#":
+        if shell and ch == "#":
             while i < n and source[i] != "\n":
                 i += 1
             continue
-        op = next((o for o in CONTROL_OPERATORS if source.startswith(o, i)), None)
-        if op is not None:
-            tokens.append(Token(op, op, i, i + len(op), operator=True))
-            i += len(op)
-            continue
-        redirect = REDIRECT.match(source, i)
-        if redirect:
-            tokens.append(Token(redirect.group(0), redirect.group(0), i, redirect.end(), True))
-            i = redirect.end()
-            continue
+        if shell:
+            op = next((o for o in CONTROL_OPERATORS if source.startswith(o, i)), None)
+            if op is not None:
+                tokens.append(Token(op, op, i, i + len(op), operator=True))
+                i += len(op)
+                continue
+            redirect = REDIRECT.match(source, i)
+            if redirect:
+                tokens.append(Token(redirect.group(0), redirect.group(0), i, redirect.end(), True))
+                i = redirect.end()
+                continue
         start = i
-        text, i = _read_word(source, i)
+        text, i = _read_word(source, i, stops)
         tokens.append(Token(text, source[start:i], start, i))
     return tokens
 
 
-def _read_word(source: str, i: int) -> tuple[str, int]:
+WORD_STOPS = frozenset(" \t\r\n;&|()<>")
+WHITESPACE = frozenset(" \t\r\n")
+
+
+def _read_word(source: str, i: int, stops: frozenset[str] = WORD_STOPS) -> tuple[str, int]:
     """Read one word starting at ``i``; return its unquoted text and the end offset."""
     start, n = i, len(source)
-    while i < n and source[i] not in " \t\r\n;&|()<>":
+    while i < n and source[i] not in stops:
         i = _construct_end(source, i)
     i = min(i, n)
     return unquote(source[start:i]), i
