@@ -1268,11 +1268,39 @@ def build_app(dockerfile: Dockerfile, read: Reader = no_files) -> App:
     if server is not None and server.kind == "gunicorn":
         config = _gunicorn_config(launch, dockerfile, read)
         server = _configured(server, config, env)
+        server = _bound_by_cmd_args(server, dockerfile)
     if server is not None:
         servers.append(server)
     for file in files:
         servers.extend(code_servers(file, env))
     return App(start, tuple(files), tuple(servers), config)
+
+
+def _bound_by_cmd_args(server: Server, dockerfile: Dockerfile) -> Server:
+    """gunicorn with the ``--bind`` of the ``GUNICORN_CMD_ARGS`` the image sets, placed at
+    that ``ENV`` word, when the command line has none (gunicorn reads it at start)."""
+    if server.host is not None:
+        return server
+    for instruction in reversed(dockerfile.in_final_image("ENV")):
+        for word, (name, value) in zip(
+            instruction.arguments, instruction.assignments, strict=False
+        ):
+            if name != "GUNICORN_CMD_ARGS" or value is None:
+                continue
+            args = instruction.resolve(value).text.strip("'\"").split()
+            bind = next(
+                (
+                    a.split("=", 1)[1] if "=" in a else (args[i + 1] if i + 1 < len(args) else "")
+                    for i, a in enumerate(args)
+                    if a in ("-b", "--bind") or a.startswith("--bind=")
+                ),
+                None,
+            )
+            if bind:
+                host, port = _split_bind(Value(bind, word.span, None))
+                return replace(server, host=host, port=port)
+            return server
+    return server
 
 
 def _gunicorn_config(launch: Launch, dockerfile: Dockerfile, read: Reader) -> PythonFile | None:
