@@ -356,6 +356,11 @@ def _check_arguments(keyword: str, value: str, escape: str, place: Position) -> 
         sub_value = inner[gap.end() :] if gap else ""
         if not sub.isascii() or sub.upper() not in KEYWORDS:
             return False
+        if sub.upper() == "ONBUILD":
+            # docker build refuses it too; checking it would recurse once per ONBUILD.
+            raise DockerfileSyntaxError(
+                "chaining ONBUILD via ONBUILD ONBUILD is not allowed", place.line, place.column
+            )
         return _check_arguments(sub.upper(), sub_value, escape, place)
     try:
         if keyword in JSON_KEYWORDS:

@@ -57,6 +57,7 @@ BUILD_REFUSES = (
     "before the first FROM",
     "FROM needs an image",
     "FROM takes an image",
+    "ONBUILD ONBUILD",
 )
 PROPERTY = settings(
     max_examples=int(os.environ.get("DLINT_PROPERTY_EXAMPLES", "120")),
@@ -203,6 +204,8 @@ def _build_refuses(docker: list[Shape], message: str) -> bool:
         return any(k not in KEYWORDS for k in keywords)
     if message.startswith("no FROM"):
         return "FROM" not in keywords
+    if "ONBUILD ONBUILD" in message:
+        return "ONBUILD" in keywords
     if "before the first FROM" in message:
         before = keywords[: keywords.index("FROM")] if "FROM" in keywords else keywords
         return any(k != "ARG" for k in before)
@@ -297,6 +300,7 @@ EDGES = {
     "line at Docker's limit": "FROM a\nRUN " + "x" * 65531 + "\n",
     "line over Docker's limit": "FROM a\nRUN " + "x" * 65532 + "\n",
     "unknown instruction": "FROM a\nFOO bar\n",
+    "ONBUILD ONBUILD": "FROM a\nONBUILD ONBUILD RUN x\n",
     "continuation into nothing": "FROM a\n\\\n# c\n",
     "no instructions": "# just a comment\n",
     "no FROM": "RUN a\n",

@@ -108,6 +108,11 @@ CASES = {
         r"dlint: error: Dockerfile:2:1: when using JSON array syntax, arrays must be comprised "
         r"of strings only$",
     ),
+    "ONBUILD chained 5,000 deep": Case(
+        dockerfile(BASE + b"ONBUILD " * 5000 + b"RUN x\n"),
+        2,
+        r"dlint: error: Dockerfile:2:1: chaining ONBUILD via ONBUILD ONBUILD is not allowed$",
+    ),
     "a FIFO named Dockerfile in a folder": Case(
         {"svc/Dockerfile": b"FIFO", "svc/Dockerfile.ok": BASE + PIP.encode()},
         2,
