@@ -335,3 +335,22 @@ def test_fix_applies_a_fix_skipped_for_overlapping_on_the_next_pass(project) -> 
         "RUN apt-get install -y --no-install-recommends gcc",
         "RUN apt-get install --no-install-recommends -y gcc",
     )
+
+
+def test_help_loads_no_rule_or_check_machinery() -> None:
+    """``dlint check --help`` (argument parsing) imports neither the rules nor the check run.
+
+    Start-up time is a feature of a pre-commit hook; cli.py parses, the rest loads on use.
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom dlint.cli import main\ntry:\n    main(['check', '--help'])\n"
+        "except SystemExit:\n    pass\nprint(' '.join(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    loaded = set(done.stdout.split())
+    assert "dlint.cli" in loaded, done.stderr
+    heavy = {"dlint.checkrun", "dlint.rule", "dlint.engine", "dlint.model", "yaml", "docker"}
+    assert heavy & loaded == set()
