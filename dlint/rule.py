@@ -22,9 +22,7 @@ RULE_ID = re.compile(r"^D\d{3}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # Peer codes a rule may carry: hadolint (DL3008), ShellCheck (SC2086), Trivy (DS-0002, and
 # its older DS002), Checkov (CKV_DOCKER_3, CKV2_DOCKER_1) and BuildKit check names.
-ALIAS = re.compile(
-    r"^(DL\d{4}|SC\d{4}|DS-?\d{3,4}|CKV2?_DOCKER_\d+|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$"
-)
+ALIAS = re.compile(r"^(DL\d{4}|SC\d{4}|DS-?\d{3,4}|CKV2?_DOCKER_\d+|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$")
 
 Check = Callable[[Build], Iterable[Problem]]
 
@@ -120,9 +118,35 @@ def load_rule(path: Path, root: Path) -> Rule | None:
 
 
 def find_rule(key: str) -> Rule | None:
-    """A rule by id, name or alias (case-insensitive for ids and aliases)."""
-    for rule in all_rules():
-        aliases = (a.upper() for a in rule.aliases)  # BuildKit check names are CamelCase
-        if key in (rule.name, rule.id) or key.upper() in (rule.id, *aliases):
-            return rule
-    return None
+    """A rule by id, name or alias (case-insensitive for ids and aliases).
+
+    Trivy's codes match in every spelling it has used: ``DS005``, ``DS-0005`` and
+    ``AVD-DS-0005`` are one code.
+    """
+    return _rule_index().get(key) or _rule_index().get(canonical_code(key))
+
+
+def canonical_code(code: str) -> str:
+    """An id or peer code in one spelling: upper case, Trivy codes as ``DS-0005``."""
+    upper = code.upper()
+    trivy = TRIVY_CODE.match(upper)
+    return f"DS-{int(trivy[1]):04d}" if trivy else upper
+
+
+TRIVY_CODE = re.compile(r"^(?:AVD-)?DS-?(\d{1,4})$")
+
+
+_INDEX: list[tuple[tuple[Rule, ...], dict[str, Rule]]] = []
+
+
+def _rule_index() -> dict[str, Rule]:
+    """Rules by canonical code and by name, rebuilt when the pack is reloaded."""
+    rules = all_rules()
+    if not _INDEX or _INDEX[0][0] is not rules:
+        index: dict[str, Rule] = {}
+        for rule in rules:
+            for code in (rule.id, *rule.aliases):
+                index.setdefault(canonical_code(code), rule)
+            index.setdefault(rule.name, rule)
+        _INDEX[:] = [(rules, index)]
+    return _INDEX[0][1]
