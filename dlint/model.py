@@ -94,6 +94,8 @@ class Command:
     words: tuple[Word, ...]
     assignments: tuple[Word, ...] = ()
     within: tuple[str, ...] = ()
+    wrappers: tuple[Word, ...] = ()
+    """``sudo``, ``env``, ``exec``… (and their options) that run the program."""
 
     @property
     def argv(self) -> list[str]:
@@ -380,7 +382,8 @@ def _commands(
         assignments = tuple(
             Word(a.text, a.raw, locate(a.start, a.end), not a.dynamic) for a in command.assignments
         )
-        found.append(Command(words, assignments, (*within_outer, *command.within)))
+        wrappers = tuple(Word(w.text, w.raw, locate(w.start, w.end)) for w in command.wrappers)
+        found.append(Command(words, assignments, (*within_outer, *command.within), wrappers))
     return found
 
 

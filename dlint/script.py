@@ -85,6 +85,8 @@ class ShellCommand:
     words: tuple[ShellWord, ...]
     assignments: tuple[ShellWord, ...] = ()
     within: tuple[str, ...] = ()
+    wrappers: tuple[ShellWord, ...] = ()
+    """The ``sudo``, ``env``, ``exec``… words (and their options) before the program."""
 
 
 @cache
@@ -252,10 +254,10 @@ class _Walker:
             else:
                 words.append(self.word(child))
             self.substitutions(child, within)
-        words = _unwrap(words, assignments)
+        wrappers = _unwrap(words, assignments)
         if not words and not assignments:
             return
-        self.found.append(ShellCommand(tuple(words), tuple(assignments), within))
+        self.found.append(ShellCommand(tuple(words), tuple(assignments), within, wrappers))
         script = _shell_string(words)
         if script is not None:
             self.nested(script, (*within, "sh -c"))
@@ -277,6 +279,7 @@ class _Walker:
                     tuple(map(moved, command.words)),
                     tuple(map(moved, command.assignments)),
                     (*within, *command.within),
+                    tuple(map(moved, command.wrappers)),
                 )
             )
 
@@ -306,17 +309,23 @@ def _has_expansion(node: Node) -> bool:
     return False
 
 
-def _unwrap(words: list[ShellWord], assignments: list[ShellWord]) -> list[ShellWord]:
-    """Drop ``sudo -E``, ``env A=1``, ``exec``… so the real program comes first."""
+def _unwrap(words: list[ShellWord], assignments: list[ShellWord]) -> tuple[ShellWord, ...]:
+    """Take ``sudo -E``, ``env A=1``, ``exec``… off the front of ``words`` (in place) so the
+    real program comes first; return the words taken (``env``'s assignments move to
+    ``assignments``)."""
+    taken: list[ShellWord] = []
     while words and words[0].text.rsplit("/", 1)[-1] in WRAPPERS:
-        wrapper = words.pop(0).text.rsplit("/", 1)[-1]
+        taken.append(words.pop(0))
+        wrapper = taken[-1].text.rsplit("/", 1)[-1]
         while words and (words[0].text.startswith("-") or ASSIGNMENT.match(words[0].text)):
             option = words.pop(0)
             if ASSIGNMENT.match(option.text) and wrapper == "env":
                 assignments.append(option)
-            elif option.text in WRAPPER_VALUE_OPTIONS and words:
-                words.pop(0)
-    return words
+                continue
+            taken.append(option)
+            if option.text in WRAPPER_VALUE_OPTIONS and words:
+                taken.append(words.pop(0))
+    return tuple(taken)
 
 
 def _shell_string(words: list[ShellWord]) -> ShellWord | None:
