@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import NoReturn
 
 from dlint.commands import pip_installs
 from dlint.context import (
@@ -84,7 +85,7 @@ def decode(data: bytes, name: str) -> str:
         raise InputError(f"{name}: not valid UTF-8 text (byte {error.start})") from None
 
 
-def is_virtualenv(path: Path) -> bool:
+def is_virtualenv(path: Path | str) -> bool:
     """True for a folder that is a Python virtual environment."""
     # os.path.isfile, unlike Path.is_file, is False for a folder it may not read.
     return os.path.isfile(os.path.join(path, "pyvenv.cfg"))
@@ -128,7 +129,7 @@ class UnreadablePath(type(Path())):  # type: ignore[misc]
         unreadable.problem = problem
         return unreadable
 
-    def open(self, *args: object, **kwargs: object):  # type: ignore[override]
+    def open(self, *args: object, **kwargs: object) -> NoReturn:
         """Refuse: this path is not to be read."""
         raise InputError(self.problem)
 
@@ -772,7 +773,7 @@ def _workflow_builds(path: str) -> tuple[tuple[str, str, str], ...]:
                 "docker/build-push-action"
             ):
                 continue
-            given = step.get("with") if isinstance(step.get("with"), dict) else {}
+            given = step["with"] if isinstance(step.get("with"), dict) else {}
             context = _plain(given.get("context", ".")) if given.get("context") else "."
             if context is None:
                 continue
@@ -897,11 +898,13 @@ def _detect(dockerfile: str) -> tuple[str | None, str]:
     for folder in chain:
         for script in _script_hints(folder, root):
             text = _small_text(script)
-            for written, file in docker_build_arguments(text or ""):
+            for written, given_file in docker_build_arguments(text or ""):
                 base = os.path.dirname(script)
                 for start in dict.fromkeys((base, root)):
                     context = os.path.normpath(os.path.join(start, written))
-                    target = os.path.join(context if file is None else start, file or "Dockerfile")
+                    target = os.path.join(
+                        context if given_file is None else start, given_file or "Dockerfile"
+                    )
                     if os.path.isdir(context) and _same_file(target, dockerfile):
                         reason = (
                             f"{_relative(script, root)} runs 'docker build' on it with context "
