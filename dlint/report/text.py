@@ -22,7 +22,13 @@ def render(findings: list[Finding], run: RunInfo) -> str:
         lines.append(f"No problems found ({checked}).")
     else:
         counts = Counter(f.severity for f in findings)
-        parts = ", ".join(f"{counts[sev]} {sev.value}" for sev in Severity if counts[sev])
+        parts = ", ".join(_count(counts[sev], sev) for sev in Severity if counts[sev])
         total = len(findings)
         lines.append(f"Found {total} problem{'s' if total != 1 else ''} ({parts}); {checked}.")
     return "\n".join(lines) + "\n"
+
+
+def _count(number: int, severity: Severity) -> str:
+    """``1 error``, ``2 warnings``, ``3 info``: info and style are not counted nouns."""
+    plural = number != 1 and severity in (Severity.ERROR, Severity.WARNING)
+    return f"{number} {severity.value}{'s' * plural}"
