@@ -112,6 +112,8 @@ def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[
 def _with_onbuild_note(build: Build, problem: Problem) -> str:
     """Say so when a problem lies in an ``ONBUILD`` trigger: it fires in another build."""
     dockerfile = build.dockerfile
+    if "ONBUILD" in problem.message:
+        return problem.message
     if problem.file == dockerfile.path and dockerfile.onbuild_at(problem.span.start):
         return f"{problem.message} (in ONBUILD: runs when an image is built FROM this one)"
     return problem.message
