@@ -24,8 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from dlint.commands import PYTHON
 from dlint.finding import Position, Span
-from dlint.model import Dockerfile, Instruction, Word
-from dlint.model import _exec_script as exec_script  # the model's own `sh -c` reading
+from dlint.model import (
+    Dockerfile,
+    Instruction,
+    Word,
+    exec_script,  # the model's own `sh -c` reading
+)
 from dlint.script import SHELLS, parse_script
 
 if TYPE_CHECKING:

@@ -264,7 +264,7 @@ class Instruction:
         if not words:
             return ()
         found = [Command(words)]
-        script = _exec_script(words)
+        script = exec_script(words)
         if script is not None:
             linear = script.raw[1:-1] == script.text
             start = script.span.start
@@ -337,7 +337,7 @@ def is_script_reader(command: Command) -> bool:
     return command.program in SHELLS and all(w.text.startswith("-") for w in command.words[1:])
 
 
-def _exec_script(words: tuple[Word, ...]) -> Word | None:
+def exec_script(words: tuple[Word, ...]) -> Word | None:
     """The script element of an exec-form ``["sh", "-c", "script"]``, if any."""
     if words[0].text.rsplit("/", 1)[-1] not in SHELLS:
         return None
@@ -674,8 +674,11 @@ class Copy:
         destination = workdir
         if destination_word is not None:
             target = instruction.resolve(destination_word.text).text
-            destination = posixpath.join(workdir, target)
-            destination = posixpath.normpath(destination) + ("/" if target.endswith("/") else "")
+            destination = posixpath.normpath(posixpath.join(workdir, target))
+            # A destination that is a folder already (".", the WORKDIR) takes the sources
+            # inside it, as one written with a trailing slash does.
+            folder = target.endswith(("/", "/.", "/..")) or target in (".", "..")
+            destination += "/" if folder or destination == workdir else ""
         excludes = tuple(f.value for f in instruction.flags if f.name == "exclude" and f.value)
         return cls(
             instruction,
