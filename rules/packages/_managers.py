@@ -72,8 +72,10 @@ def missing_yes(
 ) -> Iterator[Problem]:
     """A problem, with a safe ``-y`` fix, at every command that would wait for a yes."""
     for run in build.dockerfile.of("RUN"):
+        # ``yes | apt-get install …`` answers every prompt through the pipe.
+        piped_yes = any(c.program == "yes" and "pipeline" in c.within for c in run.commands)
         for pkg in commands_of(run, family, programs):
-            if pkg.action not in actions or answers_yes(pkg):
+            if pkg.action not in actions or answers_yes(pkg) or piped_yes:
                 continue
             verb = pkg.verb
             yield Problem(
