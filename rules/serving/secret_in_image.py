@@ -203,5 +203,6 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="credentials in ENV/ARG/LABEL or key files copied into the final image",
     check=check,
+    aliases=("SecretsUsedInArgOrEnv", "DL3064", "DS-0031", "CKV_DOCKER_1005"),
     tags=("serving", "security"),
 )
