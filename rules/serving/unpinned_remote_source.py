@@ -4,8 +4,9 @@ Flags code and data fetched from the network without pinning what arrives, in an
 - `ADD` of a git repository without a commit (`#<sha>`) or a version tag;
 - `curl`/`wget` of a URL in a `RUN` that never checks what it fetched (`sha256sum -c`,
   `gpg --verify`, `cosign verify`);
-- `pip install` of a URL archive without `#sha256=…`, or of `git+…` without `@<commit or
-  tag>`, on the command line or in the requirements files the image installs.
+- `pip install` of a URL archive without `#sha256=…` on the command line, and URL or
+  `git+…` lines without a hash or `@<commit or tag>` in the requirements files the image
+  installs (a `git+…` on the command line is `pip-vcs-unpinned`'s).
 
 Related checks live in their own rules, so that one problem is reported once: `ADD` of
 an `http(s)` URL without `--checksum` is `add-url-unchecked`, `curl … | sh` is
@@ -68,7 +69,8 @@ def check(build: Build) -> Iterator[Problem]:
         yield from downloads(run)
         for pip in pip_installs(run):
             for word in pip.packages:
-                if unpinned_url(word.text):
+                # A VCS install on the command line is pip-vcs-unpinned's; URL archives are ours.
+                if not is_vcs(word.text) and unpinned_url(word.text):
                     yield Problem(
                         f"pip installs {word.text} without a pinned commit or hash; add "
                         "@<commit> (git) or #sha256=<digest>",
@@ -87,6 +89,12 @@ def check(build: Build) -> Iterator[Problem]:
 def git_ref(text: str) -> str:
     """The ``#ref`` of a git source (``#ref:subdir`` too); empty when there is none."""
     return text.partition("#")[2].split(":", 1)[0]
+
+
+def is_vcs(spec: str) -> bool:
+    """True for a VCS requirement (``git+https://…``, ``name @ git+…``)."""
+    url = spec.split(" @ ", 1)[-1].strip()
+    return url.startswith("git+") or "+git" in url.split("://", 1)[0]
 
 
 def unpinned_url(spec: str) -> bool:
