@@ -238,7 +238,7 @@ class Instruction:
             return ()
         if self.exec_form is not None:
             return self._exec_commands(self.exec_form)
-        script = self._script_text()
+        script = self.script_text()
         found = [c for c in _commands(parse_script(script), self.locate, self.variables)]
         if self.heredocs and all(is_script_reader(c) for c in found):
             found = []
@@ -250,7 +250,7 @@ class Instruction:
                 found += _commands(parse_script(doc.body), locate, self.variables)
         return tuple(c for c in found if not is_script_reader(c))
 
-    def _script_text(self) -> str:
+    def script_text(self) -> str:
         """The shell text of the ``RUN``: flags and heredoc markers blanked, offsets kept."""
         tokens = self.tokens
         start = tokens[len(self.flags)].start if len(tokens) > len(self.flags) else len(self.value)

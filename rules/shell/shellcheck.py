@@ -70,7 +70,7 @@ def scripts_of(build: Build, run: Instruction) -> Iterator[tuple[shellcheck.Scri
         return
     default = shellcheck.DIALECTS.get(program(shell_of(build, run)))
     defined = tuple(sorted(name for name in run.variables))
-    text = run._script_text()
+    text = run.script_text()
     reader = READER.match(text) if run.heredocs else None
     if reader is None:
         if default is not None and text.strip():
