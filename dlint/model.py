@@ -239,16 +239,18 @@ class Instruction:
         if self.exec_form is not None:
             return self._exec_commands(self.exec_form)
         script = self.script_text()
-        found = [c for c in _commands(parse_script(script), self.locate, self.variables)]
-        if self.heredocs and all(is_script_reader(c) for c in found):
-            found = []
-            for doc in self.heredocs:
+        found = _commands(parse_script(script), self.locate, self.variables)
+        if not self.heredocs or not all(is_script_reader(c) for c in found):
+            return tuple(found)
+        # The line only starts the shell that reads the heredoc: its body is the script.
+        found = []
+        for doc in self.heredocs:
 
-                def locate(start: int, end: int, doc: Heredoc = doc) -> Span:
-                    return Span(doc.place(start), doc.place(end))
+            def locate(start: int, end: int, doc: Heredoc = doc) -> Span:
+                return Span(doc.place(start), doc.place(end))
 
-                found += _commands(parse_script(doc.body), locate, self.variables)
-        return tuple(c for c in found if not is_script_reader(c))
+            found += _commands(parse_script(doc.body), locate, self.variables)
+        return tuple(found)
 
     def script_text(self) -> str:
         """The shell text of the ``RUN``: flags and heredoc markers blanked, offsets kept."""
