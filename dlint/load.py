@@ -739,6 +739,8 @@ def _plain(text: object) -> str | None:
 @functools.cache
 def _compose_builds(path: str) -> tuple[tuple[str, str, str, str], ...]:
     """(service, context as written, context folder, Dockerfile path) per compose build."""
+    if "build" not in (_small_text(path) or ""):
+        return ()
     data = _yaml(path)
     services = data.get("services") if isinstance(data, dict) else None
     if not isinstance(services, dict):
@@ -763,6 +765,9 @@ def _compose_builds(path: str) -> tuple[tuple[str, str, str, str], ...]:
 @functools.cache
 def _workflow_builds(path: str) -> tuple[tuple[str, str, str], ...]:
     """(context as written, Dockerfile as written, step name) per build-push-action step."""
+    # Most workflows never build an image: a text test spares them the YAML parser.
+    if "docker/build-push-action" not in (_small_text(path) or ""):
+        return ()
     data = _yaml(path)
     jobs = data.get("jobs") if isinstance(data, dict) else None
     builds = []
