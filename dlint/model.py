@@ -536,11 +536,11 @@ class Dockerfile:
 
     def onbuild_at(self, position: Position) -> bool:
         """True when ``position`` lies inside an ``ONBUILD`` instruction."""
-        return any(
-            i.span.start <= position < i.span.end
-            for i in self.instructions
-            if i.keyword == "ONBUILD"
-        )
+        return any(span.start <= position < span.end for span in self._onbuild_spans)
+
+    @cached_property
+    def _onbuild_spans(self) -> tuple[Span, ...]:
+        return tuple(i.span for i in self.instructions if i.keyword == "ONBUILD")
 
     def of(self, *keywords: str) -> list[Instruction]:
         """Instructions of every stage with one of ``keywords`` (``ONBUILD`` ones too)."""
