@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import itertools
 import json
 import posixpath
 import re
@@ -124,7 +125,7 @@ class Command:
 
 
 CONDITIONAL = frozenset({"if", "else", "||", "while", "for", "case", "function"})
-HEREDOC_MARKER = re.compile(r"(?<!<)<<-?([\"']?)[A-Za-z_][A-Za-z0-9_]*\1")
+HEREDOC_MARKER = re.compile(r"\d*<<-?")
 TRIGGER_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 
 
@@ -257,8 +258,12 @@ class Instruction:
         tokens = self.tokens
         start = tokens[len(self.flags)].start if len(tokens) > len(self.flags) else len(self.value)
         text = " " * start + self.value[start:]
-        if self.heredocs:
-            text = HEREDOC_MARKER.sub(lambda m: " " * len(m.group(0)), text)
+        names = {doc.delimiter for doc in self.heredocs}
+        for marker, word in itertools.pairwise(tokens):
+            # The parser's heredocs: `<<EOF`, `<<-EOF`, `3<<"EOF"`, followed by its name.
+            if marker.operator and HEREDOC_MARKER.fullmatch(marker.text) and word.text in names:
+                blank = " " * (word.end - marker.start)
+                text = text[: marker.start] + blank + text[word.end :]
         return text
 
     def _exec_commands(self, words: tuple[Word, ...]) -> tuple[Command, ...]:
@@ -311,7 +316,7 @@ class Instruction:
             tuple(segments),
             self.index,
             self.stage_index,
-            (),
+            self.heredocs,
             self.variables,
             onbuild=True,
         )
