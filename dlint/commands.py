@@ -279,6 +279,12 @@ FAMILIES = {
 }
 
 
+MANAGERS_BY_PROGRAM: dict[str, tuple[Manager, ...]] = {}
+for _manager in MANAGERS:
+    for _program in _manager.programs:
+        MANAGERS_BY_PROGRAM[_program] = (*MANAGERS_BY_PROGRAM.get(_program, ()), _manager)
+
+
 @dataclass(frozen=True)
 class PackageCommand:
     """A package manager command: what it does (``action``) and to which packages.
@@ -329,9 +335,7 @@ def package_command(command: Command) -> PackageCommand | None:
         program, start = words[2].text, 3
     elif PIP.match(program):
         program = "pip"
-    for manager in MANAGERS:
-        if program not in manager.programs:
-            continue
+    for manager in MANAGERS_BY_PROGRAM.get(program, ()):
         found = _split(command, manager, start)
         if found is not None:
             return found
@@ -402,8 +406,19 @@ def _option(
 
 
 def package_commands(instruction: Instruction) -> list[PackageCommand]:
-    """Every package manager command of one ``RUN``, in order."""
-    return [p for p in map(package_command, instruction.commands) if p is not None]
+    """Every package manager command of one ``RUN``, in order.
+
+    Many rules ask this of every ``RUN``; the answer is kept on the (immutable)
+    instruction, next to its cached commands, so each RUN is recognised once.
+    """
+    cached = instruction.__dict__.get(_CACHE_KEY)
+    if cached is None:
+        cached = [p for p in map(package_command, instruction.commands) if p is not None]
+        instruction.__dict__[_CACHE_KEY] = cached
+    return list(cached)
+
+
+_CACHE_KEY = "_dlint_package_commands"
 
 
 @dataclass(frozen=True)

@@ -108,7 +108,7 @@ class Command:
         """The words after the program."""
         return self.words[1:]
 
-    @property
+    @cached_property
     def program(self) -> str:
         """The program's base name: ``pip`` for ``/opt/venv/bin/pip``."""
         return self.words[0].text.rsplit("/", 1)[-1] if self.words else ""

@@ -70,12 +70,18 @@ def tokenize(source: str, shell: bool = True) -> list[Token]:
     return tokens
 
 
+PLAIN_WORD = re.compile(r"[^\s;&|()<>'\"\\$`]+")
+QUOTING = re.compile(r"['\"\\]")
 WORD_STOPS = frozenset(" \t\r\n;&|()<>")
 WHITESPACE = frozenset(" \t\r\n")
 
 
 def _read_word(source: str, i: int, stops: frozenset[str] = WORD_STOPS) -> tuple[str, int]:
     """Read one word starting at ``i``; return its unquoted text and the end offset."""
+    plain = PLAIN_WORD.match(source, i)
+    end = plain.end() if plain else i
+    if end > i and (end == len(source) or source[end] in stops):
+        return source[i:end], end  # no quotes, escapes or substitutions: the common word
     start, n = i, len(source)
     while i < n and source[i] not in stops:
         i = _construct_end(source, i)
@@ -110,6 +116,8 @@ def unquote(raw: str) -> str:
     ``$…``, ``$(…)`` and backticks are kept as written: their value is the shell's to
     compute (see :func:`substitute` for the variables Docker itself knows).
     """
+    if not QUOTING.search(raw):
+        return raw
     out: list[str] = []
     i, n = 0, len(raw)
     while i < n:

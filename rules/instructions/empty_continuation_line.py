@@ -51,7 +51,7 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 f"empty line inside the continued {instruction.keyword} of line {first}; "
                 "Docker will refuse it in a future release",
-                Span.of(number, 1, number, len(line) + 1),
+                Span.of(number, 1, number, len(line.removesuffix("\r")) + 1),
             )
 
 
