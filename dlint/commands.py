@@ -325,7 +325,13 @@ class PackageCommand:
 
 
 def package_command(command: Command) -> PackageCommand | None:
-    """Recognise ``command`` as a package manager command, or None."""
+    """Recognise ``command`` as a package manager command, or None (kept on the command)."""
+    if _COMMAND_KEY not in command.__dict__:
+        command.__dict__[_COMMAND_KEY] = _package_command(command)
+    return command.__dict__[_COMMAND_KEY]
+
+
+def _package_command(command: Command) -> PackageCommand | None:
     words = list(command.words)
     if not words:
         return None
@@ -419,6 +425,7 @@ def package_commands(instruction: Instruction) -> list[PackageCommand]:
 
 
 _CACHE_KEY = "_dlint_package_commands"
+_COMMAND_KEY = "_dlint_package_command"
 
 
 @dataclass(frozen=True)

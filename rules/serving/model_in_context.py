@@ -37,6 +37,7 @@ files and their sizes, which is what a `.dockerignore` entry or a named `COPY` n
 """
 
 import fnmatch
+import re
 from collections.abc import Iterator
 
 from dlint.context import ContextEntry
@@ -51,6 +52,7 @@ MODEL_GLOBS = (
     *("*.pt", "*.pth", "*.onnx", "*.safetensors", "*.ckpt", "*.joblib", "*.pkl", "*.h5"),
     *("*.keras", "*.gguf", "*.tflite"),
 )
+MODEL_NAME = re.compile("|".join(fnmatch.translate(g) for g in MODEL_GLOBS))
 LARGE = 100 * MB
 SHOWN = 3
 
@@ -106,7 +108,7 @@ def is_model(entry: ContextEntry) -> bool:
     if entry.is_dir or entry.is_virtualenv:
         return False
     name = entry.path.rsplit("/", 1)[-1]
-    if any(fnmatch.fnmatchcase(name, g) for g in MODEL_GLOBS):
+    if MODEL_NAME.match(name):
         return True
     return (name.endswith(".bin") and entry.size >= MB) or entry.size >= LARGE
 
