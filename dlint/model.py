@@ -27,7 +27,7 @@ from dlint.finding import Position, Span
 if TYPE_CHECKING:
     from dlint.app import App
 from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
-from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, substitute, tokenize
+from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, iter_tokens, substitute, tokenize
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class Flag:
     name: str
     value: str | None
     span: Span
+    end_offset: int = 0
+    """Where the flag ends in the instruction's value."""
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,17 @@ class Instruction:
     @cached_property
     def flags(self) -> tuple[Flag, ...]:
         """Leading ``--name[=value]`` flags."""
-        found = []
-        for token in self.tokens:
+        found: list[Flag] = []
+        if not self.value.lstrip().startswith("--"):
+            return ()
+        # Only the leading words are read: a long RUN need not be tokenized for its flags.
+        for token in iter_tokens(self.value, shell=self.keyword == "RUN"):
             if token.operator or not token.text.startswith("--"):
                 break
             name, sep, value = token.text[2:].partition("=")
-            found.append(Flag(name, value if sep else None, self.locate(token.start, token.end)))
+            found.append(
+                Flag(name, value if sep else None, self.locate(token.start, token.end), token.end)
+            )
         return tuple(found)
 
     def flag(self, name: str) -> str | None:
@@ -255,11 +262,12 @@ class Instruction:
 
     def script_text(self) -> str:
         """The shell text of the ``RUN``: flags and heredoc markers blanked, offsets kept."""
-        tokens = self.tokens
-        start = tokens[len(self.flags)].start if len(tokens) > len(self.flags) else len(self.value)
+        start = self.flags[-1].end_offset if self.flags else 0
         text = " " * start + self.value[start:]
+        if not self.heredocs:
+            return text
         names = {doc.delimiter for doc in self.heredocs}
-        for marker, word in itertools.pairwise(tokens):
+        for marker, word in itertools.pairwise(self.tokens):
             # The parser's heredocs: `<<EOF`, `<<-EOF`, `3<<"EOF"`, followed by its name.
             if marker.operator and HEREDOC_MARKER.fullmatch(marker.text) and word.text in names:
                 blank = " " * (word.end - marker.start)

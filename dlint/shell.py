@@ -9,7 +9,7 @@ offsets back to file lines and columns.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 CONTROL_OPERATORS = ("&&", "||", ";;", ";", "|&", "|", "&", "(", ")", "\n")
@@ -29,6 +29,11 @@ class Token:
 
 
 def tokenize(source: str, shell: bool = True) -> list[Token]:
+    """Every token of ``source`` (see :func:`iter_tokens`)."""
+    return list(iter_tokens(source, shell))
+
+
+def iter_tokens(source: str, shell: bool = True) -> Iterator[Token]:
     """Split text into words (and, for shell text, operators), keeping offsets.
 
     Handles single and double quotes, backslash escapes, ``$(...)`` and backticks (kept
@@ -38,7 +43,6 @@ def tokenize(source: str, shell: bool = True) -> list[Token]:
     and the other instructions: ``ADD https://x?a=1&b=2 /tmp/`` is two words. It is a
     lint-grade tokenizer: it never executes or expands.
     """
-    tokens: list[Token] = []
     stops = WORD_STOPS if shell else WHITESPACE
     i, n = 0, len(source)
     while i < n:
@@ -53,23 +57,25 @@ def tokenize(source: str, shell: bool = True) -> list[Token]:
             while i < n and source[i] != "\n":
                 i += 1
             continue
-        if shell:
+        if shell and ch in OPERATOR_STARTS:
             op = next((o for o in CONTROL_OPERATORS if source.startswith(o, i)), None)
             if op is not None:
-                tokens.append(Token(op, op, i, i + len(op), operator=True))
+                yield Token(op, op, i, i + len(op), operator=True)
                 i += len(op)
                 continue
+        if shell and ch in REDIRECT_STARTS:
             redirect = REDIRECT.match(source, i)
             if redirect:
-                tokens.append(Token(redirect.group(0), redirect.group(0), i, redirect.end(), True))
+                yield Token(redirect.group(0), redirect.group(0), i, redirect.end(), True)
                 i = redirect.end()
                 continue
         start = i
         text, i = _read_word(source, i, stops)
-        tokens.append(Token(text, source[start:i], start, i))
-    return tokens
+        yield Token(text, source[start:i], start, i)
 
 
+OPERATOR_STARTS = frozenset(o[0] for o in CONTROL_OPERATORS)
+REDIRECT_STARTS = frozenset("0123456789<>&")
 PLAIN_WORD = re.compile(r"[^\s;&|()<>'\"\\$`]+")
 QUOTING = re.compile(r"['\"\\]")
 WORD_STOPS = frozenset(" \t\r\n;&|()<>")
