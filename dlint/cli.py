@@ -5,7 +5,7 @@ Exit codes (documented in the README and ``dlint --help``):
   1  findings at or above the failure threshold (or a check failed)
   2  usage error, input that cannot be read or parsed, or an --output file that cannot
      be written; ``dlint test``: could not run
-  130 interrupted (Ctrl-C)
+  130 interrupted (Ctrl-C); ``dlint test``: 143 on SIGTERM, 129 on SIGHUP
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ EPILOG = """exit codes:
   1    findings / a check failed
   2    usage error, unreadable or unparsable input, unwritable --output;
        dlint test could not run
-  130  interrupted
+  130  interrupted (Ctrl-C)
+  143  dlint test terminated (SIGTERM); 129 hung up (SIGHUP)
 """
 
 
