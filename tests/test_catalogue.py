@@ -89,23 +89,7 @@ def test_every_cases_file_belongs_to_a_rule() -> None:
     assert sorted(set(PACK.rglob("*.yml")) - sources) == []
 
 
-# Rule bugs the lead fixes; each entry names the rule and what it lacks.
-UNDOCUMENTED_OPTIONS = {
-    "untrusted-registry": "doc names trusted-registries, not its 'registries' option",
-}
-
-
-@pytest.mark.parametrize(
-    "rule",
-    [
-        pytest.param(r, marks=pytest.mark.xfail(reason=UNDOCUMENTED_OPTIONS[r.name], strict=True))
-        if r.name in UNDOCUMENTED_OPTIONS
-        else r
-        for r in RULES
-        if r.options
-    ],
-    ids=lambda r: r.name,
-)
+@pytest.mark.parametrize("rule", [r for r in RULES if r.options], ids=lambda r: r.name)
 def test_every_option_is_documented(rule: Rule) -> None:
     """Each key of ``Rule.options`` appears in the rule's documentation as a word of its own."""
     for key in rule.options:

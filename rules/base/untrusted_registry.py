@@ -1,7 +1,8 @@
 """## What it does
-When the configuration lists `trusted-registries`, flags a `FROM` whose image comes from
-any other registry. Images without a registry part come from Docker Hub, named here
-`docker.io`. Without the setting the rule stays quiet.
+When the configuration lists `trusted-registries` (or the rule's own option
+`registries`: `rules: {untrusted-registry: {registries: [ghcr.io]}}`), flags a `FROM`
+whose image comes from any other registry. Images without a registry part come from
+Docker Hub, named here `docker.io`. Without either setting the rule stays quiet.
 
 ## Why it matters
 Platform teams mirror and scan approved base images in their own registry; an image
