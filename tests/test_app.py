@@ -253,3 +253,18 @@ def test_entrypoint_script_exec_forms(
     assert app.start.launch.program == program
     assert app.start.script is not None and app.start.script.last is not None
     assert app.start.script.last.replaces is replaces
+
+
+def test_production_dockerfile_as_the_chapter_writes_it(tmp_path: Path, monkeypatch) -> None:
+    """Issue 12's two-stage production Dockerfile, with its lower-case ``as builder``: the
+    serving findings, and BuildKit's FromAsCasing (from-as-casing) at the ``as``."""
+    from dlint.engine import Target, check_targets
+
+    monkeypatch.chdir(tmp_path)
+    dockerfile, files, wanted = CHAPTER_BUILDS["two-stage production"]
+    build_in(tmp_path, dockerfile.replace(" AS builder", " as builder"), files)
+    result = check_targets([Target("Dockerfile", tmp_path / "Dockerfile", tmp_path)])
+    names = {f.name for f in result.findings}
+    assert wanted <= names and "from-as-casing" in names
+    casing = next(f for f in result.findings if f.name == "from-as-casing")
+    assert (casing.line, casing.column) == (1, 18)
