@@ -16,7 +16,7 @@ Dockerfile says.
 
 ## Example
 ```dockerfile
-COPY ../shared/requirements.txt /app/
+COPY ../common/requirements.txt /app/
 ```
 
 ## Instead
