@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from dlint.commands import (
+    CLEAN,
     INSTALL,
     UPDATE,
     UPGRADE,
@@ -149,3 +150,18 @@ def rpm_unpinned(build: Build, programs: frozenset[str], rule_hint: str) -> Iter
                         f"{rule_hint} package '{text}' has no version; install '{text}-<version>'",
                         word.span,
                     )
+
+
+def rpm_answers_yes(pkg: PackageCommand) -> bool:
+    """yum/dnf told to answer yes: ``-y``, ``--assumeyes`` or ``--setopt=assumeyes=1``."""
+    if "y" in short_flags(pkg) or pkg.has_option("--assumeyes", "--yes"):
+        return True
+    return any(
+        v.text.replace(" ", "") in ("assumeyes=1", "assumeyes=True", "assumeyes=true")
+        for v in pkg.values("--setopt")
+    )
+
+
+def rpm_cleans_all(pkg: PackageCommand) -> bool:
+    """``yum clean all`` / ``dnf clean all`` (``clean packages`` leaves the metadata)."""
+    return pkg.action == CLEAN and any(w.text == "all" for w in pkg.packages)

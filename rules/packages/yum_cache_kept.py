@@ -28,25 +28,19 @@ No automatic fix: where the clean goes in a long `RUN` is left to you.
 
 from collections.abc import Iterator
 
-from dlint.commands import CLEAN, PackageCommand
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import YUM, cache_kept, commands_of
+from ._managers import YUM, cache_kept, commands_of, rpm_cleans_all
 
 CACHES = ("/var/cache/yum",)
-
-
-def cleans(pkg: PackageCommand) -> bool:
-    """``yum clean all`` (``clean packages`` leaves the metadata)."""
-    return pkg.action == CLEAN and any(w.text == "all" for w in pkg.packages)
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at the first yum command whose cache stays in its layer."""
     for run in build.dockerfile.in_final_image("RUN"):
-        kept = cache_kept(run, commands_of(run, "dnf", YUM), CACHES, cleans)
+        kept = cache_kept(run, commands_of(run, "dnf", YUM), CACHES, rpm_cleans_all)
         if kept is not None:
             yield Problem(
                 "yum's cache stays in this layer; end the RUN with 'yum clean all'",

@@ -23,28 +23,18 @@ question the build could not answer.
 
 from collections.abc import Iterator
 
-from dlint.commands import INSTALL, REMOVE, UPGRADE, PackageCommand
+from dlint.commands import INSTALL, REMOVE, UPGRADE
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import YUM, missing_yes, short_flags
-
-
-def answers_yes(pkg: PackageCommand) -> bool:
-    """True when ``-y``, ``--assumeyes`` or ``--setopt=assumeyes=1`` is given."""
-    if "y" in short_flags(pkg) or pkg.has_option("--assumeyes", "--yes"):
-        return True
-    return any(
-        v.text.replace(" ", "") in ("assumeyes=1", "assumeyes=True", "assumeyes=true")
-        for v in pkg.values("--setopt")
-    )
+from ._managers import YUM, missing_yes, rpm_answers_yes
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every yum command that would wait for a yes."""
     actions = frozenset({INSTALL, REMOVE, UPGRADE})
-    yield from missing_yes(build, "dnf", YUM, answers_yes, actions, "-y")
+    yield from missing_yes(build, "dnf", YUM, rpm_answers_yes, actions, "-y")
 
 
 RULE = Rule(
