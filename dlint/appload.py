@@ -104,7 +104,7 @@ def context_paths(
     ]
     for copy in reversed(copies):
         if copy.from_stage is None:
-            found += copy.candidates(image_path) + _into_existing_folder(copy, image_path)
+            found += copy.candidates(image_path)
         elif hops > 0:
             source_stage = _stage_index(dockerfile, copy.from_stage, copy.instruction.stage_index)
             if source_stage is None:
@@ -112,22 +112,6 @@ def context_paths(
             for path in _stage_paths(copy, image_path):
                 found += context_paths(dockerfile, source_stage, path, hops - 1)
     return list(dict.fromkeys(found))
-
-
-def _into_existing_folder(copy: Copy, image_path: str) -> list[str]:
-    """``COPY app.py .``: a destination that is an existing folder (the ``WORKDIR``) takes
-    the file inside it, though it has no trailing slash; ``Copy.candidates`` reads it as
-    the new file's name."""
-    target = posixpath.normpath(image_path)
-    folder = copy.destination.rstrip("/") or "/"
-    if posixpath.dirname(target) != folder:
-        return []
-    name = posixpath.basename(target)
-    return [
-        s.path
-        for s in copy.context_sources
-        if s.path and not s.outside and not s.is_glob and posixpath.basename(s.path) == name
-    ]
 
 
 def _stage_index(dockerfile: Dockerfile, name: str, before: int) -> int | None:
