@@ -10,20 +10,66 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
-from dlint.rule import Rule, RulePackError, all_rules, find_rule
+from dlint.rule import Rule, RulePackError, all_rules, canonical_code, find_rule
 
 FORMATS = ("text", "json", "markdown")
 
 
-def list_rules(format: str, out: TextIO, err: TextIO) -> int:
-    """Print every rule in ``format`` (one of :data:`FORMATS`); return the exit code."""
+def list_rules(
+    format: str,
+    out: TextIO,
+    err: TextIO,
+    tags: Sequence[str] = (),
+    aliases: Sequence[str] = (),
+    fixable: bool = False,
+) -> int:
+    """Print the rules in ``format`` (one of :data:`FORMATS`); return the exit code.
+
+    ``tags`` keeps the rules carrying any of them; ``aliases`` the rules with a peer code
+    that is, or starts with, any of them (``DL3008``, ``DL30``, ``CKV_DOCKER``,
+    ``JSONArgsRecommended``; case does not matter); ``fixable`` the rules with a fix.
+    """
     try:
         rules = all_rules()
     except RulePackError as error:
         print(f"dlint: error: {error}", file=err)
         return 2
+    known = sorted({tag for r in rules for tag in r.tags})
+    unknown = [tag for tag in tags if tag.lower() not in known]
+    if unknown:
+        print(
+            f"dlint: error: unknown tag {unknown[0]!r} (tags: {', '.join(known)})",
+            file=err,
+        )
+        return 2
+    rules = select_rules(rules, tags, aliases, fixable)
+    if not rules:
+        print("dlint: no rule matches", file=err)
+        return 0
     out.write({"text": text_table, "json": json_records, "markdown": markdown_table}[format](rules))
     return 0
+
+
+def select_rules(
+    rules: Sequence[Rule], tags: Sequence[str], aliases: Sequence[str], fixable: bool
+) -> list[Rule]:
+    """The rules that pass every filter given (see :func:`list_rules`)."""
+    wanted_tags = {tag.lower() for tag in tags}
+    prefixes = tuple(code.upper().replace("-", "") for code in aliases)
+    exact = {canonical_code(code) for code in aliases}
+    kept = []
+    for rule in rules:
+        if wanted_tags and not wanted_tags.intersection(rule.tags):
+            continue
+        if prefixes and not any(
+            canonical_code(alias) in exact or alias.upper().replace("-", "").startswith(prefixes)
+            for alias in rule.aliases
+        ):
+            continue
+        if fixable and not rule.fixable:
+            continue
+        kept.append(rule)
+    return kept
 
 
 def text_table(rules: Sequence[Rule]) -> str:

@@ -103,6 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="text for people, json for tools, markdown for the README's table",
     )
+    rules.add_argument(
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="only the rules with this tag (repeatable: any of them), e.g. security",
+    )
+    rules.add_argument(
+        "--alias",
+        action="append",
+        default=[],
+        metavar="CODE",
+        help="only the rules with a peer code that is or starts with CODE "
+        "(repeatable), e.g. DL3008, DL30, CKV_DOCKER, SC, JSONArgsRecommended",
+    )
+    rules.add_argument("--fixable", action="store_true", help="only the rules with a fix")
 
     explain = commands.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("rule", metavar="RULE", help="rule name, id or hadolint alias")
@@ -134,7 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "rules":
             from dlint.catalogue import list_rules
 
-            return list_rules(args.format, sys.stdout, sys.stderr)
+            return list_rules(
+                args.format, sys.stdout, sys.stderr, args.tag, args.alias, args.fixable
+            )
         if args.command == "explain":
             from dlint.catalogue import explain
 

@@ -188,3 +188,38 @@ def test_a_rule_module_without_its_record_is_a_loud_error(
     assert code == 2
     assert line.startswith(f"dlint: error: {copied_pack / 'packages' / 'conda_unpinned.py'}: ")
     assert says in line
+
+
+def rules_listed(capsys, *args: str) -> tuple[int, list[str], str]:
+    """Run ``dlint rules ARGS`` in-process: exit code, the rule names listed, stderr."""
+    from dlint.cli import main
+
+    code = main(["rules", "--format", "json", *args])
+    captured = capsys.readouterr()
+    import json
+
+    names = [r["name"] for r in json.loads(captured.out)] if captured.out else []
+    return code, names, captured.err
+
+
+def test_rules_filter_by_alias_code_or_prefix(capsys) -> None:
+    code, names, _ = rules_listed(capsys, "--alias", "DL3020")
+    assert (code, names) == (0, ["add-instead-of-copy"])
+    # Trivy's spellings DS005 / DS-0005 and a prefix of Checkov's codes all find rules.
+    assert rules_listed(capsys, "--alias", "ds005")[1] == ["add-instead-of-copy"]
+    checkov = rules_listed(capsys, "--alias", "CKV_DOCKER")[1]
+    assert "add-instead-of-copy" in checkov and "base-image-unpinned" in checkov
+    assert all(
+        any(a.startswith("CKV_DOCKER") for a in r.aliases) for r in all_rules() if r.name in checkov
+    )
+    buildkit = rules_listed(capsys, "--alias", "JSONArgsRecommended")[1]
+    assert len(buildkit) == 1
+
+
+def test_rules_filter_by_tag_and_fixable(capsys) -> None:
+    code, names, _ = rules_listed(capsys, "--tag", "apt", "--fixable")
+    assert code == 0 and "apt-recommends" in names
+    assert all(r.fixable and "apt" in r.tags for r in all_rules() if r.name in names)
+    assert "apt-unpinned" not in names  # tagged apt, but has no fix
+    code, names, err = rules_listed(capsys, "--tag", "no-such-tag")
+    assert code == 2 and names == [] and "unknown tag 'no-such-tag'" in err and "security" in err
