@@ -42,11 +42,12 @@ def list_rules(
             file=err,
         )
         return 2
-    rules = select_rules(rules, tags, aliases, fixable)
-    if not rules:
+    selected = select_rules(rules, tags, aliases, fixable)
+    if not selected:
         print("dlint: no rule matches", file=err)
         return 0
-    out.write({"text": text_table, "json": json_records, "markdown": markdown_table}[format](rules))
+    render = {"text": text_table, "json": json_records, "markdown": markdown_table}[format]
+    out.write(render(selected))
     return 0
 
 
