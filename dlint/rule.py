@@ -18,7 +18,7 @@ from typing import Any
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 
-RULE_ID = re.compile(r"^D\d{3}$")
+RULE_ID = re.compile(r"^D\d{3,4}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # Peer codes a rule may carry: hadolint (DL3008), ShellCheck (SC2086), Trivy (DS-0002, and
 # its older DS002), Checkov (CKV_DOCKER_3, CKV2_DOCKER_1) and BuildKit check names.
@@ -61,19 +61,10 @@ class RulePackError(Exception):
     """A file in the rule pack that would not load as a rule: one line naming the file."""
 
 
-# Where rule ids come from: the area (the folder under rules/) fixes the hundreds digit.
-# A new area gets its range here; the catalogue test holds every rule to its area's range.
-AREAS = {
-    "base": "D1",
-    "packages": "D2",
-    "layers": "D3",
-    "runtime": "D4",
-    "context": "D5",
-    "serving": "D6",
-    "instructions": "D7",
-    "shell": "D8",
-    "meta": "D9",
-}
+# Where rule ids come from: each area (a folder under rules/) declares its prefix in its
+# __init__.py (``ID_PREFIX = "D4"``), and its rules' ids are that prefix and two digits.
+# D1-D9 are taken; a tenth area takes D10 (ids D1000-D1099), and so on.
+AREA_PREFIX = re.compile(r"^D[1-9]\d?$")
 
 # The rule pack's package; tests point it at a copy to prove that a broken pack is loud.
 PACK = "dlint.rules"
@@ -81,7 +72,7 @@ PACK = "dlint.rules"
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule of the pack, ordered by id. Imports each rule module once.
+    """Every rule of the pack, ordered by id (D999 before D1000). Imports each rule module once.
 
     Every ``.py`` file of the pack whose name does not start with ``_`` (those are helpers
     shared by an area's rules) is a rule. A rule file that cannot be imported as part of
@@ -90,8 +81,53 @@ def all_rules() -> tuple[Rule, ...]:
     """
     pack = importlib.import_module(PACK)
     root = Path(next(iter(pack.__path__)))
-    rules = [load_rule(path, root) for path in sorted(root.rglob("*.py"))]
-    return tuple(sorted((r for r in rules if r is not None), key=lambda r: r.id))
+    prefixes = areas()
+    rules = []
+    for path in sorted(root.rglob("*.py")):
+        rule = load_rule(path, root)
+        if rule is None:
+            continue
+        area = path.relative_to(root).parts[0]
+        prefix = prefixes.get(area)
+        if prefix is None:
+            raise RulePackError(f"{path}: a rule file lives in an area folder under {root}")
+        if not (RULE_ID.match(rule.id) and rule.id[:-2] == prefix):
+            raise RulePackError(
+                f"{path}: id {rule.id!r} is outside area {area!r}, whose ids are "
+                f"{prefix}00-{prefix}99 (ID_PREFIX in its __init__.py)"
+            )
+        rules.append(rule)
+    return tuple(sorted(rules, key=lambda r: (len(r.id), r.id)))  # D999 before D1000
+
+
+def areas() -> dict[str, str]:
+    """Each area of the pack and the id prefix its ``__init__.py`` declares (``{"base": "D1"}``)."""
+    return _areas(PACK)
+
+
+@cache
+def _areas(pack_name: str) -> dict[str, str]:
+    pack = importlib.import_module(pack_name)
+    root = Path(next(iter(pack.__path__)))
+    found: dict[str, str] = {}
+    owner: dict[str, str] = {}
+    for init in sorted(root.glob("*/__init__.py")):
+        area = init.parent.name
+        if area.startswith(("_", ".")):
+            continue
+        prefix = getattr(importlib.import_module(f"{pack_name}.{area}"), "ID_PREFIX", None)
+        if not isinstance(prefix, str) or not AREA_PREFIX.match(prefix):
+            raise RulePackError(
+                f"{init}: an area's __init__.py declares the prefix of its rule ids, "
+                f'e.g. ID_PREFIX = "D10" (got {prefix!r})'
+            )
+        if prefix in owner:
+            raise RulePackError(
+                f"{init}: ID_PREFIX {prefix!r} is area {owner[prefix]!r}'s too; "
+                "each area has a prefix of its own"
+            )
+        found[area], owner[prefix] = prefix, area
+    return found
 
 
 def load_rule(path: Path, root: Path) -> Rule | None:

@@ -16,7 +16,7 @@ from dlint import rule as rule_module
 from dlint.config import from_mapping
 from dlint.engine import Target, check_targets
 from dlint.finding import Finding, Severity
-from dlint.rule import ALIAS, AREAS, RULE_ID, RULE_NAME, Rule, all_rules
+from dlint.rule import ALIAS, RULE_ID, RULE_NAME, Rule, all_rules, areas
 
 RULES = all_rules()
 PACK = Path(str(RULES[0].source)).parents[1]
@@ -76,9 +76,9 @@ def test_rule_contract(rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_rule_lives_where_its_id_and_name_say(rule: Rule) -> None:
-    """The id is in its area's range (AREAS) and the file is named after the rule."""
-    assert rule.area in AREAS, f"{rule.source}: area {rule.area!r} has no id range in AREAS"
-    assert rule.id.startswith(AREAS[rule.area]), f"{rule.name}: {rule.id} is not in {rule.area}"
+    """The id is in its area's range (its ID_PREFIX) and the file is named after the rule."""
+    assert rule.area in areas(), f"{rule.source}: area {rule.area!r} has no ID_PREFIX"
+    assert rule.id[:-2] == areas()[rule.area], f"{rule.name}: {rule.id} is not in {rule.area}"
     assert rule.source is not None and rule.source.stem == rule.name.replace("-", "_")
     assert rule.cases_file is not None and rule.cases_file.is_file(), f"{rule.name}: no cases"
 
@@ -139,8 +139,10 @@ def copied_pack(tmp_path: Path, monkeypatch) -> Iterator[Path]:
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(rule_module, "PACK", COPY)
     all_rules.cache_clear()
+    rule_module._areas.cache_clear()
     yield root
     all_rules.cache_clear()
+    rule_module._areas.cache_clear()
     for name in [m for m in sys.modules if m == COPY or m.startswith(COPY + ".")]:
         del sys.modules[name]
 
@@ -170,6 +172,82 @@ def test_a_rule_in_a_folder_without_init_is_a_loud_error(copied_pack: Path, caps
         assert code == 2
         assert line.startswith(f"dlint: error: {area / 'cuda_unpinned.py'}: ")
         assert "__init__.py" in line
+
+
+TENTH_AREA_RULE = '''"""## What it does
+Reports a CUDA base image without a full version tag.
+
+## Why it matters
+A floating CUDA tag changes the driver requirement under you.
+
+## Example
+```dockerfile
+FROM nvidia/cuda
+```
+
+## Instead
+```dockerfile
+FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04
+```
+
+## Fix safety
+No automatic fix.
+"""
+
+from dlint.finding import Problem, Severity
+from dlint.rule import Rule
+
+
+def check(build):
+    for stage in build.dockerfile.stages:
+        if stage.base.name.endswith("cuda") and stage.base.tag is None:
+            yield Problem("CUDA base image without a version tag", stage.from_instruction.span)
+
+
+RULE = Rule(id="D1000", name="cuda-unpinned", severity=Severity.WARNING,
+            summary="CUDA base image without a version tag", check=check, tags=("gpu",))
+'''
+
+
+def test_a_tenth_area_is_its_folder_init_and_the_rule_s_two_files(
+    copied_pack: Path, capsys, tmp_path: Path
+) -> None:
+    """A new area: a folder whose __init__.py declares ID_PREFIX, and the rule's two files."""
+    area = copied_pack / "accelerators"
+    area.mkdir()
+    (area / "__init__.py").write_text('"""GPU rules."""\n\nID_PREFIX = "D10"\n')
+    (area / "cuda_unpinned.py").write_text(TENTH_AREA_RULE)
+    (area / "cuda_unpinned.yml").write_text("cases: []\n")
+    assert areas()["accelerators"] == "D10"
+    assert rules_listed(capsys)[1][-1] == "cuda-unpinned"  # ordered by id: after D999
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text('FROM nvidia/cuda\nCMD ["python"]\n')
+    from dlint.cli import main
+
+    code = main(["check", "--isolated", "--select", "D1000", "--format", "json", str(dockerfile)])
+    import json
+
+    findings = json.loads(capsys.readouterr().out)
+    assert code == 1 and [(f["rule"], f["name"]) for f in findings] == [("D1000", "cuda-unpinned")]
+
+
+@pytest.mark.parametrize(
+    ("init", "rule_id", "says"),
+    [
+        ('"""No prefix."""\n', "D1000", "declares the prefix of its rule ids"),
+        ('ID_PREFIX = "D4"\n', "D1000", "a prefix of its own"),
+        ('ID_PREFIX = "D10"\n', "D299", "outside area 'accelerators'"),
+    ],
+)
+def test_an_area_without_its_own_prefix_is_a_loud_error(
+    copied_pack: Path, capsys, init: str, rule_id: str, says: str
+) -> None:
+    area = copied_pack / "accelerators"
+    area.mkdir()
+    (area / "__init__.py").write_text(init)
+    (area / "cuda_unpinned.py").write_text(TENTH_AREA_RULE.replace('"D1000"', f'"{rule_id}"'))
+    code, line = dlint_in_process(capsys, "rules")
+    assert code == 2 and line.startswith("dlint: error: ") and says in line, line
 
 
 @pytest.mark.parametrize(
