@@ -590,6 +590,9 @@ class _Scope:
         self.log: dict[str, list[tuple[int, str | None]]] = {}
         self.order: list[str] = []
         self.count = 0
+        # Names ENV set (or the parent stage's environment): they outlive the stage, and an
+        # ARG of the same name does not override them.
+        self.env_names: set[str] = set(inherited)
 
     def set(self, name: str, value: str | None) -> None:
         self.count += 1
@@ -667,7 +670,8 @@ def _assemble(
         )
         if raw.keyword == "FROM":
             if stage_info:
-                stage_env.append(dict(scope.current))
+                # A stage built FROM this one inherits its environment, not its ARGs.
+                stage_env.append({n: v for n, v in scope.current.items() if n in scope.env_names})
             words = inst.arguments
             if not words:
                 raise DockerfileSyntaxError("FROM needs an image", inst.span.start.line)
@@ -727,6 +731,8 @@ def _declare_args(
 ) -> None:
     """``ARG a=1 b``: a default, or the global default re-declared inside a stage."""
     for name, default in inst.assignments:
+        if name in scope.env_names:
+            continue  # ENV always wins over an ARG of the same name
         if default is not None:
             scope.set(name, substitute(default, scope.current).text)
         else:
@@ -737,3 +743,4 @@ def _declare_env(inst: Instruction, scope: _Scope) -> None:
     """``ENV a=1 b=2`` or the legacy ``ENV key value with spaces``."""
     for name, value in inst.assignments:
         scope.set(name, substitute(value or "", scope.current).text)
+        scope.env_names.add(name)

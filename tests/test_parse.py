@@ -63,7 +63,11 @@ def test_unclosed_heredoc_is_a_syntax_error_at_its_instruction() -> None:
 
 
 def test_each_instruction_sees_the_variables_set_before_it() -> None:
-    """ARG/ENV scope per instruction: earlier values, later changes unseen, parents inherited."""
+    """ARG/ENV scope per instruction: earlier values, later changes unseen, parents' ENV inherited.
+
+    As in Docker, a stage built FROM another gets its environment but not its ARGs: ``A``
+    is unset in the second stage until an ``ARG A`` there declares it again.
+    """
     model = parse_dockerfile(
         "ARG A=1\nFROM base AS one\nARG A\nENV B=$A C=2\nRUN x\nENV B=3\nFROM one\nRUN y\n",
         "Dockerfile",
@@ -73,7 +77,20 @@ def test_each_instruction_sees_the_variables_set_before_it() -> None:
     assert dict(run_x.variables) == {"A": "1", "B": "1", "C": "2"}
     assert run_x.variables.get("B") == "1" and "D" not in run_x.variables
     assert dict(one.of("ENV")[1].variables)["B"] == "1"
-    assert dict(run_y.variables) == {"A": "1", "B": "3", "C": "2"}
+    assert dict(run_y.variables) == {"B": "3", "C": "2"}
+
+
+def test_an_arg_does_not_override_an_env_of_the_same_name() -> None:
+    """Docker: ENV always wins over ARG; a child stage re-declaring an ARG gets its default."""
+    model = parse_dockerfile(
+        "ARG V=9\nFROM base AS one\nENV V=1\nARG V=2\nRUN a\nFROM one\nARG V\nRUN b\n"
+        "FROM base\nARG V\nRUN c\n",
+        "Dockerfile",
+    )
+    run_a, run_b, run_c = (stage.of("RUN")[0] for stage in model.stages)
+    assert run_a.variables["V"] == "1"
+    assert run_b.variables["V"] == "1"  # the inherited ENV, not the global ARG default
+    assert run_c.variables["V"] == "9"
 
 
 def test_many_env_lines_parse_in_linear_time() -> None:
