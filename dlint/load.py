@@ -77,12 +77,26 @@ def read_text(path: Path, what: str = "file") -> str:
 
 def decode(data: bytes, name: str) -> str:
     """Decode text, refusing binary data with a clear message."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data[:8192]):
+        # What PowerShell's '>' and some Windows editors write: Docker reads the file as
+        # UTF-8 and fails on the first line, so say what it is rather than "binary".
+        raise InputError(f"{name}: UTF-16 text; Docker reads it as UTF-8: save it as UTF-8")
     if b"\0" in data[:8192]:
         raise InputError(f"{name}: binary file, not a Dockerfile")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InputError(f"{name}: not valid UTF-8 text (byte {error.start})") from None
+
+
+def _looks_utf16(sample: bytes) -> bool:
+    """ASCII text in UTF-16 without a BOM: every other byte is NUL, the rest are not."""
+    if len(sample) < 4:
+        return False
+    for zeros, chars in ((sample[1::2], sample[0::2]), (sample[0::2], sample[1::2])):
+        if zeros.count(0) == len(zeros) and chars.count(0) == 0:
+            return True
+    return False
 
 
 def is_virtualenv(path: Path | str) -> bool:

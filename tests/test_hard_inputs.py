@@ -56,12 +56,12 @@ CASES = {
     "UTF-16 with BOM": Case(
         dockerfile((BASE.decode() + PIP).encode("utf-16")),
         2,
-        r"dlint: error: Dockerfile: binary file, not a Dockerfile$",
+        r"dlint: error: Dockerfile: UTF-16 text; Docker reads it as UTF-8: save it as UTF-8$",
     ),
     "UTF-16 without BOM": Case(
         dockerfile((BASE.decode() + PIP).encode("utf-16-le")),
         2,
-        r"dlint: error: Dockerfile: binary file, not a Dockerfile$",
+        r"dlint: error: Dockerfile: UTF-16 text; Docker reads it as UTF-8: save it as UTF-8$",
     ),
     "UTF-8 BOM (columns unshifted)": Case(
         dockerfile(b"\xef\xbb\xbf" + BASE + PIP.encode()),
