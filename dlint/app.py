@@ -307,6 +307,18 @@ def workdir(dockerfile: Dockerfile) -> str:
     return path
 
 
+def start_instructions(dockerfile: Dockerfile) -> tuple[Instruction | None, Instruction | None]:
+    """The ``ENTRYPOINT`` and ``CMD`` the final image starts with (``ONBUILD`` ones aside).
+
+    As in Docker, an ``ENTRYPOINT`` set after a ``CMD`` (in a later stage of the lineage)
+    resets that inherited ``CMD``.
+    """
+    entrypoint, cmd = last(dockerfile, "ENTRYPOINT"), last(dockerfile, "CMD")
+    if entrypoint and cmd and cmd.stage_index < entrypoint.stage_index:
+        cmd = None
+    return entrypoint, cmd
+
+
 def start_command(dockerfile: Dockerfile, read: Reader = no_files) -> StartCommand:
     """Resolve what the final image starts: init, shell, entrypoint script, program.
 
@@ -314,9 +326,7 @@ def start_command(dockerfile: Dockerfile, read: Reader = no_files) -> StartComma
     resets the inherited ``CMD``; a shell-form ``CMD`` after an exec-form ``ENTRYPOINT`` is
     passed to it as ``/bin/sh -c …`` arguments.
     """
-    entrypoint, cmd = last(dockerfile, "ENTRYPOINT"), last(dockerfile, "CMD")
-    if entrypoint and cmd and cmd.stage_index < entrypoint.stage_index:
-        cmd = None
+    entrypoint, cmd = start_instructions(dockerfile)
     if entrypoint is not None and entrypoint.exec_form is None:
         # A shell-form ENTRYPOINT ignores CMD entirely.
         return _shell_start(entrypoint, entrypoint, read, dockerfile)
