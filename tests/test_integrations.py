@@ -416,3 +416,32 @@ def test_action_test_step_reports_the_exit_code_of_dlint_test(
     result = run_step("dlint test", {"test-dir": "service"}, runner_temp, workspace, snapshot)
     assert result.returncode == 2, result.stdout + result.stderr
     assert step_outputs(runner_temp) == {"exit-code": "2"}
+
+
+def sarif_upload_jobs(workflow: dict) -> list[dict]:
+    """The jobs of a workflow that upload SARIF to code scanning."""
+    return [
+        job
+        for job in workflow["jobs"].values()
+        if any(
+            str(step.get("uses", "")).startswith("github/codeql-action/upload-sarif@")
+            for step in job["steps"]
+        )
+    ]
+
+
+@pytest.mark.parametrize("where", ["ci.yml", "README"])
+def test_sarif_upload_works_on_private_repositories_and_skips_forks(where: str):
+    """upload-sarif needs ``actions: read`` on a private repository and ``security-events:
+    write`` always; a fork's pull request has a read-only token, so the upload is skipped."""
+    text = WORKFLOW.read_text() if where == "ci.yml" else readme_snippet("github-workflow")
+    workflow = yaml.safe_load(text)
+    jobs = sarif_upload_jobs(workflow)
+    assert jobs
+    for job in jobs:
+        permissions = {**workflow.get("permissions", {}), **job.get("permissions", {})}
+        assert permissions.get("actions") == "read"
+        assert permissions.get("security-events") == "write"
+        upload = next(s for s in job["steps"] if "upload-sarif" in str(s.get("uses", "")))
+        condition = " ".join(upload["if"].split())
+        assert "github.event.pull_request.head.repo.full_name == github.repository" in condition

@@ -39,6 +39,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per check")
 
 
+# What `dlint test` and `dlint clean` import beyond the core install: the `test` extra.
+EXTRA_MODULES = ("docker", "requests", "pytest", "testinfra", "jsonschema")
+
+
+def missing_extra() -> str | None:
+    """Why the harness cannot run in this environment (its extra is not installed), or None."""
+    from importlib.util import find_spec
+
+    missing = [name for name in EXTRA_MODULES if find_spec(name) is None]
+    if not missing:
+        return None
+    return (
+        f"dlint test needs the 'test' extra (missing: {', '.join(missing)}); "
+        "install it with: pip install 'dlint[test]'"
+    )
+
+
 def _error(message: str) -> int:
     print(f"dlint: error: {message}", file=sys.stderr)
     return EXIT_CANNOT_RUN
@@ -68,6 +85,9 @@ def unwritable_report(path: str | None) -> str | None:
 def run(args: argparse.Namespace) -> int:
     """Run ``dlint test``: 0 all passed, 1 a check failed, 2 could not run, 128 + N when
     stopped by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), after cleaning up."""
+    problem = missing_extra()
+    if problem:
+        return _error(problem)
     from dlint.harness import session, signals
 
     directory = Path(args.directory)
@@ -104,6 +124,9 @@ def clean() -> int:
     """
     from collections import Counter
 
+    problem = missing_extra()
+    if problem:
+        return _error(problem)
     from dlint.harness import docker_ops
 
     try:

@@ -1,7 +1,10 @@
 """pytest plugin that turns a ``dlint test`` spec into pytest items.
 
-Loaded in every pytest run through the ``pytest11`` entry point, so it stays inert and
-cheap unless ``--dlint-spec`` is given: heavy modules are imported only by its fixtures.
+Never registered as an entry point (it would load in every pytest run of every project
+installed next to dlint): ``dlint test`` loads it with ``-p dlint.harness.plugin``, and a
+project may do the same, or write ``pytest_plugins = ["dlint.harness.plugin"]`` in its
+``conftest.py``. Every option is prefixed ``--dlint-`` so none can clash with a project's
+own, and the plugin stays inert unless ``--dlint-spec`` is given.
 """
 
 import secrets
