@@ -72,12 +72,15 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
     except (InputError, ConfigError, RulePackError) as error:
         return fail(err, str(error))
     result = check_targets(targets, config_for)
+    if options.unsafe_fixes and not (options.fix or options.diff):
+        return fail(err, "--unsafe-fixes only widens --fix or --diff; add one of them")
     report_to = out
     fixable = False
+    fixed = 0
     if options.diff:
         fixable = show_diff(targets, result, options.unsafe_fixes, out, err)
     elif options.fix:
-        targets, result = fix_loop(targets, result, config_for, options.unsafe_fixes, err)
+        targets, result, fixed = fix_loop(targets, result, config_for, options.unsafe_fixes, err)
         for target in targets:
             if target.path is None and target.text is not None:
                 out.write(target.text)
@@ -87,6 +90,12 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
     if options.diff:
         return 2 if result.errors else int(fixable)
     report = render_report(result, RunInfo(tuple(result.files), rules), options)
+    if options.fix and options.format == "text" and not options.statistics and report:
+        from dlint.fix import summary_lines
+
+        report += "".join(
+            f"{line}\n" for line in summary_lines(result.findings, fixed, options.unsafe_fixes)
+        )
     if options.output:
         try:
             with open(options.output, "w", encoding="utf-8") as output:
@@ -123,7 +132,11 @@ def reader(targets: Sequence[Target]) -> Callable[[str], str]:
 
     def read(file: str) -> str:
         text = stdin.get(file)
-        return text if text is not None else read_text(Path(file))
+        if text is not None:
+            return text
+        path = Path(file)
+        # A fix may create a file (a .dockerignore): it starts empty.
+        return read_text(path) if path.exists() or path.is_symlink() else ""
 
     return read
 
@@ -134,34 +147,42 @@ def fix_loop(
     config_for: ConfigFor,
     unsafe: bool,
     err: TextIO,
-) -> tuple[list[Target], Result]:
-    """Apply fixes and re-check until no skipped fix is left; return the targets and the result.
+) -> tuple[list[Target], Result, int]:
+    """Apply fixes and re-check until nothing changes; return the targets, result and count.
 
-    Files are written as each pass fixes them; stdin's text is kept in its target. The
-    returned result is a check of the fixed texts: what the report shows is what is left.
+    Each pass applies every fix that does not overlap another, writes the files it changed
+    and re-checks, since a fix can make room for (or reveal) another; the passes stop when
+    one changes nothing, or after ``MAX_FIX_PASSES``. Stdin's text is kept in its target.
+    The returned result is a check of the fixed texts: what the report shows is what is left.
     """
-    from dlint.fix import fixes_by_file  # only --fix and --diff need it
+    from dlint.fix import fixes_by_file, write_atomically  # only --fix and --diff need it
 
     targets = list(targets)
     counts: Counter[str] = Counter()
     for _ in range(MAX_FIX_PASSES):
-        changed = fixes_by_file(result.findings, reader(targets), unsafe)
+        changed = fixes_by_file(
+            result.findings, reader(targets), unsafe, dockerfiles=dockerfile_names(targets)
+        )
+        changed = {file: both for file, both in changed.items() if both[1].text != both[0]}
         if not changed:
             break
         for file, (_, fixed) in changed.items():
             counts[file] += len(fixed.applied)
             if not any(t.path is None and t.name == file for t in targets):
-                Path(file).write_text(fixed.text, encoding="utf-8")
+                write_atomically(Path(file), fixed.text)
         targets = [
             replace(t, text=changed[t.name][1].text) if t.path is None and t.name in changed else t
             for t in targets
         ]
         result = check_targets(targets, config_for)
-        if not any(fixed.skipped for _, fixed in changed.values()):
-            break
     for file, count in counts.items():
         print(f"dlint: fixed {count} problem{'s' * (count != 1)} in {file}", file=err)
-    return targets, result
+    return targets, result, sum(counts.values())
+
+
+def dockerfile_names(targets: Sequence[Target]) -> set[str]:
+    """The names the findings give the checked Dockerfiles (their fixes must keep them parsing)."""
+    return {t.name for t in targets}
 
 
 def show_diff(
@@ -172,7 +193,9 @@ def show_diff(
 
     from dlint.fix import fixes_by_file
 
-    changed = fixes_by_file(result.findings, reader(targets), unsafe)
+    changed = fixes_by_file(
+        result.findings, reader(targets), unsafe, dockerfiles=dockerfile_names(targets)
+    )
     for file, (before, fixed) in changed.items():
         out.writelines(
             difflib.unified_diff(

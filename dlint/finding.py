@@ -65,6 +65,9 @@ class Fix:
     description: str
     edits: tuple[Edit, ...]
     safe: bool = True
+    reshapes: bool = False
+    """The fix adds, removes, moves or renames instructions (a ``USER``, a reorder); the
+    fixer then checks only that the fixed Dockerfile parses, not that its shape is kept."""
 
 
 @dataclass(frozen=True)

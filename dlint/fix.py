@@ -15,10 +15,13 @@ left untouched and the reason is reported in one line.
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from pathlib import Path
 
 from dlint.finding import Edit, Finding, Position
 from dlint.parse import DockerfileSyntaxError, parse_dockerfile, split_lines
@@ -77,12 +80,18 @@ def fixable(finding: Finding, file: str, unsafe: bool) -> bool:
 
 
 def apply_fixes(
-    text: str, file: str, findings: Sequence[Finding], unsafe: bool = False
+    text: str,
+    file: str,
+    findings: Sequence[Finding],
+    unsafe: bool = False,
+    dockerfile: bool | None = None,
 ) -> FixResult:
     """Apply the fixes of ``findings`` that target ``file``; return the new text.
 
     When an edit is misplaced or the fixed Dockerfile would not parse into the same
-    instructions, nothing is applied: the result has the original text and ``refused``.
+    instructions (or, for a fix that ``reshapes`` it, would not parse), nothing is applied:
+    the result has the original text and ``refused``. ``dockerfile`` says whether ``file``
+    is a Dockerfile; None guesses it from whether the original text parses as one.
     """
     index = LineIndex(text)
     crlf = "\r\n" in text
@@ -110,8 +119,9 @@ def apply_fixes(
         end = start
     pieces.append(text[:end])
     fixed = "".join(reversed(pieces))
-    if applied:
-        problem = _changes_structure(text, fixed, file)
+    if applied and dockerfile is not False:
+        reshapes = any(f.fix is not None and f.fix.reshapes for f in applied)
+        problem = _changes_structure(text, fixed, file, reshapes, dockerfile is True)
         if problem is not None:
             return _refuse(text, candidates, problem)
     return FixResult(fixed, tuple(applied), tuple(skipped))
@@ -128,21 +138,26 @@ def _refuse(text: str, candidates: Sequence[Finding], reason: str) -> FixResult:
     return FixResult(text, (), tuple(candidates), reason)
 
 
-def _changes_structure(before: str, after: str, file: str) -> str | None:
+def _changes_structure(
+    before: str, after: str, file: str, reshapes: bool, known: bool
+) -> str | None:
     """Why ``after`` is not a safe fix of the Dockerfile ``before``, or None.
 
     A fix edits inside instructions: the fixed text must parse, into instructions with the
-    same keywords on the same lines. Text that was no Dockerfile to begin with (a
-    requirements file) is not judged here.
+    same keywords on the same lines (only parse, when a fix ``reshapes`` the file). Text
+    that was no Dockerfile to begin with is not judged here unless ``known`` says it is one
+    (then a file that did not parse before is refused: it is left untouched).
     """
     try:
         old = parse_dockerfile(before, file)
-    except DockerfileSyntaxError:
-        return None
+    except DockerfileSyntaxError as error:
+        return f"the file does not parse (line {error.line}: {error.message})" if known else None
     try:
         new = parse_dockerfile(after, file)
     except DockerfileSyntaxError as error:
         return f"the fixed file would not parse (line {error.line}: {error.message})"
+    if reshapes:
+        return None
     shape = [(i.keyword, i.span.start.line) for i in old.instructions]
     if [(i.keyword, i.span.start.line) for i in new.instructions] != shape:
         return "the fixed file would have different instructions"
@@ -167,13 +182,15 @@ def fixes_by_file(
     read: Callable[[str], str],
     unsafe: bool = False,
     refused: Callable[[str, str], None] = report_refusal,
+    dockerfiles: Collection[str] | None = None,
 ) -> dict[str, tuple[str, FixResult]]:
     """For every file some fix edits: its current text and the fixed result.
 
     ``read(file)`` returns a file's current text; findings name files as the report does.
     A file whose fixes are refused is left out, and ``refused(file, reason)`` is called;
     by default that prints one line on stderr (the command line has no other channel for
-    it yet).
+    it yet). ``dockerfiles`` names the files that are Dockerfiles (their fixes must keep
+    them parsing; any other file, a ``.dockerignore``, is not parsed); None guesses.
     """
     files = {
         edit.file
@@ -185,9 +202,58 @@ def fixes_by_file(
     results = {}
     for file in sorted(files):
         before = read(file)
-        result = apply_fixes(before, file, findings, unsafe)
+        kind = None if dockerfiles is None else file in dockerfiles
+        result = apply_fixes(before, file, findings, unsafe, kind)
         if result.refused is not None:
             refused(file, result.refused)
         elif result.applied:
             results[file] = (before, result)
     return results
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (UTF-8, line endings as given) in one step.
+
+    The text goes to a temporary file beside ``path`` that then replaces it, so a crash or
+    a full disk never leaves half a Dockerfile; the file keeps its permission bits, and a
+    byte-order mark it started with. A file that did not exist (a new ``.dockerignore``)
+    gets the permissions a new file gets.
+    """
+    try:
+        mode: int | None = path.stat().st_mode & 0o7777
+        bom = path.read_bytes().startswith(b"\xef\xbb\xbf")
+    except FileNotFoundError:
+        mode, bom = None, False
+    data = ("\ufeff" if bom else "").encode() + text.encode("utf-8")
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        if mode is None:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def summary_lines(findings: Sequence[Finding], fixed: int, unsafe: bool) -> list[str]:
+    """What the text report of ``--fix`` adds about fixes, as ruff does.
+
+    ``Fixed N problems.``; ``N fixable with --fix.`` for fixes left over (refused, or still
+    overlapping after the last pass); ``M more fixable with --unsafe-fixes.`` for unsafe
+    fixes not asked for.
+    """
+    lines = []
+    if fixed:
+        lines.append(f"Fixed {fixed} problem{'s' * (fixed != 1)}.")
+    safe = sum(1 for f in findings if f.fix is not None and (f.fix.safe or unsafe))
+    hidden = sum(1 for f in findings if f.fix is not None and not f.fix.safe and not unsafe)
+    if safe:
+        lines.append(f"{safe} fixable with --fix{' --unsafe-fixes' * unsafe}.")
+    if hidden:
+        lines.append(f"{hidden} more fixable with --unsafe-fixes.")
+    return lines

@@ -183,3 +183,68 @@ def test_every_word_span_maps_to_its_own_text(before: str, inside: str, newline:
         if word.span.start.line == word.span.end.line:
             start, end = index.offset(word.span.start), index.offset(word.span.end)
             assert text[start:end] == word.raw
+
+
+def _check(*paths: str, **options) -> tuple[int, str, str]:
+    """Run ``dlint check`` in-process; return the exit code, stdout and stderr."""
+    import io
+
+    from dlint.checkrun import CheckOptions, run_check
+
+    out, err = io.StringIO(), io.StringIO()
+    code = run_check(CheckOptions(paths=paths, isolated=True, **options), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+PIP = "FROM python:3.11-slim\nRUN pip install flask==3.0.3\n"
+
+
+def test_fix_writes_atomically_and_keeps_the_permissions(tmp_path: Path, monkeypatch) -> None:
+    """The fixed file replaces the old one whole and keeps its mode bits (and its BOM)."""
+    monkeypatch.chdir(tmp_path)
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_bytes(b"\xef\xbb\xbf" + PIP.encode())
+    dockerfile.chmod(0o640)
+    code, out, _ = _check("Dockerfile", fix=True, select="pip-cache-kept")
+    assert code == 0, out
+    assert (
+        dockerfile.read_bytes()
+        == b"\xef\xbb\xbf" + PIP.replace("install", "install --no-cache-dir").encode()
+    )
+    assert dockerfile.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["Dockerfile"]  # no temporary file left
+
+
+def test_a_file_that_does_not_parse_is_untouched(tmp_path: Path) -> None:
+    """A Dockerfile the parser refuses is never rewritten, even by a fix aimed at it."""
+    broken = "RUN pip install flask\nFROM python:3.11-slim\n"
+    result = apply_fixes(broken, "Dockerfile", [finding((insert(1, 16, " x"),))], dockerfile=True)
+    assert result.text == broken and "does not parse" in (result.refused or "")
+
+
+def test_unsafe_fixes_alone_is_refused_with_one_line(tmp_path: Path, monkeypatch) -> None:
+    """``--unsafe-fixes`` without ``--fix`` or ``--diff`` would do nothing: exit 2, say so."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Dockerfile").write_text(PIP)
+    code, out, err = _check("Dockerfile", unsafe_fixes=True)
+    assert code == 2 and out == ""
+    assert err == "dlint: error: --unsafe-fixes only widens --fix or --diff; add one of them\n"
+    assert (tmp_path / "Dockerfile").read_text() == PIP
+
+
+def test_fix_says_how_many_it_fixed_and_how_many_more_unsafe_fixes_would(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """The text report ends as ruff's does: what was fixed, what --unsafe-fixes would add."""
+    monkeypatch.chdir(tmp_path)
+    text = "FROM python:3.11-slim\nRUN pip install flask==3.0.3\nRUN apt-get install -y gcc\n"
+    (tmp_path / "Dockerfile").write_text(text)
+    rules = "pip-cache-kept,apt-recommends"
+    code, out, _ = _check("Dockerfile", fix=True, select=rules)
+    assert code == 1
+    assert out.splitlines()[-2:] == ["Fixed 1 problem.", "1 more fixable with --unsafe-fixes."]
+    code, out, _ = _check("Dockerfile", fix=True, unsafe_fixes=True, select=rules)
+    assert code == 0 and out.splitlines()[-2:] == [
+        "No problems found (1 file checked).",
+        "Fixed 1 problem.",
+    ]

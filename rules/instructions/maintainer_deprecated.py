@@ -18,15 +18,28 @@ LABEL org.opencontainers.image.authors="ML Platform <ml-platform@example.com>"
 ```
 
 ## Fix safety
-No automatic fix: replacing the instruction changes the image's metadata (its `Author`
-field is no longer set), which is for you to decide.
+Safe: the instruction becomes `LABEL org.opencontainers.image.authors="..."` with the
+same text (quotes, backslashes and `$` escaped, since `LABEL` expands variables). The
+image's deprecated `Author` field is no longer set; what runs is unchanged.
 """
 
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
-from dlint.model import Build
+from dlint.finding import Edit, Fix, Problem, Severity
+from dlint.model import Build, Instruction
 from dlint.rule import Rule
+
+AUTHORS = "org.opencontainers.image.authors"
+
+
+def label_fix(instruction: Instruction) -> Fix:
+    """Replace the whole instruction with the authors label carrying its text."""
+    text = " ".join(instruction.value.split())
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    label = f'LABEL {AUTHORS}="{quoted}"'
+    return Fix(
+        "replace MAINTAINER with the authors label", (Edit(instruction.span, label),), reshapes=True
+    )
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -37,6 +50,7 @@ def check(build: Build) -> Iterator[Problem]:
         yield Problem(
             "MAINTAINER is deprecated; use LABEL org.opencontainers.image.authors=...",
             instruction.keyword_span,
+            label_fix(instruction) if instruction.value.strip() else None,
         )
 
 
@@ -48,4 +62,5 @@ RULE = Rule(
     check=check,
     aliases=("MaintainerDeprecated", "DL4000", "DS-0022", "CKV_DOCKER_6"),
     tags=("deprecated", "metadata"),
+    fixable=True,
 )

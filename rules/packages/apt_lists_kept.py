@@ -29,13 +29,16 @@ Or keep the lists in a BuildKit cache mount:
 `RUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install ...`.
 
 ## Fix safety
-No automatic fix: the cleanup has to join the `RUN` that downloads the lists.
+Safe: ` && rm -rf /var/lib/apt/lists/*` is added at the end of a shell-form `RUN` (not
+one that ends in `&`, `;` or a heredoc), so the lists go in the same layer. Nothing
+installed depends on the lists; a later `apt-get install` in another `RUN` needs its own
+`apt-get update` anyway.
 """
 
 from collections.abc import Iterator
 
 from dlint.commands import CLEAN, INSTALL, UPDATE, covers, deleted_paths, package_commands
-from dlint.finding import Problem, Severity
+from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build, Instruction, Word
 from dlint.rule import Rule
 
@@ -77,7 +80,18 @@ def check(build: Build) -> Iterator[Problem]:
                 "apt lists stay in this layer; run 'apt-get update', the install and "
                 "'rm -rf /var/lib/apt/lists/*' in this same RUN",
                 word.span,
+                cleanup_fix(run),
             )
+
+
+def cleanup_fix(run: Instruction) -> Fix | None:
+    """Add the removal of the lists at the end of ``run``'s script, when it is plain shell."""
+    script = run.value.rstrip()
+    if run.exec_form is not None or run.heredocs or not script or script[-1] in "&;|\\":
+        return None
+    end = run.locate(len(script) - 1, len(script)).end
+    removal = f" && rm -rf {LISTS}/*"
+    return Fix("remove the apt lists in the same RUN", (Edit(Span(end, end), removal),))
 
 
 RULE = Rule(
@@ -88,4 +102,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3009",),
     tags=("size", "apt"),
+    fixable=True,
 )

@@ -24,13 +24,23 @@ If you need the shell (variables, `&&`), end the script with `exec` so the serve
 replaces the shell: `CMD ["sh", "-c", "exec gunicorn --bind 0.0.0.0:$PORT app:app"]`.
 
 ## Fix safety
-No automatic fix: splitting a shell command into words changes variable expansion.
+Safe when the command uses no shell feature (no variable, glob, quote with an expansion
+inside, pipe, `&&`, `;`, redirection or backslash) and the Dockerfile sets no `SHELL`:
+the words become the JSON array, and the same program runs with the same arguments.
+Unsafe otherwise: `["sh", "-c", "exec ..."]` for one command (the server then replaces
+the shell), `["sh", "-c", "..."]` for a script; review that the shell still forwards
+what it must. A shell-form `CMD` after an exec-form `ENTRYPOINT` is converted only as
+unsafe (and not at all when it needs a shell): the entrypoint then gets the words instead
+of `/bin/sh -c "..."`. A `CMD ['...']` with single quotes becomes the array it meant, as
+unsafe: today it fails to start.
 """
 
+import ast
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
-from dlint.model import Build
+from dlint.edits import exec_array, plain_words
+from dlint.finding import Edit, Fix, Problem, Severity
+from dlint.model import Build, Dockerfile, Instruction
 from dlint.rule import Rule
 
 from ._image import start_command
@@ -53,10 +63,49 @@ def check(build: Build) -> Iterator[Problem]:
             what = "shell-form CMD is passed to the ENTRYPOINT as '/bin/sh -c ...' arguments"
         else:
             what = f"{keyword} in shell form runs under /bin/sh, which does not forward signals"
+        span = instruction.locate(start, end)
+        after_entrypoint = (
+            keyword == "CMD" and entrypoint is not None and (entrypoint.exec_form is not None)
+        )
         yield Problem(
             f'{what}; write it as a JSON array such as {keyword} ["server", "--flag"]',
-            instruction.locate(start, end),
+            span,
+            exec_form_fix(build.dockerfile, instruction, after_entrypoint),
         )
+
+
+def exec_form_fix(dockerfile: Dockerfile, instruction: Instruction, unsafe: bool) -> Fix | None:
+    """The instruction's command as a JSON array: its own words, or ``sh -c`` around it."""
+    command = instruction.value.strip()
+    span = instruction.locate(
+        len(instruction.value) - len(instruction.value.lstrip()), len(instruction.value.rstrip())
+    )
+    quoted = command.startswith("[")
+    words = single_quoted_array(command) if quoted else plain_words(command)
+    safe = words is not None and not (unsafe or quoted or dockerfile_has_shell(dockerfile))
+    if words is None:
+        if unsafe or quoted:
+            return None  # sh -c would become the entrypoint's arguments, or is no fix
+        single = not any(op in command for op in ("&&", "||", ";", "|", "&", "\n"))
+        words = ["sh", "-c", f"exec {command}" if single else command]
+    reshapes = span.start.line != span.end.line  # continuation lines become one
+    return Fix("write the command in exec form", (Edit(span, exec_array(words)),), safe, reshapes)
+
+
+def single_quoted_array(command: str) -> list[str] | None:
+    """The strings of ``['python', 'app.py']`` (what the author meant), or None."""
+    try:
+        items = ast.literal_eval(command)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(items, list | tuple) and items and all(isinstance(i, str) for i in items):
+        return list(items)
+    return None
+
+
+def dockerfile_has_shell(dockerfile: Dockerfile) -> bool:
+    """True when a ``SHELL`` instruction changes what shell form runs under."""
+    return any(i.keyword == "SHELL" for i in dockerfile.instructions)
 
 
 RULE = Rule(
@@ -67,4 +116,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3025", "JSONArgsRecommended"),
     tags=("runtime",),
+    fixable=True,
 )
