@@ -7,6 +7,7 @@ call it in-process and nothing global is changed when it returns.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -68,7 +69,7 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
     try:
         rules = all_rules()
         config_for = config_resolver(options)
-        targets = targets_for(options.paths, options.context)
+        targets = targets_for(paths_to_check(options.paths, options.context, err), options.context)
     except (InputError, ConfigError, RulePackError) as error:
         return fail(err, str(error))
     result = check_targets(targets, config_for)
@@ -109,6 +110,25 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
     if result.errors:
         return 2
     return 1 if result.failing else 0
+
+
+def paths_to_check(paths: Sequence[str], context: str | None, err: TextIO) -> list[str]:
+    """The paths to check: a requirements file, ``.dockerignore`` or configuration file
+    stands for the Dockerfiles that read it (what editors and pre-commit send)."""
+    from dlint.load import dockerfiles_reading, is_dependency_name
+
+    chosen: dict[str, str] = {}
+    for arg in paths:
+        path = Path(arg)
+        if arg == "-" or not path.is_file() or not is_dependency_name(path):
+            chosen.setdefault(os.path.realpath(arg) if path.is_file() else arg, arg)
+            continue
+        users = dockerfiles_reading(path, Path(context) if context else None)
+        if not users:
+            print(f"dlint: {arg}: no Dockerfile reads it; nothing to check", file=err)
+        for user in users:
+            chosen.setdefault(os.path.realpath(user), str(user))
+    return list(chosen.values())
 
 
 def fail(err: TextIO, message: str) -> int:

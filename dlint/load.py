@@ -939,3 +939,64 @@ def _detect(dockerfile: str) -> tuple[str | None, str]:
                 where = _relative(os.path.join(folder, ignore), root)
                 return (folder, f"'{where}' in a folder above it applies to this build")
     return default
+
+
+# --- A file a Dockerfile reads, given as a target -----------------------------------------
+#
+# Editors and pre-commit (with pass_filenames) send the changed file: a requirements file,
+# a .dockerignore or a configuration file. Checking it means checking the Dockerfiles it
+# affects, never parsing it as a Dockerfile.
+
+CONFIG_FILE_NAMES = (
+    *(".dlint.yaml", ".dlint.yml", "pyproject.toml", ".hadolint.yaml", ".hadolint.yml"),
+)
+REQUIREMENTS_SUFFIXES = (".txt", ".in", ".lock")
+
+
+def is_dependency_name(path: Path) -> bool:
+    """True for a file a build reads but that is no Dockerfile: a requirements or
+    constraints file (also any text file in a ``requirements*`` folder), an ignore file,
+    or a configuration file."""
+    name = path.name
+    if name in CONFIG_FILE_NAMES or name.endswith(".dockerignore"):
+        return True
+    if not name.endswith(REQUIREMENTS_SUFFIXES):
+        return False
+    if "requirements" in name or "constraints" in name:
+        return True
+    return any(part.startswith("requirements") for part in path.parent.parts)
+
+
+def dockerfiles_reading(path: Path, context: Path | None) -> list[Path]:
+    """The Dockerfiles whose check depends on ``path`` (see :func:`is_dependency_name`).
+
+    A configuration file governs the Dockerfiles below its folder. For a requirements file
+    or a ``.dockerignore``, the Dockerfiles of the repository (the folder holding ``.git``
+    above it, else the working directory when it holds the file, else the file's folder)
+    are parsed and loaded, and those whose build reads that very file are returned. A
+    Dockerfile that cannot be read or parsed is skipped: it cannot be said to use the file.
+    """
+    from dlint.parse import DockerfileSyntaxError, parse_dockerfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if path.name in CONFIG_FILE_NAMES:
+        return [f.path for f in discover(Path(folder)) if f.problem is None]
+    cwd = os.getcwd()
+    root = repository_root(_real(folder)) or (
+        cwd if is_within(_real(folder), _real(cwd)) else folder
+    )
+    wanted = _real(str(path))
+    users = []
+    for candidate in (f.path for f in discover(Path(root)) if f.problem is None):
+        chosen = context or detect_context(str(candidate)).folder
+        try:
+            dockerfile = parse_dockerfile(read_text(candidate), display(candidate))
+            build = load_build(dockerfile, chosen, candidate)
+        except (InputError, DockerfileSyntaxError):
+            continue
+        read = [r.path for r in build.requirements]
+        if build.dockerignore is not None:
+            read.append(build.dockerignore.path)
+        if any(_real(name) == wanted for name in read):
+            users.append(candidate)
+    return users
