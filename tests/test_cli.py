@@ -177,8 +177,11 @@ def test_fix_writes_the_file_and_reports_what_is_left(project) -> None:
     """--fix applies safe fixes; --unsafe-fixes adds the unsafe ones; the report is re-run."""
     root = project({"Dockerfile": FIXABLE})
     result = run_dlint("check", "--fix", "--format", "json", cwd=root)
-    assert "fixed 1 problem in Dockerfile" in result.stderr.decode()
-    assert "RUN pip install --no-cache-dir flask==3.0.3" in (root / "Dockerfile").read_text()
+    # pip-cache-kept and apt-lists-kept have safe fixes; apt-recommends' is unsafe.
+    assert "fixed 2 problems in Dockerfile" in result.stderr.decode()
+    fixed = (root / "Dockerfile").read_text()
+    assert "RUN pip install --no-cache-dir flask==3.0.3" in fixed
+    assert "rm -rf /var/lib/apt/lists/*" in fixed
     left = {f["name"] for f in json.loads(result.stdout)}
     assert "pip-cache-kept" not in left and "apt-recommends" in left
     run_dlint("check", "--fix", "--unsafe-fixes", cwd=root)
