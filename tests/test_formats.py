@@ -18,6 +18,7 @@ import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -112,12 +113,21 @@ GOLDEN_FINDINGS = [
     ),
 ]  # fmt: skip
 GOLDEN_RUN = RunInfo(("Dockerfile", "clean/Dockerfile", "services/api/Dockerfile"), GOLDEN_RULES)
+# The files the golden findings point into, for the text format's code frames.
+GOLDEN_SOURCES = {
+    "Dockerfile": "FROM python\nWORKDIR /app\nCOPY . .\nRUN echo one \\\n"
+    "    && pip install -r requirements.txt\nRUN pip install flask\n",
+    "requirements.txt": "flask==3.0.3\ntorch>=2\n",
+    "services/api/Dockerfile": "FROM python:3.11-slim\r\n",
+}
 
 
 def rendered(fmt: str) -> str:
     """The golden findings in format ``fmt`` (``statistics`` is ``--statistics``)."""
     if fmt == "statistics":
         return statistics.render(GOLDEN_FINDINGS, GOLDEN_RUN)
+    if fmt == "text":
+        return render(fmt, GOLDEN_FINDINGS, replace(GOLDEN_RUN, read=GOLDEN_SOURCES.__getitem__))
     return render(fmt, GOLDEN_FINDINGS, GOLDEN_RUN)
 
 
