@@ -127,7 +127,9 @@ def explain(key: str, out: TextIO, err: TextIO) -> int:
         print(f"dlint: error: {error}", file=err)
         return 2
     if rule is None:
-        print(f"dlint: error: unknown rule {key!r} (see 'dlint rules')", file=err)
+        from dlint.config import rule_suggestion
+
+        print(f"dlint: error: unknown rule {key!r}{rule_suggestion(key)}", file=err)
         return 2
     aliases = f" (aliases: {', '.join(rule.aliases)})" if rule.aliases else ""
     print(f"{rule.name} ({rule.id}){aliases}, default severity {rule.severity.value}\n", file=out)

@@ -26,7 +26,7 @@ from dlint.config import (
 from dlint.engine import Result, Target, check_targets, targets_for
 from dlint.load import InputError, read_text
 from dlint.report import RunInfo, render
-from dlint.rule import RulePackError, all_rules
+from dlint.rule import Rule, RulePackError, all_rules
 
 # A fix skipped because it overlapped another one gets applied on the next pass; a few
 # passes settle any real Dockerfile, and the bound stops two fixes that undo each other.
@@ -52,6 +52,9 @@ class CheckOptions:
     ignore: str | None = None
     severity: Sequence[str] = ()
     failure_threshold: str | None = None
+    quiet: bool = False
+    exit_zero: bool = False
+    show_files: bool = False
 
 
 ConfigFor = Callable[[Target], Config]
@@ -68,10 +71,12 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         return fail(err, "--statistics prints its own text summary; leave out --format")
     try:
         rules = all_rules()
-        config_for = config_resolver(options)
+        config_for = config_resolver(options, err)
         targets = targets_for(paths_to_check(options.paths, options.context, err), options.context)
     except (InputError, ConfigError, RulePackError) as error:
         return fail(err, str(error))
+    if options.show_files:
+        return show_files(targets, out)
     result = check_targets(targets, config_for)
     if options.unsafe_fixes and not (options.fix or options.diff):
         return fail(err, "--unsafe-fixes only widens --fix or --diff; add one of them")
@@ -90,13 +95,11 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         print(f"dlint: error: {problem}", file=err)
     if options.diff:
         return 2 if result.errors else int(fixable)
-    report = render_report(result, RunInfo(tuple(result.files), rules), options)
-    if options.fix and options.format == "text" and not options.statistics and report:
-        from dlint.fix import summary_lines
-
-        report += "".join(
-            f"{line}\n" for line in summary_lines(result.findings, fixed, options.unsafe_fixes)
-        )
+    run = report_run(result, rules, targets, options, report_to)
+    report = render_report(result, run, options)
+    if options.fix and options.format == "text" and not options.statistics and fixed:
+        # What is left is reported above, with what --fix or --unsafe-fixes would still do.
+        report += f"Fixed {fixed} problem{'s' * (fixed != 1)}.\n"
     if options.output:
         try:
             with open(options.output, "w", encoding="utf-8") as output:
@@ -109,7 +112,45 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         report_to.write(report)
     if result.errors:
         return 2
-    return 1 if result.failing else 0
+    return 1 if result.failing and not options.exit_zero else 0
+
+
+def show_files(targets: Sequence[Target], out: TextIO) -> int:
+    """``--show-files``: the Dockerfiles a check would read, one a line; nothing is parsed."""
+    for target in targets:
+        out.write(f"{target.name}\n")
+    return 0
+
+
+def use_color(stream: TextIO, to_file: bool) -> bool:
+    """Colour for a terminal; ``NO_COLOR`` (set, not empty) turns it off, then
+    ``FORCE_COLOR`` turns it on, as pytest reads them. Never in an ``--output`` file."""
+    import os
+
+    if to_file or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def report_run(
+    result: Result,
+    rules: Sequence[Rule],
+    targets: Sequence[Target],
+    options: CheckOptions,
+    stream: TextIO,
+) -> RunInfo:
+    """What the formats get besides the findings; the text format's choices are made here."""
+    return RunInfo(
+        tuple(result.files),
+        tuple(rules),
+        read=reader(targets),
+        color=use_color(stream, bool(options.output)),
+        quiet=options.quiet,
+        unsafe_fixes=options.unsafe_fixes,
+    )
 
 
 def paths_to_check(paths: Sequence[str], context: str | None, err: TextIO) -> list[str]:
@@ -230,11 +271,12 @@ def show_diff(
     return bool(changed)
 
 
-def config_resolver(options: CheckOptions) -> ConfigFor:
+def config_resolver(options: CheckOptions, err: TextIO | None = None) -> ConfigFor:
     """A function from a check target to its Config: file settings, then command-line options.
 
     Each configuration file is read and validated once, however many Dockerfiles use it;
-    ``--config`` is validated up front so that a bad file fails before any checking.
+    ``--config`` is validated up front so that a bad file fails before any checking. Its
+    warnings (peer codes dlint has no rule for) go to ``err`` once per file.
     """
     overrides: dict[str, Any] = {
         key: value
@@ -255,7 +297,11 @@ def config_resolver(options: CheckOptions) -> ConfigFor:
     def settle(path: Path | None) -> Config:
         settings = read_settings(path) if path is not None else {}
         source = str(path) if path is not None else "command line"
-        return from_mapping(merge_settings(settings, overrides), source)
+        config = from_mapping(merge_settings(settings, overrides), source)
+        if err is not None:
+            for warning in config.warnings:
+                print(f"dlint: warning: {warning}", file=err)
+        return config
 
     chosen = Path(options.config) if options.config else None
     if chosen is not None:

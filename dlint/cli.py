@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from dlint import __version__
 
@@ -30,11 +30,51 @@ EPILOG = """exit codes:
 """
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors suggest the closest option or choice.
+
+    argparse in Python 3.11 says only "unrecognized arguments: --selct" or "invalid
+    choice: 'jsn'"; this adds "(did you mean --select?)" as ruff and git do.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the error with a suggestion, then exit 2."""
+        super().error(message + suggestion(message, self))
+
+
+def suggestion(message: str, parser: argparse.ArgumentParser) -> str:
+    """`` (did you mean X?)`` for an unknown option or an invalid choice in ``message``."""
+    import difflib
+    import re
+
+    choice = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+    if choice:
+        wanted, candidates = choice[1], [c.strip(" '") for c in choice[2].split(",")]
+    else:
+        unknown = re.search(r"unrecognized arguments: (\S+)", message)
+        if not unknown or not unknown[1].startswith("-"):
+            return ""
+        wanted, candidates = unknown[1].split("=", 1)[0], sorted(_option_strings(parser))
+    close = difflib.get_close_matches(wanted, candidates, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every option of ``parser`` and of its subcommands (the top parser reports them)."""
+    found: set[str] = set()
+    for action in parser._actions:
+        found.update(s for s in action.option_strings if s.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= _option_strings(sub)
+    return found
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``dlint`` argument parser with its subcommands."""
     from dlint.report import FORMATS
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="dlint",
         description="Lint Dockerfiles for ML services, and prove a reference image on a "
         "real Docker engine.",
@@ -93,6 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--diff",
         action="store_true",
         help="show the fixes as a unified diff without writing; exit 1 if there are any",
+    )
+    check.add_argument(
+        "-q", "--quiet", action="store_true", help="print the findings only, no summary"
+    )
+    check.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even with findings (2 still means input that could not be checked)",
+    )
+    check.add_argument(
+        "--show-files",
+        action="store_true",
+        help="list the Dockerfiles that would be checked, then exit",
     )
     add_config_arguments(check)
 

@@ -8,6 +8,7 @@ applied on top of whatever the file says.
 from __future__ import annotations
 
 import fnmatch
+import re
 import reprlib
 import sys
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dlint.finding import Finding, Severity
-from dlint.rule import Rule, all_rules, find_rule
+from dlint.rule import Rule, all_rules, canonical_code, find_rule
 
 CONFIG_NAMES = (".dlint.yaml", ".dlint.yml")
 # Far above any real configuration or test spec, far below what takes seconds to walk.
@@ -54,6 +55,9 @@ class Config:
     failure_threshold: Severity | None = Severity.STYLE
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     source: str | None = None
+    warnings: tuple[str, ...] = ()
+    """Lines to show the user once: peer codes dlint has no rule for, settings read from
+    another tool's file."""
 
     def rules(self) -> tuple[Rule, ...]:
         """The rules this configuration runs (ids), in id order."""
@@ -80,22 +84,67 @@ class Config:
         )
 
 
-def rule_ids(values: Any, where: str) -> frozenset[str]:
-    """Turn a list of rule names, ids or aliases into rule ids, refusing unknown ones."""
+# Codes of the linters dlint stands next to: hadolint (DL3008), ShellCheck (SC2086), Trivy
+# (DS-0005) and BuildKit's check names (JSONArgsRecommended). One dlint has no rule for is
+# a warning, not an error, so a configuration carried over from them keeps working.
+PEER_CODE = re.compile(r"^(?:DL\d{4}|SC\d{4}|DS-\d{4})$")
+BUILDKIT_CHECK = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$")
+# A prefix of rule ids or peer codes: ``D4`` (D400-D499), ``DL30`` (DL3000-DL3099).
+CODE_PREFIX = re.compile(r"^[A-Z]{1,3}\d{0,3}$")
+
+
+def rule_ids(values: Any, where: str, warnings: list[str] | None = None) -> frozenset[str]:
+    """Turn a list of rule names, ids, aliases or code prefixes into rule ids.
+
+    An unknown name is an error with the closest rule name as a suggestion; a peer code
+    that no dlint rule carries is skipped with a line added to ``warnings``.
+    """
     if isinstance(values, str):
         values = [v.strip() for v in values.split(",") if v.strip()]
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{where}: expected a list of rule names")
-    ids = set()
+    ids: set[str] = set()
     for value in values:
         if value.upper() == "ALL":
             ids.update(r.id for r in all_rules())
             continue
         rule = find_rule(value)
-        if rule is None:
-            raise ConfigError(f"{where}: unknown rule {value!r} (see 'dlint rules')")
-        ids.add(rule.id)
+        if rule is not None:
+            ids.add(rule.id)
+            continue
+        code = canonical_code(value)
+        if PEER_CODE.match(code) or BUILDKIT_CHECK.match(value):
+            if warnings is not None:
+                warnings.append(f"{where}: no dlint rule has the code {value!r}; skipped it")
+            continue
+        prefixed = _by_prefix(code) if CODE_PREFIX.match(code) else set()
+        if not prefixed:
+            raise ConfigError(f"{where}: unknown rule {value!r}{rule_suggestion(value)}")
+        ids.update(prefixed)
     return frozenset(ids)
+
+
+def _by_prefix(prefix: str) -> set[str]:
+    """Ids of the rules whose id or one of whose peer codes starts with ``prefix``."""
+    return {
+        r.id
+        for r in all_rules()
+        if r.id.startswith(prefix) or any(a.upper().startswith(prefix) for a in r.aliases)
+    }
+
+
+def rule_suggestion(value: str) -> str:
+    """`` (did you mean 'NAME'?)`` for the closest rule name or id, else where to look."""
+    import difflib
+
+    rules = all_rules()
+    names = [r.name for r in rules]
+    close = difflib.get_close_matches(value.lower(), names, n=1, cutoff=0.6)
+    if not close:
+        close = difflib.get_close_matches(value.upper(), [r.id for r in rules], n=1, cutoff=0.75)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return " (see 'dlint rules')"
 
 
 def parse_severity(value: Any, where: str, allow_none: bool = False) -> Severity | None:
@@ -118,17 +167,19 @@ def from_mapping(data: Any, source: str) -> Config:
         if key not in KEYS:
             raise ConfigError(f"{source}: unknown key {key!r} (allowed: {', '.join(sorted(KEYS))})")
     config = Config(source=source)
+    warnings: list[str] = []
     if "select" in data:
-        config = replace(config, select=rule_ids(data["select"], f"{source}: select"))
+        config = replace(config, select=rule_ids(data["select"], f"{source}: select", warnings))
     if "extend-select" in data:
-        extra = rule_ids(data["extend-select"], f"{source}: extend-select")
+        extra = rule_ids(data["extend-select"], f"{source}: extend-select", warnings)
         config = replace(config, extend_select=extra)
     if "ignore" in data:
-        config = replace(config, ignore=rule_ids(data["ignore"], f"{source}: ignore"))
+        config = replace(config, ignore=rule_ids(data["ignore"], f"{source}: ignore", warnings))
     if "severity" in data:
-        config = replace(config, severity=_severities(data["severity"], source))
+        config = replace(config, severity=_severities(data["severity"], source, warnings))
     if "per-path-ignores" in data:
-        config = replace(config, per_path_ignores=_per_path(data["per-path-ignores"], source))
+        ignores = _per_path(data["per-path-ignores"], source, warnings)
+        config = replace(config, per_path_ignores=ignores)
     if "failure-threshold" in data:
         where = f"{source}: failure-threshold"
         config = replace(
@@ -145,25 +196,29 @@ def from_mapping(data: Any, source: str) -> Config:
                 **options,
                 trusted.id: {**options.get(trusted.id, {}), "registries": registries},
             }
-    return replace(config, options=options)
+    return replace(config, options=options, warnings=tuple(warnings))
 
 
-def _severities(data: Any, source: str) -> dict[str, Severity]:
+def _severities(data: Any, source: str, warnings: list[str]) -> dict[str, Severity]:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: severity: expected a map of rule -> severity")
     result = {}
     for key, value in data.items():
         where = f"{source}: severity: {key}"
-        (rule_id,) = rule_ids([key], where)
-        result[rule_id] = parse_severity(value, where)
+        level = parse_severity(value, where)
+        for rule_id in rule_ids([str(key)], f"{source}: severity", warnings):
+            if level is not None:  # always: "none" is not allowed here
+                result[rule_id] = level
     return result
 
 
-def _per_path(data: Any, source: str) -> tuple[tuple[str, frozenset[str]], ...]:
+def _per_path(
+    data: Any, source: str, warnings: list[str]
+) -> tuple[tuple[str, frozenset[str]], ...]:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: per-path-ignores: expected a map of glob -> rules")
     return tuple(
-        (str(glob), rule_ids(rules, f"{source}: per-path-ignores: {glob}"))
+        (str(glob), rule_ids(rules, f"{source}: per-path-ignores: {glob}", warnings))
         for glob, rules in data.items()
     )
 

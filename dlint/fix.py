@@ -238,22 +238,3 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-
-
-def summary_lines(findings: Sequence[Finding], fixed: int, unsafe: bool) -> list[str]:
-    """What the text report of ``--fix`` adds about fixes, as ruff does.
-
-    ``Fixed N problems.``; ``N fixable with --fix.`` for fixes left over (refused, or still
-    overlapping after the last pass); ``M more fixable with --unsafe-fixes.`` for unsafe
-    fixes not asked for.
-    """
-    lines = []
-    if fixed:
-        lines.append(f"Fixed {fixed} problem{'s' * (fixed != 1)}.")
-    safe = sum(1 for f in findings if f.fix is not None and (f.fix.safe or unsafe))
-    hidden = sum(1 for f in findings if f.fix is not None and not f.fix.safe and not unsafe)
-    if safe:
-        lines.append(f"{safe} fixable with --fix{' --unsafe-fixes' * unsafe}.")
-    if hidden:
-        lines.append(f"{hidden} more fixable with --unsafe-fixes.")
-    return lines

@@ -35,7 +35,8 @@ def test_findings_exit_1_with_compiler_style_lines(project) -> None:
     expected = "Dockerfile:1:6: warning base-image-unpinned (D100) base image 'python' has no tag"
     assert any(line.startswith(expected) for line in out)
     assert any(line.startswith("Dockerfile:2:17: warning pip-unpinned (D200)") for line in out)
-    assert out[-1].startswith("Found ")
+    found = [line for line in out if line.startswith("Found ")]
+    assert len(found) == 1 and out.index(found[0]) >= len(out) - 2
 
 
 def test_stdin_is_read_with_dash() -> None:
@@ -357,3 +358,209 @@ def test_help_loads_no_rule_or_check_machinery() -> None:
     assert "dlint.cli" in loaded, done.stderr
     heavy = {"dlint.checkrun", "dlint.rule", "dlint.engine", "dlint.model", "yaml", "docker"}
     assert heavy & loaded == set()
+
+
+# -- text output as ruff prints it -------------------------------------------------------
+
+
+def check(root, *args: str, monkeypatch, capsys) -> tuple[int, str, str]:
+    """``dlint check ARGS`` in-process in ``root``: exit code, stdout and stderr."""
+    import pytest
+
+    from dlint.cli import main
+
+    monkeypatch.chdir(root)
+    try:
+        code = main(["check", *args])
+    except SystemExit as stop:  # argparse's usage errors
+        code = stop.code if isinstance(stop.code, int) else 2
+    captured = capsys.readouterr()
+    assert not isinstance(code, pytest.ExitCode)
+    return code, captured.out, captured.err
+
+
+def test_text_shows_each_finding_with_its_line_and_a_caret_under_the_span(
+    project, monkeypatch, capsys
+) -> None:
+    root = project({"Dockerfile": "FROM python\nRUN pip install flask  numpy\n"})
+    _, out, _ = check(root, "--select", "pip-unpinned", monkeypatch=monkeypatch, capsys=capsys)
+    lines = out.splitlines()
+    first = lines.index(next(line for line in lines if line.startswith("Dockerfile:2:24:")))
+    assert lines[first + 1 : first + 5] == [
+        "  |",
+        "2 | RUN pip install flask  numpy",
+        "  |                        ^^^^^",
+        "  |",
+    ]
+    second = lines.index(next(line for line in lines if line.startswith("Dockerfile:2:17:")))
+    assert lines[second + 3] == "  |                 ^^^^^"
+
+
+def test_fixable_findings_are_marked_and_counted(project, monkeypatch, capsys) -> None:
+    root = project({"Dockerfile": BAD + "RUN apt-get update && apt-get install -y curl\n"})
+    _, report, _ = check(root, "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+    found = json.loads(report)
+    safe = [f for f in found if f["fix"] and f["fix"]["safe"]]
+    unsafe = [f for f in found if f["fix"] and not f["fix"]["safe"]]
+    assert safe and unsafe  # pip-cache-kept's fix is safe, apt-recommends' is not
+    code, out, _ = check(root, monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 1
+    marked = [line for line in out.splitlines() if " [*] " in line and line[0] != "["]
+    assert [line.split(":")[1:3] for line in marked] == [
+        [str(f["line"]), str(f["column"])] for f in safe
+    ]
+    assert out.splitlines()[-1] == (
+        f"[*] {len(safe)} fixable with `--fix` ({len(unsafe)} more with `--unsafe-fixes`)."
+    )
+    _, out, _ = check(root, "--unsafe-fixes", monkeypatch=monkeypatch, capsys=capsys)
+    assert (
+        out.splitlines()[-1]
+        == f"[*] {len(safe) + len(unsafe)} fixable with `--fix --unsafe-fixes`."
+    )
+
+
+def test_summary_counts_are_plural_only_when_they_should_be(project, monkeypatch, capsys) -> None:
+    root = project({"Dockerfile": "FROM python\nRUN pip install flask numpy\n"})
+    _, out, _ = check(root, "--select", "D200", monkeypatch=monkeypatch, capsys=capsys)
+    assert "Found 2 problems (2 warnings); 1 file checked." in out.splitlines()
+    _, out, _ = check(root, "--select", "D100", monkeypatch=monkeypatch, capsys=capsys)
+    assert "Found 1 problem (1 warning); 1 file checked." in out.splitlines()
+
+
+def test_colour_on_a_terminal_and_with_force_color_never_with_no_color(
+    project, monkeypatch, capsys
+) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    root = project({"Dockerfile": BAD})
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    _, out, _ = check(root, monkeypatch=monkeypatch, capsys=capsys)
+    assert "\033[" not in out  # not a terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    _, out, _ = check(root, monkeypatch=monkeypatch, capsys=capsys)
+    assert "\033[1;33mwarning\033[0m" in out
+    monkeypatch.setenv("NO_COLOR", "1")
+    _, out, _ = check(root, monkeypatch=monkeypatch, capsys=capsys)
+    assert "\033[" not in out
+    # A real terminal: colour without being asked for.
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    leader, follower = pty.openpty()
+    process = subprocess.run(
+        [sys.executable, "-m", "dlint", "check"], cwd=root, env=env, stdout=follower, timeout=60
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert process.returncode == 1
+    assert b"\033[1;33mwarning\033[0m" in seen
+
+
+def test_quiet_prints_findings_without_the_summary(project, monkeypatch, capsys) -> None:
+    root = project({"Dockerfile": BAD})
+    code, out, _ = check(root, "-q", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 1
+    assert "Dockerfile:1:6: warning base-image-unpinned (D100)" in out
+    assert "Found " not in out and "fixable" not in out
+    code, out, _ = check(
+        root, "--quiet", "--select", "D100", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert out.startswith("Dockerfile:1:6:")
+    root = project({"Dockerfile": GOOD})
+    code, out, _ = check(root, "-q", monkeypatch=monkeypatch, capsys=capsys)
+    assert (code, out) == (0, "")
+
+
+def test_exit_zero_reports_findings_but_exits_0_and_still_2_for_broken_input(
+    project, monkeypatch, capsys
+) -> None:
+    root = project({"Dockerfile": BAD})
+    code, out, _ = check(root, "--exit-zero", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "Found " in out
+    root = project({"broken/Dockerfile": "FROM python:3.11-slim\n  FORM x\n"})
+    code, _, err = check(root, "--exit-zero", "broken", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 2 and "broken/Dockerfile" in err
+
+
+def test_show_files_lists_what_would_be_checked_without_parsing(
+    project, monkeypatch, capsys
+) -> None:
+    root = project(
+        {
+            "Dockerfile": BAD,
+            "svc/api.Dockerfile": GOOD,
+            "broken/Dockerfile": "FROM\n\x00\x01",
+            "notes.txt": "not a Dockerfile",
+        }
+    )
+    code, out, err = check(root, "--show-files", monkeypatch=monkeypatch, capsys=capsys)
+    assert (code, err) == (0, "")
+    assert sorted(out.splitlines()) == ["Dockerfile", "broken/Dockerfile", "svc/api.Dockerfile"]
+
+
+def test_did_you_mean_for_options_formats_commands_and_rules(project, monkeypatch, capsys) -> None:
+    root = project({"Dockerfile": BAD})
+    cases = {
+        ("--selct", "D100"): "unrecognized arguments: --selct (did you mean --select?)",
+        ("--format", "jsn"): "(did you mean json?)",
+        ("--select", "base-image-unpined"): "unknown rule 'base-image-unpined' "
+        "(did you mean 'base-image-unpinned'?)",
+        ("--ignore", "pip-unpined"): "(did you mean 'pip-unpinned'?)",
+    }
+    for args, expected in cases.items():
+        code, out, err = check(root, *args, monkeypatch=monkeypatch, capsys=capsys)
+        assert code == 2 and out == ""
+        assert expected in err.splitlines()[-1], err
+    command = run_dlint("chek", cwd=root)
+    assert command.returncode == 2
+    assert (
+        b"invalid choice: 'chek'" in command.stderr and b"(did you mean check?)" in command.stderr
+    )
+    explained = run_dlint("explain", "root-usr")
+    assert explained.returncode == 2
+    assert explained.stderr.decode().strip() == (
+        "dlint: error: unknown rule 'root-usr' (did you mean 'root-user'?)"
+    )
+
+
+def test_select_takes_prefixes_of_ids_and_of_hadolint_codes(project, monkeypatch, capsys) -> None:
+    from dlint.rule import all_rules
+
+    root = project({"Dockerfile": BAD + "RUN apt-get install -y curl\nUSER 0\n"})
+    _, report, _ = check(
+        root, "--select", "D4", "--format", "json", monkeypatch=monkeypatch, capsys=capsys
+    )
+    rules = {f["rule"] for f in json.loads(report)}
+    assert rules and all(rule.startswith("D4") for rule in rules)
+    _, report, _ = check(
+        root, "--select", "DL30", "--format", "json", monkeypatch=monkeypatch, capsys=capsys
+    )
+    found = json.loads(report)
+    by_id = {r.id: r for r in all_rules()}
+    assert found
+    assert all(any(a.startswith("DL30") for a in by_id[f["rule"]].aliases) for f in found)
+    code, _, err = check(root, "--select", "Q9", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 2 and "unknown rule 'Q9'" in err
+
+
+def test_peer_codes_dlint_lacks_are_a_warning_not_an_error(project, monkeypatch, capsys) -> None:
+    root = project(
+        {"Dockerfile": BAD, ".dlint.yaml": "ignore: [DL3006, DL9999, SC9999, NoSuchCheck]\n"}
+    )
+    code, out, err = check(root, monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 1
+    assert "base-image-unpinned" not in out  # DL3006 is its alias: ignored
+    warnings = [line for line in err.splitlines() if line.startswith("dlint: warning:")]
+    assert len(warnings) == 3
+    assert "no dlint rule has the code 'DL9999'; skipped it" in warnings[0]

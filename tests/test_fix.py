@@ -242,7 +242,10 @@ def test_fix_says_how_many_it_fixed_and_how_many_more_unsafe_fixes_would(
     rules = "pip-cache-kept,apt-recommends"
     code, out, _ = _check("Dockerfile", fix=True, select=rules)
     assert code == 1
-    assert out.splitlines()[-2:] == ["Fixed 1 problem.", "1 more fixable with --unsafe-fixes."]
+    assert out.splitlines()[-2:] == [
+        "No safe fixes (1 fixable with `--fix --unsafe-fixes`).",
+        "Fixed 1 problem.",
+    ]
     code, out, _ = _check("Dockerfile", fix=True, unsafe_fixes=True, select=rules)
     assert code == 0 and out.splitlines()[-2:] == [
         "No problems found (1 file checked).",

@@ -14,9 +14,11 @@ import io
 import json
 import os
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -111,12 +113,21 @@ GOLDEN_FINDINGS = [
     ),
 ]  # fmt: skip
 GOLDEN_RUN = RunInfo(("Dockerfile", "clean/Dockerfile", "services/api/Dockerfile"), GOLDEN_RULES)
+# The files the golden findings point into, for the text format's code frames.
+GOLDEN_SOURCES = {
+    "Dockerfile": "FROM python\nWORKDIR /app\nCOPY . .\nRUN echo one \\\n"
+    "    && pip install -r requirements.txt\nRUN pip install flask\n",
+    "requirements.txt": "flask==3.0.3\ntorch>=2\n",
+    "services/api/Dockerfile": "FROM python:3.11-slim\r\n",
+}
 
 
 def rendered(fmt: str) -> str:
     """The golden findings in format ``fmt`` (``statistics`` is ``--statistics``)."""
     if fmt == "statistics":
         return statistics.render(GOLDEN_FINDINGS, GOLDEN_RUN)
+    if fmt == "text":
+        return render(fmt, GOLDEN_FINDINGS, replace(GOLDEN_RUN, read=GOLDEN_SOURCES.__getitem__))
     return render(fmt, GOLDEN_FINDINGS, GOLDEN_RUN)
 
 
@@ -356,19 +367,27 @@ def test_github_escaping_keeps_commands_on_one_line() -> None:
     assert escape_property("a,b:c%\n") == "a%2Cb%3Ac%25%0A"
 
 
-def test_junit_has_a_test_case_per_file_and_counts_failures(two_files: Path) -> None:
-    expected = Counter(f["file"] for f in findings(two_files, *ONLY_PINNING))
+def test_junit_has_a_suite_per_file_and_a_case_per_finding(two_files: Path) -> None:
+    expected = [f for f in findings(two_files, *ONLY_PINNING)]
     suites = ET.fromstring(dlint_check(two_files, "--format", "junit", *ONLY_PINNING))
-    (suite,) = suites.iter("testsuite")
-    cases = {case.get("name"): case for case in suite.iter("testcase")}
-    assert set(cases) == {"Dockerfile", "clean/Dockerfile"}
-    assert suite.get("tests") == suites.get("tests") == "2"
-    assert suite.get("failures") == suites.get("failures") == "1"
-    assert cases["clean/Dockerfile"].find("failure") is None
-    failure = cases["Dockerfile"].find("failure")
-    assert failure is not None
-    assert failure.get("message") == f"{expected['Dockerfile']} problems"
-    assert len((failure.text or "").strip().splitlines()) == expected["Dockerfile"] == 2
+    by_name = {suite.get("name"): suite for suite in suites.iter("testsuite")}
+    assert set(by_name) == {"Dockerfile", "clean/Dockerfile"}
+    # A clean file is one passing case.
+    (clean,) = by_name["clean/Dockerfile"].iter("testcase")
+    assert clean.find("failure") is None
+    assert by_name["clean/Dockerfile"].get("failures") == "0"
+    # One failed case per finding, named by rule and place.
+    cases = list(by_name["Dockerfile"].iter("testcase"))
+    assert [c.get("name") for c in cases] == [
+        f"{f['name']} ({f['rule']}) at {f['line']}:{f['column']}" for f in expected
+    ]
+    assert len(cases) == 2
+    failures = [c.find("failure") for c in cases]
+    assert [f.get("message") if f is not None else None for f in failures] == [
+        f["message"] for f in expected
+    ]
+    assert by_name["Dockerfile"].get("failures") == by_name["Dockerfile"].get("tests") == "2"
+    assert suites.get("tests") == "3" and suites.get("failures") == "2"
 
 
 def test_checkstyle_lists_every_file_and_finding(two_files: Path) -> None:
@@ -489,3 +508,59 @@ def test_sarif_names_a_file_outside_the_working_directory_by_file_uri(bad: Path)
         for r in log["runs"][0]["results"]
     }
     assert uris == {(bad / "Dockerfile").resolve().as_uri()}
+
+
+def _shifted(dockerfile: str) -> str | None:
+    """The Dockerfile with a comment line before its first FROM (parser directives and
+    the lines above stay put), or None when it has no FROM."""
+    lines = dockerfile.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        if re.match(r"\s*from\b", line, re.IGNORECASE):
+            return "".join([*lines[:index], "# a line added above\n", *lines[index:]])
+    return None
+
+
+def _rule_case_fingerprints(rule: Rule, case: dict, root: Path, text: str) -> list[str]:
+    from test_rule_cases import write_case
+
+    from dlint.config import from_mapping
+    from dlint.engine import Target, check_targets
+    from dlint.report.shared import fingerprints
+
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir()
+    os.chdir(root)  # findings name files relative to the working directory
+    dockerfile = write_case(root, {**case, "dockerfile": text})
+    context = None if case.get("no_context") else root
+    settings = dict(case.get("config") or {})
+    if not rule.after_ignores:
+        settings["select"] = [rule.id]
+    config = from_mapping(settings, "case")
+    result = check_targets([Target(dockerfile.name, dockerfile, context)], lambda _: config)
+    found = [f for f in result.findings if f.rule == rule.id]
+    return sorted(fingerprints(found))
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.name)
+def test_fingerprints_of_every_rule_ignore_a_line_added_above(
+    rule: Rule, tmp_path: Path, monkeypatch
+) -> None:
+    """For every failing case of every rule: a line added above the first FROM moves the
+    findings but keeps their fingerprints (GitLab and code scanning track them by it)."""
+    from test_rule_cases import load_cases
+
+    monkeypatch.chdir(tmp_path)
+    compared = 0
+    for number, case in enumerate(load_cases(rule)):
+        shifted = _shifted(case["dockerfile"])
+        if not case["expect"] or shifted is None:
+            continue
+        root = tmp_path / str(number)
+        before = _rule_case_fingerprints(rule, case, root, case["dockerfile"])
+        after = _rule_case_fingerprints(rule, case, root, shifted)
+        assert before == after, case["name"]
+        compared += 1
+    if not any(case["expect"] for case in load_cases(rule)):
+        pytest.skip(f"{rule.name} has no failing case")
+    assert compared or rule.after_ignores

@@ -7,7 +7,7 @@ when their format is asked for, so adding a format never slows the others.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,10 +28,20 @@ FORMATS = {
 
 @dataclass(frozen=True)
 class RunInfo:
-    """What a format may need besides the findings: checked files and the rules that ran."""
+    """What a format may need besides the findings: checked files and the rules that ran.
+
+    The rest is for the text format, decided by the check run: ``read`` gives a file's
+    current text for the code frames (None: no frames), ``color`` whether to write ANSI
+    colours, ``quiet`` whether to leave out the summary, ``unsafe_fixes`` whether unsafe
+    fixes count as fixable.
+    """
 
     files: tuple[str, ...]
     rules: tuple[Rule, ...]
+    read: Callable[[str], str] | None = None
+    color: bool = False
+    quiet: bool = False
+    unsafe_fixes: bool = False
 
 
 def render(name: str, findings: Sequence[Finding], run: RunInfo) -> str:

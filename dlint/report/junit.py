@@ -1,9 +1,10 @@
 """``--format junit``: JUnit XML, which most CI systems show as a test report.
 
-One test case per file: a checked Dockerfile with no findings passes, and a file with
-findings (a Dockerfile, or a requirements file or .dockerignore it uses) fails with one
-``<failure>`` listing all of them. A file is the unit people fix and re-run, and CI test
-reports stay the same size however many findings there are.
+A test suite per file, a test case per finding, as CI dashboards (and hadolint) list
+them: each finding is a failed case named after its rule and place, so a dashboard counts
+and tracks problems one by one. A checked file with no findings is one passing case, so a
+clean run still shows what was checked. Files a finding points into that were not checked
+themselves (a requirements file, a .dockerignore) get a suite of their own.
 """
 
 from __future__ import annotations
@@ -16,34 +17,37 @@ from dlint.report.shared import by_file, xml_text
 
 
 def render(findings: list[Finding], run: RunInfo) -> str:
-    """A ``<testsuites>`` document with one ``<testsuite name="dlint">``."""
+    """A ``<testsuites>`` document with one ``<testsuite>`` per file."""
     grouped = by_file(findings, run.files)
-    failures = sum(1 for problems in grouped.values() if problems)
-    counts = {"tests": str(len(grouped)), "failures": str(failures), "errors": "0"}
-    suites = ET.Element("testsuites", {"name": "dlint", **counts})
-    suite = ET.SubElement(suites, "testsuite", {"name": "dlint", "skipped": "0", **counts})
+    tests = sum(max(len(problems), 1) for problems in grouped.values())
+    totals = {"tests": str(tests), "failures": str(len(findings)), "errors": "0"}
+    suites = ET.Element("testsuites", {"name": "dlint", **totals})
     for file, problems in grouped.items():
-        case = ET.SubElement(suite, "testcase", classname="dlint", name=xml_text(file))
-        if problems:
+        name = xml_text(file)
+        counts = {"tests": str(max(len(problems), 1)), "failures": str(len(problems))}
+        suite = ET.SubElement(
+            suites, "testsuite", {"name": name, **counts, "errors": "0", "skipped": "0"}
+        )
+        if not problems:
+            ET.SubElement(suite, "testcase", classname=name, name="no problems")
+        for finding in problems:
+            case = ET.SubElement(suite, "testcase", classname=name, name=_case_name(finding))
             failure = ET.SubElement(
-                case,
-                "failure",
-                type=min((f.severity for f in problems), key=lambda s: s.rank).value,
-                message=xml_text(_count(problems)),
+                case, "failure", type=finding.severity.value, message=xml_text(finding.message)
             )
-            failure.text = xml_text("".join(_line(f) + "\n" for f in problems))
+            failure.text = xml_text(_line(finding) + "\n")
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _count(problems: list[Finding]) -> str:
-    """``1 problem``, ``3 problems``."""
-    return f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+def _case_name(finding: Finding) -> str:
+    """``base-image-unpinned (D100) at 1:6``: the rule, then where, as a dashboard lists it."""
+    return f"{finding.name} ({finding.rule}) at {finding.line}:{finding.column}"
 
 
 def _line(finding: Finding) -> str:
-    """``line:col: severity name (id) message``; the file is the test case's name."""
+    """``file:line:col: severity name (id) message``, as the text format prints it."""
     return (
-        f"{finding.line}:{finding.column}: {finding.severity.value} "
+        f"{finding.file}:{finding.line}:{finding.column}: {finding.severity.value} "
         f"{finding.name} ({finding.rule}) {finding.message}"
     )

@@ -13,18 +13,33 @@ from dlint.finding import Finding
 # Characters XML 1.0 cannot carry at all, not even escaped.
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
+# A line named in a message: "line 7", "lines 3-5", "lines 3→5", and "app.py:12" (a source
+# file's line, not a port or an image tag, hence the file extensions).
+LINE_REFERENCE = re.compile(
+    r"\b(lines?) \d+(?:\s*(?:-|\u2013|→|to|and)\s*\d+)?"
+    r"|(\.(?:py|sh|txt|in|cfg|toml|yaml|yml|json|lock|ini)):\d+(?::\d+)?\b"
+)
+
+
+def _unnumbered(match: re.Match[str]) -> str:
+    """A line reference without its number."""
+    return f"{match[1]} #" if match[1] else f"{match[2]}:#"
+
 
 def fingerprints(findings: Sequence[Finding]) -> list[str]:
     """One fingerprint per finding, in the order given, for CI systems that track findings.
 
     A fingerprint hashes the rule, the file and the message (which names what is wrong, such
     as the image or package), not the line: adding a line above a problem keeps its
-    fingerprint. Identical problems in one file are told apart by their order in the file.
+    fingerprint. Some messages name another line ("on line 7", "app.py:12"); those numbers
+    are taken out first (see ``LINE_REFERENCE``). Identical problems in one file are told
+    apart by their order in the file.
     """
     result = [""] * len(findings)
     seen: Counter[tuple[str, str, str]] = Counter()
     for index, finding in sorted(enumerate(findings), key=lambda pair: pair[1].sort_key()):
-        key = (finding.rule, PurePath(finding.file).as_posix(), finding.message)
+        message = LINE_REFERENCE.sub(_unnumbered, finding.message)
+        key = (finding.rule, PurePath(finding.file).as_posix(), message)
         occurrence = seen[key]
         seen[key] += 1
         text = "\0".join(("dlint", *key, str(occurrence)))
