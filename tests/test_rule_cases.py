@@ -81,9 +81,13 @@ def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
         fixed = apply_fixes(case["dockerfile"], dockerfile.name, result.findings, unsafe=True)
         assert fixed.text == case["fixed"]
         assert not fixed.skipped
+    edited = {e.file for f in result.findings if f.fix for e in f.fix.edits if e.file}
     for name, text in (case.get("fixed_files") or {}).items():
-        before = (tmp_path / name).read_text() if (tmp_path / name).exists() else ""
-        other = apply_fixes(before, name, result.findings, unsafe=True, dockerfile=False)
+        path = tmp_path / name
+        # The edit names the file as the findings do (relative, or under the context root).
+        file = next((e for e in edited if (tmp_path / e).resolve() == path.resolve()), name)
+        before = path.read_text() if path.exists() else ""
+        other = apply_fixes(before, file, result.findings, unsafe=True, dockerfile=False)
         assert other.text == text, name
     if "safe" in case:
         offered = [f.fix.safe for f in result.findings if f.fix is not None]
