@@ -91,7 +91,7 @@ def healthcheck_fix(build: Build) -> Fix | None:
     program = app.start.launch.program if app.start.launch else ""
     interpreter = program if program.startswith("python") else "python3"
     line = f"HEALTHCHECK {OPTIONS} CMD {exec_array([interpreter, '-c', code])}"
-    final = dockerfile.final_lineage[-1]
+    final = dockerfile.final_lineage[0]
     starts = [i for i in final.instructions if i.keyword in ("CMD", "ENTRYPOINT")]
     edit = (
         insert_before(dockerfile, starts[0], [line])

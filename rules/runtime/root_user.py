@@ -72,7 +72,7 @@ def check(build: Build) -> Iterator[Problem]:
                 "the final image runs as root: no USER is set; create an unprivileged user "
                 "and switch to it with USER",
                 lineage[0].from_instruction.keyword_span,
-                user_fix(dockerfile, lineage[0].base, lineage[-1]),
+                user_fix(dockerfile, lineage[-1].base, lineage[0]),
             )
         return
     if not user.arguments:
