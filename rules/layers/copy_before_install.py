@@ -33,8 +33,9 @@ RUN pip install --no-deps /app
 ## Fix safety
 Unsafe, for the common case: a copy of the whole build context followed at once by a
 `RUN` that only installs requirements files (`pip install -r requirements.txt`, and
-constraints). The fix copies those files (and the ones they include with `-r`/`-c`, as
-dlint follows them in the context) to the same place first, moves the install up after
+constraints) or packages by name (`pip install gunicorn`). The fix copies those files
+(and the ones they include with `-r`/`-c`, as dlint follows them in the context) to the
+same place first, moves the install up after
 them, and leaves the broad copy after the install. The install then no longer sees the
 rest of the source, which a requirements file that names a local path (`-e .`,
 `./pkg`) needs: check that the image still builds. Other layouts (`pip install .`,
@@ -166,7 +167,9 @@ def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instructi
     if not any(s.whole_context for s in copy.sources) or run.exec_form is not None:
         return None
     installs = [pip_install(c) for c in run.commands]
-    if not installs or any(p is None or p.packages or p.editables for p in installs):
+    if not installs or any(
+        p is None or p.editables or any(map(names_a_file, p.packages)) for p in installs
+    ):
         return None
     workdir = workdir_before(build, stage, run)
     root = copy.destination.rstrip("/") or "/"
@@ -180,8 +183,6 @@ def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instructi
                 return None
             files.append(inside)
     files += [r.path for r in build.requirements if r.installed_by is run]
-    if not files:
-        return None
     lines = [manifest_copy(copy, workdir, folder, names) for folder, names in by_folder(files)]
     lines += instruction_lines(dockerfile, run)
     edits = (
@@ -189,6 +190,16 @@ def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instructi
         remove_lines(dockerfile, run.span.start.line, run.span.end.line),
     )
     return Fix("install the requirements before copying the rest", edits, False, reshapes=True)
+
+
+def names_a_file(word: Word) -> bool:
+    """True for a package argument that is a path or file (``.``, ``./pkg``, ``x.whl``)."""
+    return (
+        not word.known
+        or is_project_path(word)
+        or "/" in word.text
+        or word.text.endswith((".whl", ".tar.gz", ".zip"))
+    )
 
 
 def by_folder(files: list[str]) -> list[tuple[str, list[str]]]:
