@@ -28,8 +28,9 @@ CMD ["gunicorn", "app:app"]
 
 ## Fix safety
 Unsafe, when no `USER` is set: after the final stage's last build step (`RUN`, `COPY`,
-`ADD`, `WORKDIR`, `ENV`...) the fix creates user and group `app` with UID/GID 10001 the
-way the base image can (`useradd` on Debian, Ubuntu and RHEL-style images, BusyBox
+`ADD`, `WORKDIR`, `ENV`...) the fix creates user and group `app` with UID/GID 10001 and
+a home folder (where caches go) the way the base image can (`useradd` on Debian, Ubuntu
+and RHEL-style images, BusyBox
 `addgroup`/`adduser` on Alpine; none on `scratch`, distroless and Chainguard images, which
 have no shell) and switches to `USER 10001:10001`. The copied code stays owned by root,
 which the service can read but not change; a service that writes into its own folders
@@ -99,8 +100,11 @@ def create_user(base: ImageRef) -> str | None:
     if base.is_scratch or "distroless" in base.name or base.registry == "cgr.dev":
         return None
     if name == "alpine" or "alpine" in (base.tag or ""):
-        return f"RUN addgroup -S -g {UID} app && adduser -S -D -H -u {UID} -G app app"
-    return f"RUN groupadd --gid {UID} app && useradd --no-log-init --uid {UID} --gid app app"
+        return f"RUN addgroup -S -g {UID} app && adduser -S -D -u {UID} -G app app"
+    return (
+        f"RUN groupadd --gid {UID} app"
+        f" && useradd --no-log-init --create-home --uid {UID} --gid app app"
+    )
 
 
 def user_fix(dockerfile: Dockerfile, base: ImageRef, final: Stage) -> Fix:

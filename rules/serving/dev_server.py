@@ -36,9 +36,10 @@ Unsafe, for Flask's `app.run()` started by an exec-form `CMD ["python", "file.py
 the final stage (no `ENTRYPOINT`) whose app object dlint finds: the `CMD` becomes
 `gunicorn --bind 0.0.0.0:<port> --worker-tmp-dir /dev/shm --chdir <folder> module:app`,
 on the port `app.run()` used. When no requirements file or `RUN` installs gunicorn, a
-`RUN pip install --no-cache-dir gunicorn` is added before the final `USER` (or the
-`CMD`); it is left unpinned, never given a guessed version, so `pip-unpinned` asks you
-to pin it. Code under `if __name__ == "__main__":` no longer runs.
+`RUN pip install --no-cache-dir gunicorn` is added before the final stage's first copy
+from the context (or its `USER`, or the `CMD`); it is left unpinned, never given a
+guessed version, so `pip-unpinned` asks you to pin it. Code under
+`if __name__ == "__main__":` no longer runs.
 
 What dlint cannot see: an app object built in a function the file imports from a
 module outside the context, or a server chosen by an environment variable at run time.
@@ -108,8 +109,13 @@ def gunicorn_fix(build: Build, app: App, server: Server) -> Fix | None:
     span = cmd.locate(value.index("["), len(value.rstrip()))
     edits = [Edit(span, exec_array(argv))]
     if not has_gunicorn(build):
-        users = final.of("USER")
-        before = users[0] if users else cmd
+        # As root, and before the code is copied in: an edit of the code keeps the layer.
+        copies = [
+            i
+            for i in final.of("COPY", "ADD")
+            if (c := dockerfile.copy_of(i)) is not None and c.context_sources
+        ]
+        before = next(iter(copies + final.of("USER")), cmd)
         edits.append(insert_before(dockerfile, before, ["RUN pip install --no-cache-dir gunicorn"]))
     return Fix("serve the app with gunicorn", tuple(edits), False, reshapes=len(edits) > 1)
 
