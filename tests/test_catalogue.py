@@ -98,14 +98,19 @@ def test_every_option_is_documented(rule: Rule) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.name)
 def test_fixable_means_a_case_shows_the_fix(rule: Rule) -> None:
-    """``fixable`` <=> a case has ``fixed:`` text that differs from its Dockerfile.
+    """``fixable`` <=> a case has ``fixed:`` text that differs from its Dockerfile (or
+    ``fixed_files:``, for a fix that edits or creates another file: a ``.dockerignore``).
 
     tests/test_rule_cases.py applies the rule's fixes to each such case and compares the
-    result with ``fixed:``, so the fix really produces it.
+    result with ``fixed:`` and ``fixed_files:``, so the fix really produces it.
     """
-    fixed = [c for c in load_cases(rule) if "fixed" in c]
+    cases = load_cases(rule)
+    fixed = [c for c in cases if "fixed" in c or "fixed_files" in c]
     assert bool(fixed) == rule.fixable, f"{rule.name}: fixable={rule.fixable}"
-    assert all(c["fixed"] != c["dockerfile"] for c in fixed)
+    assert all(c["fixed"] != c["dockerfile"] for c in fixed if "fixed" in c)
+    for case in (c for c in fixed if "fixed_files" in c):
+        files = case.get("files") or {}
+        assert all(files.get(name) != text for name, text in case["fixed_files"].items())
 
 
 def run_case(rule: Rule, case: dict, root: Path) -> list[Finding]:

@@ -22,7 +22,7 @@ FIXED = [
     pytest.param(rule, case, id=f"{rule.name}/{case['name']}")
     for rule in all_rules()
     for case in load_cases(rule)
-    if "fixed" in case
+    if "fixed" in case or "fixed_files" in case
 ]
 
 
@@ -33,7 +33,9 @@ def test_fixing_the_fixed_text_changes_nothing(
     """The rule's fixes on the fixed text (and its fixed files) are no-ops."""
     monkeypatch.chdir(tmp_path)
     files = {**(case.get("files") or {}), **(case.get("fixed_files") or {})}
-    dockerfile = write_case(tmp_path, {**case, "dockerfile": case["fixed"], "files": files})
+    dockerfile = write_case(
+        tmp_path, {**case, "dockerfile": case.get("fixed", case["dockerfile"]), "files": files}
+    )
     context = None if case.get("no_context") else tmp_path
     settings = {**(case.get("config") or {}), "select": [rule.id]}
     config = from_mapping(settings, "case")

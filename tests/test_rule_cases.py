@@ -6,7 +6,9 @@ runs that one rule, and compares where it fired with the case's ``expect`` list.
 Case keys: ``name``; ``dockerfile`` (its text); ``files`` (other context files, path ->
 text); ``dockerfile_name``; ``no_context: true`` (lint as stdin would); ``config``
 (.dlint.yaml settings); ``expect``, a list of ``"line:col"`` strings or maps with ``at``,
-``end``, ``file`` and a ``message`` substring; ``fixed``, the Dockerfile after every fix.
+``end``, ``file`` and a ``message`` substring; ``fixed``, the Dockerfile after every fix;
+``fixed_files``, other files after every fix (path -> text; a file a fix creates too);
+``safe``, whether every fix the case offers is safe (true) or unsafe (false).
 """
 
 from __future__ import annotations
@@ -79,3 +81,14 @@ def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
         fixed = apply_fixes(case["dockerfile"], dockerfile.name, result.findings, unsafe=True)
         assert fixed.text == case["fixed"]
         assert not fixed.skipped
+    edited = {e.file for f in result.findings if f.fix for e in f.fix.edits if e.file}
+    for name, text in (case.get("fixed_files") or {}).items():
+        path = tmp_path / name
+        # The edit names the file as the findings do (relative, or under the context root).
+        file = next((e for e in edited if (tmp_path / e).resolve() == path.resolve()), name)
+        before = path.read_text() if path.exists() else ""
+        other = apply_fixes(before, file, result.findings, unsafe=True, dockerfile=False)
+        assert other.text == text, name
+    if "safe" in case:
+        offered = [f.fix.safe for f in result.findings if f.fix is not None]
+        assert offered and all(safe is case["safe"] for safe in offered), offered

@@ -29,13 +29,17 @@ Build wheels or compile extensions in a full builder stage and copy the results 
 slim final stage.
 
 ## Fix safety
-No automatic fix: the slim variant lacks compilers and system libraries the build may use.
+Unsafe, where the smaller image is the same image with another tag (`python:3.11` ->
+`python:3.11-slim`, a CUDA `devel` tag -> `runtime`): the `FROM` names it, registry kept.
+The slim variant lacks compilers and system libraries the build may use, so check that
+the image still builds and runs. No fix where the advice is a builder stage or a JRE
+image, or the image comes through a build argument.
 """
 
 import re
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
+from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, ImageRef
 from dlint.rule import Rule
 
@@ -80,10 +84,18 @@ def check(build: Build) -> Iterator[Problem]:
         return
     instead = smaller_variant(root.base)
     if instead is not None:
+        word = root.from_instruction.arguments[0]
+        fix = None
+        name, _, tag = instead.strip("'").rpartition(":")
+        same = name.rsplit("/", 1)[-1] == root.base.name.rsplit("/", 1)[-1]
+        if instead.startswith("'") and same and "<" not in tag and word.text == root.base.raw:
+            replacement = root.base.with_tag(tag)
+            fix = Fix(f"use {replacement}", (Edit(word.span, replacement),), safe=False)
         yield Problem(
             f"the final image is built on the full image '{root.base.raw}'; use {instead} "
             "to ship a smaller image with fewer vulnerabilities",
-            root.from_instruction.arguments[0].span,
+            word.span,
+            fix,
         )
 
 
@@ -93,5 +105,6 @@ RULE = Rule(
     severity=Severity.INFO,
     summary="the final stage is built on a full image when a slim variant exists",
     check=check,
+    fixable=True,
     tags=("size", "security"),
 )

@@ -61,8 +61,10 @@ data
 ```
 
 ## Fix safety
-No automatic fix: the message names the lines to add; whether a file is needed in the
-image is for you to decide.
+Safe: the lines the message names are added at the end of the `.dockerignore`. Only
+entries no `COPY`/`ADD` names are ever added (a file a copy takes by name, or from a
+folder it names, stays in the context), so the image gets the same files minus the
+unwanted ones the whole-context copy took.
 """
 
 from collections.abc import Callable, Iterator
@@ -70,7 +72,7 @@ from fnmatch import fnmatchcase
 from posixpath import basename
 
 from dlint.context import ContextEntry, Dockerignore
-from dlint.finding import Problem, Severity, Span
+from dlint.finding import Edit, Fix, Position, Problem, Severity, Span
 from dlint.model import Build
 from dlint.rule import Rule
 
@@ -204,12 +206,15 @@ def message(kind: str, found: list[tuple[ContextEntry, str]], ignore: Dockerigno
     return text
 
 
-def check(build: Build) -> Iterator[Problem]:
-    """Yield one problem per kind of unwanted file that a whole-context copy takes."""
-    ignore, context = build.dockerignore, build.context
+def unwanted(
+    build: Build, ignore: Dockerignore | None
+) -> dict[str, list[tuple[ContextEntry, str]]]:
+    """Per kind, the context entries a whole-context copy sends that ``ignore`` lets
+    through, each with the line that would exclude it; none that a copy names itself."""
+    context = build.context
     sources = build.dockerfile.context_sources
-    if ignore is None or context is None or not any(s.whole_context for s in sources):
-        return
+    if context is None or not any(s.whole_context for s in sources):
+        return {}
     paths = frozenset(e.path for e in context.entries)
     found: dict[str, list[tuple[ContextEntry, str]]] = {}
     reported: list[str] = []
@@ -220,19 +225,41 @@ def check(build: Build) -> Iterator[Problem]:
             line = next(filter(None, (m(entry, paths) for m in matchers)), None)
             if line is None:
                 continue
-            if not (
-                ignore.excludes(entry.path)
-                or named_on_purpose(ignore, entry.path)
-                or any(s.needs(entry.path) for s in sources)
-            ):
+            kept = ignore is not None and (
+                ignore.excludes(entry.path) or named_on_purpose(ignore, entry.path)
+            )
+            if not (kept or any(s.needs(entry.path) for s in sources)):
                 found.setdefault(kind, []).append((entry, line))
                 reported += [entry.path] if entry.is_dir else []
             break
+    return {kind: found[kind] for kind, _ in CATEGORIES if kind in found}
+
+
+def lines_of(found: list[tuple[ContextEntry, str]]) -> list[str]:
+    """The distinct .dockerignore lines of ``found``, in order."""
+    return list(dict.fromkeys(line for _, line in found))
+
+
+def append_fix(ignore: Dockerignore, lines: list[str]) -> Fix:
+    """Add ``lines`` at the end of the ignore file."""
+    text_lines = ignore.text.split("\n")
+    end = Position(len(text_lines), len(text_lines[-1].removesuffix("\r")) + 1)
+    lead = "" if not ignore.text or ignore.text.endswith("\n") else "\n"
+    added = lead + "".join(f"{line}\n" for line in lines)
+    return Fix("add the lines to the .dockerignore", (Edit(Span(end, end), added, ignore.path),))
+
+
+def check(build: Build) -> Iterator[Problem]:
+    """Yield one problem per kind of unwanted file that a whole-context copy takes."""
+    ignore = build.dockerignore
+    if ignore is None:
+        return
     first_line = ignore.text.splitlines()[0] if ignore.text else ""
     span = Span.of(1, 1, 1, len(first_line) + 1)
-    for kind, _ in CATEGORIES:
-        if kind in found:
-            yield Problem(message(kind, found[kind], ignore), span, file=ignore.path)
+    for kind, found in unwanted(build, ignore).items():
+        yield Problem(
+            message(kind, found, ignore), span, append_fix(ignore, lines_of(found)), ignore.path
+        )
 
 
 RULE = Rule(
@@ -242,4 +269,5 @@ RULE = Rule(
     summary="the .dockerignore lets .git, virtualenvs, secrets, data or checkpoints through",
     check=check,
     tags=("context", "security", "performance"),
+    fixable=True,
 )

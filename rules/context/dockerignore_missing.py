@@ -41,14 +41,35 @@ wandb/
 or copy only what the image needs: `COPY src/ ./src/`.
 
 ## Fix safety
-No automatic fix: what belongs in the image depends on the project.
+Safe: the fix creates `.dockerignore` at the context root with a line for each kind of
+unwanted entry the context really holds (version control, virtualenvs, caches, secrets,
+notebooks, data folders, checkpoints, as `dockerignore-incomplete` finds them) and never
+one that a `COPY`/`ADD` names. The image gets the same files minus those.
 """
 
+import posixpath
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
+from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build
 from dlint.rule import Rule
+
+from .dockerignore_incomplete import lines_of, unwanted
+
+HEADER = "# Written by dlint check --fix: what the build context holds and the image does not need."
+
+
+def create_fix(build: Build) -> Fix | None:
+    """Create the context's .dockerignore with the lines its unwanted entries need."""
+    if build.context is None:
+        return None
+    path = posixpath.normpath(posixpath.join(build.context.root, ".dockerignore"))
+    lines = [
+        HEADER,
+        *(line for found in unwanted(build, None).values() for line in lines_of(found)),
+    ]
+    text = "".join(f"{line}\n" for line in lines)
+    return Fix("create a .dockerignore", (Edit(Span.of(1, 1, 1, 1), text, path),))
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -62,6 +83,7 @@ def check(build: Build) -> Iterator[Problem]:
             f"'{source.text}' copies the whole build context and no .dockerignore applies; "
             "add one that excludes .git, virtualenvs, secrets, data and checkpoints",
             source.span,
+            create_fix(build),
         )
 
 
@@ -72,4 +94,5 @@ RULE = Rule(
     summary="the whole build context is copied and there is no .dockerignore",
     check=check,
     tags=("context", "security", "performance"),
+    fixable=True,
 )

@@ -31,16 +31,26 @@ RUN pip install --no-deps /app
 ```
 
 ## Fix safety
-No automatic fix: which files the install needs depends on the build backend.
+Unsafe, for the common case: a copy of the whole build context followed at once by a
+`RUN` that only installs requirements files (`pip install -r requirements.txt`, and
+constraints) or packages by name (`pip install gunicorn`). The fix copies those files
+(and the ones they include with `-r`/`-c`, as dlint follows them in the context) to the
+same place first, moves the install up after
+them, and leaves the broad copy after the install. The install then no longer sees the
+rest of the source, which a requirements file that names a local path (`-e .`,
+`./pkg`) needs: check that the image still builds. Other layouts (`pip install .`,
+poetry, npm) are left to you: which files the install needs depends on the backend.
 """
 
+import posixpath
 import re
 from collections.abc import Iterator
 from fnmatch import fnmatch
 
 from dlint.commands import INSTALL, UPGRADE, package_command, pip_install
-from dlint.finding import Problem, Severity
-from dlint.model import Build, Command, CopySource, Stage, Word
+from dlint.edits import insert_before, instruction_lines, remove_lines
+from dlint.finding import Fix, Problem, Severity
+from dlint.model import Build, Command, Copy, CopySource, Instruction, Stage, Word
 from dlint.rule import Rule
 
 MANIFESTS = (
@@ -121,29 +131,109 @@ def is_project_path(word: Word) -> bool:
 
 def problems_in(build: Build, stage: Stage) -> Iterator[Problem]:
     """Source copies of one stage that come before an install that depends on them."""
-    pending: list[tuple[str, Word, str, bool]] = []
+    pending: list[tuple[Instruction, Word, str, bool]] = []
     installed = False
     for instruction in stage.of("COPY", "ADD", "RUN"):
         copy = build.dockerfile.copy_of(instruction)
         for source in copy.context_sources if copy is not None else ():
             what = source_kind(build, source)
             if what:
-                pending.append((instruction.keyword, source.word, what, installed))
+                pending.append((instruction, source.word, what, installed))
                 break
         for command in instruction.commands:
             kind = install_kind(command)
             if kind is None:
                 continue
             for entry in [p for p in pending if kind == "dependencies" or not p[3]]:
-                keyword, word, what, _ = entry
+                copying, word, what, _ = entry
                 pending.remove(entry)
                 yield Problem(
-                    f"{keyword} of {what} comes before the dependency install "
+                    f"{copying.keyword} of {what} comes before the dependency install "
                     f"'{' '.join(command.argv)}' on line {command.span.start.line}; copy only "
                     "the dependency manifests first and the rest after the install",
                     word.span,
+                    reorder_fix(build, stage, copying, instruction),
                 )
             installed = True
+
+
+def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instruction) -> Fix | None:
+    """Copy the requirements files and install them before the whole-context copy."""
+    dockerfile = build.dockerfile
+    copy = dockerfile.copy_of(copying)
+    following = [i for i in stage.instructions if i.index > copying.index]
+    if copy is None or not following or following[0] is not run or copy.from_stage:
+        return None
+    if not any(s.whole_context for s in copy.sources) or run.exec_form is not None:
+        return None
+    installs = [pip_install(c) for c in run.commands]
+    if not installs or any(
+        p is None or p.editables or any(map(names_a_file, p.packages)) for p in installs
+    ):
+        return None
+    workdir = workdir_before(build, stage, run)
+    root = copy.destination.rstrip("/") or "/"
+    files: list[str] = []
+    for pip in installs:
+        assert pip is not None  # checked above
+        for word in (*pip.requirement_files, *pip.constraint_files):
+            path = posixpath.normpath(posixpath.join(workdir, run.resolve(word.text).text))
+            inside = posixpath.relpath(path, root)
+            if not word.known or inside.startswith(".."):
+                return None
+            files.append(inside)
+    files += [r.path for r in build.requirements if r.installed_by is run]
+    lines = [manifest_copy(copy, workdir, folder, names) for folder, names in by_folder(files)]
+    lines += instruction_lines(dockerfile, run)
+    edits = (
+        insert_before(dockerfile, copying, lines),
+        remove_lines(dockerfile, run.span.start.line, run.span.end.line),
+    )
+    return Fix("install the requirements before copying the rest", edits, False, reshapes=True)
+
+
+def names_a_file(word: Word) -> bool:
+    """True for a package argument that is a path or file (``.``, ``./pkg``, ``x.whl``)."""
+    return (
+        not word.known
+        or is_project_path(word)
+        or "/" in word.text
+        or word.text.endswith((".whl", ".tar.gz", ".zip"))
+    )
+
+
+def by_folder(files: list[str]) -> list[tuple[str, list[str]]]:
+    """Context paths grouped by their folder, each once, in the order first named."""
+    groups: dict[str, list[str]] = {}
+    for path in files:
+        path = posixpath.normpath(path)
+        names = groups.setdefault(posixpath.dirname(path), [])
+        if path not in names:
+            names.append(path)
+    return list(groups.items())
+
+
+def manifest_copy(copy: Copy, workdir: str, folder: str, names: list[str]) -> str:
+    """``COPY names dest/``: the files where the whole-context copy would have put them."""
+    target = posixpath.normpath(posixpath.join(copy.destination, folder))
+    dest = "./" if target == workdir else f"{target.rstrip('/')}/"
+    if workdir != "/" and target.startswith(f"{workdir}/"):
+        dest = f"{posixpath.relpath(target, workdir)}/"
+    chown = f"--chown={copy.chown} " if copy.chown else ""
+    return f"COPY {chown}{' '.join(names)} {dest}"
+
+
+def workdir_before(build: Build, stage: Stage, instruction: Instruction) -> str:
+    """The WORKDIR in effect at ``instruction`` (a base image's own is unknown: ``/``)."""
+    workdir = "/"
+    lineage = build.dockerfile.lineage(stage)
+    steps = [i for s in reversed(lineage[1:]) for i in s.instructions]
+    steps += [i for i in stage.instructions if i.index < instruction.index]
+    for step in steps:
+        if step.keyword == "WORKDIR" and step.arguments:
+            path = step.resolve(step.arguments[0].text).text
+            workdir = posixpath.normpath(posixpath.join(workdir, path))
+    return workdir
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -159,4 +249,5 @@ RULE = Rule(
     summary="source is copied before dependencies are installed, so every edit reinstalls",
     check=check,
     tags=("cache", "build-time"),
+    fixable=True,
 )

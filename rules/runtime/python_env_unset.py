@@ -27,13 +27,16 @@ CMD ["python", "serve.py"]
 ```
 
 ## Fix safety
-No automatic fix yet; adding the `ENV` line after `FROM` would be safe.
+Safe: `ENV NAME=1` is added right after the final stage's `FROM` (one line per missing
+variable; an empty one is set again there). Only how Python buffers its output and
+whether it writes `.pyc` files change.
 """
 
 from collections.abc import Iterator
 
 from dlint.commands import PYTHON, pip_installs
-from dlint.finding import Problem, Severity
+from dlint.edits import insert_after
+from dlint.finding import Fix, Problem, Severity
 from dlint.model import Build, Instruction
 from dlint.rule import Rule
 
@@ -79,6 +82,15 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 f"{name} {state} in this Python image; add ENV {name}=1 {reason}",
                 dockerfile.final_stage.from_instruction.keyword_span,
+                Fix(
+                    f"set {name}=1",
+                    (
+                        insert_after(
+                            dockerfile, dockerfile.final_stage.from_instruction, [f"ENV {name}=1"]
+                        ),
+                    ),
+                    reshapes=True,
+                ),
             )
 
 
@@ -89,4 +101,5 @@ RULE = Rule(
     summary="a Python image does not set PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE",
     check=check,
     tags=("runtime", "python"),
+    fixable=True,
 )

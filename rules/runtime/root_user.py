@@ -27,13 +27,21 @@ CMD ["gunicorn", "app:app"]
 ```
 
 ## Fix safety
-No automatic fix: the user must exist and own the files the app writes.
+Unsafe, when no `USER` is set: after the final stage's last build step (`RUN`, `COPY`,
+`ADD`, `WORKDIR`, `ENV`...) the fix creates user and group `app` with UID/GID 10001 and
+a home folder (where caches go) the way the base image can (`useradd` on Debian, Ubuntu
+and RHEL-style images, BusyBox
+`addgroup`/`adduser` on Alpine; none on `scratch`, distroless and Chainguard images, which
+have no shell) and switches to `USER 10001:10001`. The copied code stays owned by root,
+which the service can read but not change; a service that writes into its own folders
+needs those made writable, so review it. An explicit `USER root` is left to you.
 """
 
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
-from dlint.model import Build, ImageRef
+from dlint.edits import insert_after
+from dlint.finding import Fix, Problem, Severity
+from dlint.model import Build, Dockerfile, ImageRef, Stage
 from dlint.rule import Rule
 
 from ._image import last
@@ -65,6 +73,7 @@ def check(build: Build) -> Iterator[Problem]:
                 "the final image runs as root: no USER is set; create an unprivileged user "
                 "and switch to it with USER",
                 lineage[0].from_instruction.keyword_span,
+                user_fix(dockerfile, lineage[-1].base, lineage[0]),
             )
         return
     if not user.arguments:
@@ -79,6 +88,34 @@ def check(build: Build) -> Iterator[Problem]:
         )
 
 
+UID = 10001
+# Instructions that configure how the image runs: the USER goes before them, after every
+# step that builds the file system (and may need root).
+RUNTIME = ("CMD", "ENTRYPOINT", "HEALTHCHECK", "EXPOSE", "STOPSIGNAL", "LABEL", "VOLUME")
+
+
+def create_user(base: ImageRef) -> str | None:
+    """The RUN line that creates user ``app`` on ``base``, or None when it has no shell."""
+    name = base.name.rsplit("/", 1)[-1]
+    if base.is_scratch or "distroless" in base.name or base.registry == "cgr.dev":
+        return None
+    if name == "alpine" or "alpine" in (base.tag or ""):
+        return f"RUN addgroup -S -g {UID} app && adduser -S -D -u {UID} -G app app"
+    return (
+        f"RUN groupadd --gid {UID} app"
+        f" && useradd --no-log-init --create-home --uid {UID} --gid app app"
+    )
+
+
+def user_fix(dockerfile: Dockerfile, base: ImageRef, final: Stage) -> Fix:
+    """Create an unprivileged user (as the base image can) and switch to it."""
+    steps = [i for i in final.instructions if i.keyword not in RUNTIME]
+    create = create_user(base)
+    lines = [*([create] if create else []), f"USER {UID}:{UID}"]
+    edit = insert_after(dockerfile, steps[-1], lines)
+    return Fix("create an unprivileged user and switch to it", (edit,), False, reshapes=True)
+
+
 RULE = Rule(
     id="D400",
     name="root-user",
@@ -87,4 +124,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3002", "DS-0002", "CKV_DOCKER_8", "CKV_DOCKER_3"),
     tags=("security",),
+    fixable=True,
 )

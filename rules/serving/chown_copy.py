@@ -26,15 +26,22 @@ Better still for code, leave it owned by root (see `code-writable-by-runtime-use
 `chown` only the folders the service writes to, created empty.
 
 ## Fix safety
-No automatic fix yet. The message names the owner (or mode) and the line of each copy,
-which is what a fix needs: add `--chown=<owner>` (`--chmod=<mode>`) to those copies and
-delete the command. `COPY --chmod` needs BuildKit; `--chown` works everywhere.
+When the `RUN` is the one `chown -R`/`chmod -R` command over one path, the fix adds
+`--chown=<owner>` (`--chmod=<mode>`, octal modes only; it needs BuildKit) to the copies
+that land there and removes the `RUN`. When the path is a folder that existed before the
+copies (a `WORKDIR`), the `RUN` keeps a non-recursive `chown`/`chmod` of that folder
+alone, so the folder's own owner is as before. Safe when every such copy's destination
+is the path itself and no other `RUN` before it names the path (so the copies are all
+that is in it); unsafe when the path is a folder around the destinations (other files
+in it keep their owner).
 """
 
+import re
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
-from dlint.model import Build, Command, Instruction
+from dlint.edits import remove_lines
+from dlint.finding import Edit, Fix, Problem, Severity, Span
+from dlint.model import Build, Command, Copy, Dockerfile, Instruction
 from dlint.rule import Rule
 
 from ._serving import RECURSIVE, covers, workdir_at
@@ -52,22 +59,70 @@ def check(build: Build) -> Iterator[Problem]:
             setting, paths = target
             cwd = workdir_at(dockerfile, run)
             resolved = [_absolute(run, cwd, p) for p in paths]
-            lines = [
-                c.instruction.span.start.line
+            found = [
+                c
                 for c in copies
                 if c is not None
                 and c.instruction.index < run.index
                 and any(covers(p, c.destination) or covers(c.destination, p) for p in resolved)
             ]
-            if not lines:
+            if not found:
                 continue
+            lines = [c.instruction.span.start.line for c in found]
             option = "--chown" if command.program == "chown" else "--chmod"
             where = ", ".join(str(n) for n in lines)
             yield Problem(
                 f"{command.program} -R rewrites files copied in at line {where}, so the "
                 f"image stores them twice; give the copy {option}={setting} instead",
                 command.span,
+                copy_flag_fix(dockerfile, run, command, setting, resolved, found),
             )
+
+
+OCTAL = re.compile(r"^[0-7]{3,4}$")
+
+
+def copy_flag_fix(
+    dockerfile: Dockerfile,
+    run: Instruction,
+    command: Command,
+    setting: str,
+    paths: list[str],
+    copies: list[Copy],
+) -> Fix | None:
+    """Give the copies the owner (mode) and drop the recursive command, when that is exact."""
+    chown = command.program == "chown"
+    if len(run.commands) != 1 or run.heredocs or run.exec_form is not None or len(paths) != 1:
+        return None
+    if not chown and not OCTAL.match(setting):
+        return None
+    path = paths[0].rstrip("/") or "/"
+    if any(not covers(path, c.destination) or (c.chown if chown else c.chmod) for c in copies):
+        return None
+    option = "--chown" if chown else "--chmod"
+    edits = [
+        Edit(
+            Span(c.instruction.keyword_span.end, c.instruction.keyword_span.end),
+            f" {option}={setting}",
+        )
+        for c in copies
+    ]
+    if any(covers(path, folder) for folder in workdirs_before(dockerfile, run)):
+        # The folder existed before the copies: keep its own owner (mode) as it was set.
+        start = run.locate(0, 1).start
+        end = run.locate(len(run.value.rstrip()) - 1, len(run.value.rstrip())).end
+        edits.append(Edit(Span(start, end), f"{command.program} {setting} {path}"))
+    else:
+        edits.append(remove_lines(dockerfile, run.span.start.line, run.span.end.line))
+    exact = all(c.destination.rstrip("/") == path for c in copies) and not any(
+        path in r.value for r in dockerfile.in_final_image("RUN") if r.index < run.index
+    )
+    return Fix(
+        f"give the copies {option} and drop the recursive {command.program}",
+        tuple(edits),
+        safe=exact,
+        reshapes=True,
+    )
 
 
 def recursive_change(command: Command) -> tuple[str, list[str]] | None:
@@ -83,6 +138,20 @@ def recursive_change(command: Command) -> tuple[str, list[str]] | None:
     return operands[0], operands[1:]
 
 
+def workdirs_before(dockerfile: Dockerfile, run: Instruction) -> list[str]:
+    """The folders the final image's ``WORKDIR`` instructions before ``run`` create."""
+    import posixpath
+
+    found = []
+    for workdir in dockerfile.in_final_image("WORKDIR"):
+        if workdir.index < run.index and workdir.arguments:
+            target = workdir.resolve(workdir.arguments[0].text).text
+            found.append(
+                posixpath.normpath(posixpath.join(workdir_at(dockerfile, workdir), target))
+            )
+    return found
+
+
 def _absolute(run: Instruction, cwd: str, path: str) -> str:
     import posixpath
 
@@ -96,4 +165,5 @@ RULE = Rule(
     summary="RUN chown -R/chmod -R over copied files stores them twice; use COPY --chown",
     check=check,
     tags=("serving", "size"),
+    fixable=True,
 )

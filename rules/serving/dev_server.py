@@ -32,16 +32,26 @@ CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--workers", "2", "app:app"]
 For FastAPI, `uvicorn` without `--reload` (or gunicorn with uvicorn workers).
 
 ## Fix safety
-No automatic fix yet. The finding names the server and, for Flask, the module and the
-app object a production server would load (`gunicorn app:app`), so a fix can write it.
+Unsafe, for Flask's `app.run()` started by an exec-form `CMD ["python", "file.py"]` of
+the final stage (no `ENTRYPOINT`) whose app object dlint finds: the `CMD` becomes
+`gunicorn --bind 0.0.0.0:<port> --worker-tmp-dir /dev/shm --chdir <folder> module:app`,
+on the port `app.run()` used. When no requirements file or `RUN` installs gunicorn, a
+`RUN pip install --no-cache-dir gunicorn` is added before the final stage's first copy
+from the context (or its `USER`, or the `CMD`); it is left unpinned, never given a
+guessed version, so `pip-unpinned` asks you to pin it. Code under
+`if __name__ == "__main__":` no longer runs.
+
 What dlint cannot see: an app object built in a function the file imports from a
 module outside the context, or a server chosen by an environment variable at run time.
 """
 
+import posixpath
 from collections.abc import Iterator
 
-from dlint.app import App
-from dlint.finding import Problem, Severity
+from dlint.app import App, Server
+from dlint.commands import pip_install
+from dlint.edits import exec_array, insert_before
+from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
@@ -58,6 +68,7 @@ def check(build: Build) -> Iterator[Problem]:
         yield Problem(
             f"the image serves with {server.dev_reason}, a development server; {advice}",
             server.dev_span or server.span,
+            gunicorn_fix(build, app, server),
             file=server.file,
         )
 
@@ -78,6 +89,50 @@ def production_advice(app: App, kind: str) -> str:
     return "serve it with a production server such as gunicorn or uvicorn"
 
 
+def gunicorn_fix(build: Build, app: App, server: Server) -> Fix | None:
+    """Serve Flask's app object with gunicorn from the CMD, installing gunicorn if needed."""
+    dockerfile = build.dockerfile
+    entry, cmd = app.entry, app.start.cmd
+    final = dockerfile.final_lineage[0]
+    if server.kind != "flask" or entry is None or not entry.flask_names or cmd is None:
+        return None
+    if app.start.entrypoint is not None or cmd.exec_form is None or cmd.stage_index != final.index:
+        return None
+    port = server.port.text if server.port and server.port.text else None
+    if port is None or not port.isdigit():
+        return None
+    folder, name = posixpath.split(entry.source.image_path)
+    module = f"{name.removesuffix('.py')}:{sorted(entry.flask_names)[0]}"
+    argv = ["gunicorn", "--bind", f"0.0.0.0:{port}", "--worker-tmp-dir", "/dev/shm"]
+    argv += ["--chdir", folder or "/", module]
+    value = cmd.value
+    span = cmd.locate(value.index("["), len(value.rstrip()))
+    edits = [Edit(span, exec_array(argv))]
+    if not has_gunicorn(build):
+        # As root, and before the code is copied in: an edit of the code keeps the layer.
+        copies = [
+            i
+            for i in final.of("COPY", "ADD")
+            if (c := dockerfile.copy_of(i)) is not None and c.context_sources
+        ]
+        before = next(iter(copies + final.of("USER")), cmd)
+        edits.append(insert_before(dockerfile, before, ["RUN pip install --no-cache-dir gunicorn"]))
+    return Fix("serve the app with gunicorn", tuple(edits), False, reshapes=len(edits) > 1)
+
+
+def has_gunicorn(build: Build) -> bool:
+    """True when a requirements file or a pip install of the final image brings gunicorn."""
+    listed = (r.name.lower() for f in build.requirements for r in f.requirements)
+    if "gunicorn" in listed:
+        return True
+    installs = (pip_install(c) for r in build.dockerfile.in_final_image("RUN") for c in r.commands)
+    return any(
+        p is not None
+        and any(w.text.split("=")[0].split("[")[0].lower() == "gunicorn" for w in p.packages)
+        for p in installs
+    )
+
+
 RULE = Rule(
     id="D600",
     name="dev-server",
@@ -85,4 +140,5 @@ RULE = Rule(
     summary="the final image serves with a development server (app.run, flask run, --reload)",
     check=check,
     tags=("serving", "runtime"),
+    fixable=True,
 )

@@ -31,15 +31,16 @@ Size workers from the memory one model needs and the container's limits, passed 
 `WEB_CONCURRENCY` or `--workers`.
 
 ## Fix safety
-No automatic fix yet. Adding `--worker-tmp-dir /dev/shm` after `gunicorn` is what a fix
-writes (safe where `/dev/shm` exists, which Docker and Kubernetes provide); the finding
-points at the `gunicorn` word, or at the `cpu_count()` call in the config file.
+Safe: `--worker-tmp-dir /dev/shm` is added right after the `gunicorn` word (in the
+Dockerfile or the entrypoint script; exec form gets two more array items). Docker and
+Kubernetes always mount `/dev/shm`; only where heartbeat files live changes. Workers from
+`cpu_count()` are left to you: the right number depends on the model's memory.
 """
 
 from collections.abc import Iterator
 
 from dlint.app import image_env
-from dlint.finding import Problem, Severity
+from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build
 from dlint.rule import Rule
 
@@ -65,6 +66,7 @@ def check(build: Build) -> Iterator[Problem]:
             "filesystem, where a slow write gets healthy workers killed; add "
             "--worker-tmp-dir /dev/shm",
             launch.words[0].span,
+            tmp_dir_fix(launch.words[0].raw, launch.words[0].span, launch.file),
             file=launch.file,
         )
     if config is not None:
@@ -79,6 +81,13 @@ def check(build: Build) -> Iterator[Problem]:
                 )
 
 
+def tmp_dir_fix(raw: str, span: Span, file: str | None) -> Fix:
+    """Insert ``--worker-tmp-dir /dev/shm`` after the gunicorn word (JSON-array aware)."""
+    quoted = raw.startswith('"')
+    text = ', "--worker-tmp-dir", "/dev/shm"' if quoted else " --worker-tmp-dir /dev/shm"
+    return Fix("add --worker-tmp-dir /dev/shm", (Edit(Span(span.end, span.end), text, file),))
+
+
 RULE = Rule(
     id="D613",
     name="gunicorn-settings",
@@ -86,4 +95,5 @@ RULE = Rule(
     summary="gunicorn heartbeats on the overlay filesystem, or workers from the host CPU count",
     check=check,
     tags=("serving", "runtime", "gunicorn"),
+    fixable=True,
 )

@@ -30,8 +30,10 @@ HEALTHCHECK CMD ["python", "-c", \
 ```
 
 ## Fix safety
-No automatic fix yet. The message carries the probe in the image's language (Python's
-`urllib`, Node's `fetch`) with the URL of the original check, which is what a fix writes.
+Unsafe: what the `HEALTHCHECK` runs (from its `CMD` on; the options are kept) becomes the
+probe in the image's language (Python's `urllib`, Node's `fetch`) with the URL of the
+original check. The check then passes where it always failed, and only a 2xx/3xx answer
+counts as healthy (as `curl -f` does).
 """
 
 import re
@@ -39,7 +41,8 @@ from collections.abc import Iterator
 
 from dlint.app import last, script_commands
 from dlint.commands import kept_packages, pip_installs
-from dlint.finding import Problem, Severity
+from dlint.edits import exec_array
+from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, Dockerfile, ImageRef, Instruction, Word
 from dlint.rule import Rule
 
@@ -83,6 +86,7 @@ def check(build: Build) -> Iterator[Problem]:
         f"the HEALTHCHECK runs {name}, which {lineage[-1].base.raw} does not ship and the "
         f"image never installs; {own_probe(dockerfile, url[0] if url else None)}",
         program.span,
+        probe_fix(dockerfile, healthcheck, url[0] if url else None),
     )
 
 
@@ -154,19 +158,36 @@ def installed_tools(dockerfile: Dockerfile) -> set[str]:
 
 def own_probe(dockerfile: Dockerfile, url: str | None) -> str:
     """A probe in the language the image already has."""
-    target = url or "http://localhost:<port>/health"
+    argv = probe_argv(dockerfile, url or "http://localhost:<port>/health")
+    if argv is None:
+        return "install it in the final stage or probe with a program the image has"
+    return f"probe with the interpreter instead: HEALTHCHECK CMD {exec_array(argv)}"
+
+
+def probe_argv(dockerfile: Dockerfile, target: str) -> list[str] | None:
+    """The exec-form probe of ``target`` in the image's own language, if it has one."""
     base = dockerfile.final_lineage[-1].base.name.rsplit("/", 1)[-1]
     if "python" in base or any("python" in i.value for i in dockerfile.in_final_image("RUN")):
-        return (
-            'probe with the interpreter instead: HEALTHCHECK CMD ["python", "-c", '
-            f"\"import urllib.request; urllib.request.urlopen('{target}', timeout=2)\"]"
-        )
+        code = f"import urllib.request; urllib.request.urlopen('{target}', timeout=2)"
+        return ["python" if "python" in base else "python3", "-c", code]
     if "node" in base:
-        return (
-            'probe with the interpreter instead: HEALTHCHECK CMD ["node", "-e", '
-            f"\"fetch('{target}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))\"]"
-        )
-    return "install it in the final stage or probe with a program the image has"
+        code = f"fetch('{target}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+        return ["node", "-e", code]
+    return None
+
+
+def probe_fix(dockerfile: Dockerfile, healthcheck: Instruction, url: str | None) -> Fix | None:
+    """Replace what ``HEALTHCHECK … CMD`` runs with the probe in the image's language."""
+    argv = probe_argv(dockerfile, url) if url else None
+    value = healthcheck.value
+    index = value.upper().find("CMD")
+    if argv is None or index < 0:
+        return None
+    span = healthcheck.locate(index, len(value.rstrip()))
+    edit = Edit(span, f"CMD {exec_array(argv)}")
+    return Fix(
+        "probe with the image's own language", (edit,), False, span.start.line != span.end.line
+    )
 
 
 RULE = Rule(
@@ -175,5 +196,6 @@ RULE = Rule(
     severity=Severity.ERROR,
     summary="the HEALTHCHECK runs curl/wget/nc, which the final image does not have",
     check=check,
+    fixable=True,
     tags=("serving", "runtime"),
 )

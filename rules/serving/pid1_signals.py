@@ -40,18 +40,24 @@ CMD ["gunicorn", "--bind", "0.0.0.0:5000", "--chdir", "/app", "app:app"]
 In an entrypoint script, end with `exec "$@"` or `exec gunicorn …`.
 
 ## Fix safety
-No automatic fix yet. Each finding points at what a fix changes: the shell-form
-instruction, the script line that needs `exec` (in the script file), or the start command
-that needs an init in front of it. dlint reads only the code the start command runs and
+Every fix is unsafe: it changes what PID 1 is, so test that the service still starts and
+stops. An entrypoint script's plain last command gets `exec`. A shell that stays PID 1
+for a pipeline or a list (`a | b`, `a && b`) is left to you. A Python PID 1 that handles no
+SIGTERM gets `tini` as its init: installed with apt (Debian, Ubuntu and the images built
+on them) or apk (Alpine) right after the final stage's `FROM`, and put in front of the
+`ENTRYPOINT` (or as `ENTRYPOINT ["tini", "--"]` before a `CMD` of the final stage).
+
+dlint reads only the code the start command runs and
 the local modules it imports; a handler installed by a library outside the context is
 invisible to it.
 """
 
 from collections.abc import Iterator
 
-from dlint.app import App, last
+from dlint.app import App, Script, last
 from dlint.commands import PYTHON
-from dlint.finding import Problem, Severity
+from dlint.edits import exec_array, insert_after, insert_before
+from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build, Dockerfile
 from dlint.rule import Rule
 
@@ -95,6 +101,7 @@ def check(build: Build) -> Iterator[Problem]:
             f"the entrypoint script runs '{script.last.program}' as a child of the shell, which "
             "stays PID 1 and ignores docker stop's SIGTERM; start it with exec",
             script.last.words[0].span,
+            exec_in_script(script),
             file=script.source.path,
         )
         return
@@ -121,8 +128,57 @@ def check(build: Build) -> Iterator[Problem]:
             "stop waits its timeout and kills it (exit 137); add an init "
             '(ENTRYPOINT ["tini", "--"]), serve with gunicorn or uvicorn, or handle SIGTERM',
             launch.span,
+            tini_fix(build),
             file=launch.file,
         )
+
+
+def exec_in_script(script: Script) -> Fix | None:
+    """``exec`` in front of the script's last command, when it is a plain command."""
+    last_command = script.last
+    if last_command is None or last_command.within or not last_command.words:
+        return None
+    start = last_command.words[0].span.start
+    edit = Edit(Span(start, start), "exec ", script.source.path)
+    return Fix("exec the last command of the entrypoint script", (edit,), False)
+
+
+DEBIAN = ("python", "debian", "ubuntu", "cuda", "pytorch", "tensorflow", "buildpack-deps")
+TINI = {
+    "apt": "RUN apt-get update && apt-get install -y --no-install-recommends tini "
+    "&& rm -rf /var/lib/apt/lists/*",
+    "apk": "RUN apk add --no-cache tini",
+}
+
+
+def tini_fix(build: Build) -> Fix | None:
+    """Install tini after the final stage's FROM and make it the entrypoint's first word."""
+    dockerfile = build.dockerfile
+    lineage = dockerfile.final_lineage
+    final, base = lineage[0], lineage[-1].base
+    if any(s.of("USER") for s in lineage[1:]):
+        return None  # a parent stage's user may not install packages
+    name = base.name.rsplit("/", 1)[-1]
+    if name == "alpine" or "alpine" in (base.tag or ""):
+        manager = "apk"
+    elif any(d in name for d in DEBIAN) and not base.is_scratch:
+        manager = "apt"
+    else:
+        return None
+    entrypoint, cmd = last(dockerfile, "ENTRYPOINT"), last(dockerfile, "CMD")
+    if entrypoint is not None:
+        words = entrypoint.exec_form
+        if words is None or entrypoint.stage_index != final.index:
+            return None
+        value = entrypoint.value
+        span = entrypoint.locate(value.index("["), len(value.rstrip()))
+        start = Edit(span, exec_array(["tini", "--", *(w.text for w in words)]))
+    elif cmd is not None and cmd.stage_index == final.index:
+        start = insert_before(dockerfile, cmd, [f"ENTRYPOINT {exec_array(['tini', '--'])}"])
+    else:
+        return None
+    install = insert_after(dockerfile, final.from_instruction, [TINI[manager]])
+    return Fix("run the server under tini", (install, start), False, reshapes=True)
 
 
 def ignores_sigterm(app: App) -> bool:
@@ -165,4 +221,5 @@ RULE = Rule(
     summary="PID 1 will not stop on SIGTERM (shell as PID 1, no exec, no handler, no init)",
     check=check,
     tags=("serving", "runtime", "signals"),
+    fixable=True,
 )
