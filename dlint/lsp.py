@@ -178,20 +178,37 @@ class DlintServer(LanguageServer):
     def recheck_readers(self, uri: str) -> None:
         """A requirements file, ``.dockerignore`` or configuration file was saved: check
         again the open Dockerfiles and the Dockerfiles that read it."""
-        from dlint.load import dockerfiles_reading
-
         forget_disk_state()
         uris = [u for u in self.checked if u in self.workspace.text_documents]
-        path = local_path(uri)
-        if path is not None and path.is_file():
-            try:
-                uris += [
-                    from_fs_path(str(p.resolve())) or "" for p in dockerfiles_reading(path, None)
-                ]
-            except Exception:
-                log.exception("finding the Dockerfiles that read %s failed", uri)
-        for reader in dict.fromkeys(u for u in uris if u):
+        for reader in dict.fromkeys([*uris, *self.readers(uri)]):
             self.check(reader)
+
+    def show_dependency(self, uri: str) -> None:
+        """A requirements file or ``.dockerignore`` was opened: show its findings, checking
+        the Dockerfiles that read it first unless they are checked already."""
+        for reader in self.readers(uri):
+            if reader not in self.checked:
+                self.check(reader)
+        self.publish(uri)
+
+    def readers(self, uri: str) -> list[str]:
+        """The URIs of the Dockerfiles whose check reads the file at ``uri`` (from disk).
+
+        None for a configuration file: it governs every Dockerfile below it, and checking
+        a whole repository on the event loop would stall the editor; the open Dockerfiles
+        are the ones re-checked when it is saved.
+        """
+        from dlint.load import CONFIG_FILE_NAMES, dockerfiles_reading
+
+        path = local_path(uri)
+        if path is None or path.name in CONFIG_FILE_NAMES or not path.is_file():
+            return []
+        try:
+            found = dockerfiles_reading(path, self.context())
+        except Exception:  # a repository dlint cannot walk must not stop the server
+            log.exception("finding the Dockerfiles that read %s failed", uri)
+            return []
+        return [u for u in (from_fs_path(str(p.resolve())) for p in found) if u]
 
     def context(self) -> Path | None:
         """The build context the settings give for every Dockerfile, if any."""
@@ -467,7 +484,7 @@ def build_server() -> DlintServer:
         else:
             path = local_path(document.uri)
             if path is not None and is_dependency_name(path):
-                ls.publish(document.uri)
+                ls.show_dependency(document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: DlintServer, params: types.DidChangeTextDocumentParams) -> None:

@@ -259,6 +259,25 @@ async def test_requirements_findings_show_in_the_requirements_file_and_follow_sa
     assert "requirements-unpinned" not in codes(after)
 
 
+async def test_opening_a_requirements_file_shows_its_findings(
+    client: LanguageClient, tmp_path: Path
+):
+    # The Dockerfile that installs it is not open in the editor.
+    (tmp_path / "Dockerfile").write_text(INSTALLS)
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("flask\ntorch>=2\n")
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem(requirements.as_uri(), "pip-requirements", 1, "flask\n")
+        )
+    )
+    diagnostics = await published(client, requirements.as_uri())
+    assert [(d.code, d.range.start.line) for d in diagnostics] == [
+        ("requirements-unpinned", 0),
+        ("requirements-unpinned", 1),
+    ]
+
+
 async def test_without_pygls_dlint_lsp_is_one_line_and_exit_2():
     hide = "import sys; sys.modules['pygls'] = None; from dlint.cli import main; sys.exit(main())"
     process = await asyncio.create_subprocess_exec(
