@@ -498,6 +498,14 @@ def build_server() -> DlintServer:
         if path is not None and is_dependency_name(path):
             ls.recheck_readers(uri)
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def files_changed(ls: DlintServer, params: types.DidChangeWatchedFilesParams) -> None:
+        # Changed outside the editor (a git checkout, pip-compile): the same as a save.
+        for uri in dict.fromkeys(change.uri for change in params.changes):
+            path = local_path(uri)
+            if path is not None and is_dependency_name(path):
+                ls.recheck_readers(uri)
+
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: DlintServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri

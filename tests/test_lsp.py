@@ -259,6 +259,24 @@ async def test_requirements_findings_show_in_the_requirements_file_and_follow_sa
     assert "requirements-unpinned" not in codes(after)
 
 
+async def test_a_dockerignore_changed_outside_the_editor_rechecks(
+    client: LanguageClient, tmp_path: Path
+):
+    dockerfile = tmp_path / "Dockerfile"
+    text = "FROM python:3.11-slim\nCOPY secrets.env /app/\n"
+    (tmp_path / "secrets.env").write_text("TOKEN=x\n")
+    before = await open_file(client, dockerfile, text)
+    assert "copy-ignored-file" not in codes(before)
+    (tmp_path / ".dockerignore").write_text("*.env\n")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            [types.FileEvent((tmp_path / ".dockerignore").as_uri(), types.FileChangeType.Created)]
+        )
+    )
+    after = await published(client, dockerfile.as_uri())
+    assert "copy-ignored-file" in codes(after)
+
+
 async def test_opening_a_requirements_file_shows_its_findings(
     client: LanguageClient, tmp_path: Path
 ):
