@@ -186,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     harness.add_arguments(test)
     commands.add_parser(
+        "lsp",
+        help="run the language server (stdio) for editors; needs pip install 'dlint[lsp]'",
+        description="A language server on stdin/stdout: diagnostics as you type, fixes as code "
+        "actions, rule documentation on hover. Editor set-up: docs/editors.md.",
+    )
+    commands.add_parser(
         "clean", help="remove the containers, images and build layers left by dlint test runs"
     )
     return parser
@@ -214,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dlint import harness
 
             return harness.run(args)
+        if args.command == "lsp":
+            return run_lsp()
         if args.command == "clean":
             from dlint import harness
 
@@ -225,6 +233,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     parser.print_help()
     return 2
+
+
+def run_lsp() -> int:
+    """``dlint lsp``; without pygls installed, one line and exit code 2."""
+    try:
+        from dlint.lsp import serve
+    except ImportError as error:
+        if error.name not in ("pygls", "lsprotocol") and not str(error.name).startswith("pygls."):
+            raise
+        print(
+            "dlint: error: dlint lsp needs pygls; install it with: pip install 'dlint[lsp]'",
+            file=sys.stderr,
+        )
+        return 2
+    return serve()
 
 
 def check_options(args: argparse.Namespace) -> CheckOptions:

@@ -955,11 +955,13 @@ REQUIREMENTS_SUFFIXES = (".txt", ".in", ".lock")
 
 def is_dependency_name(path: Path) -> bool:
     """True for a file a build reads but that is no Dockerfile: a requirements or
-    constraints file (also any text file in a ``requirements*`` folder), an ignore file,
-    or a configuration file."""
+    constraints file (also any text file in a ``requirements*`` folder), a lock file, an
+    ignore file, or a configuration file."""
     name = path.name
     if name in CONFIG_FILE_NAMES or name.endswith(".dockerignore"):
         return True
+    if name.endswith(".lock"):
+        return True  # requirements.lock, or a lock file pip never reads: either way no Dockerfile
     if not name.endswith(REQUIREMENTS_SUFFIXES):
         return False
     if "requirements" in name or "constraints" in name:

@@ -65,6 +65,8 @@ def test_wheel_installs_rules_inside_dlint_and_runs_from_elsewhere(
     names = zipfile.ZipFile(wheel).namelist()
     assert not [n for n in names if n.startswith("rules/")]
     assert "dlint/rules/base/base_image_unpinned.yml" in names
+    # The JSON Schemas editors read (docs/editors.md) ship inside the package.
+    assert "dlint/schemas/dlint-config.schema.json" in names
     # setup.py discovers the areas: every folder of the pack is installed, with its cases.
     for source in (REPO / "rules").rglob("*.py"):
         assert f"dlint/rules/{source.relative_to(REPO / 'rules').as_posix()}" in names

@@ -132,13 +132,12 @@ def test_dockerignore_checks_the_dockerfiles_of_its_context(project):
     assert checked_files(result) == {"Dockerfile"}
 
 
-def test_a_requirements_file_no_dockerfile_installs_checks_nothing(project):
-    root = project({"Dockerfile": "FROM python\n", "requirements-dev.txt": "pytest\n"})
-    result = run_dlint("check", "requirements-dev.txt", cwd=root)
+@pytest.mark.parametrize("name", ["requirements-dev.txt", "poetry.lock"])
+def test_a_file_no_dockerfile_reads_checks_nothing(project, name: str):
+    root = project({"Dockerfile": "FROM python\n", name: "pytest\n"})
+    result = run_dlint("check", name, cwd=root)
     assert result.returncode == 0, result.stdout.decode() + result.stderr.decode()
-    assert result.stderr.decode() == (
-        "dlint: requirements-dev.txt: no Dockerfile reads it; nothing to check\n"
-    )
+    assert result.stderr.decode() == f"dlint: {name}: no Dockerfile reads it; nothing to check\n"
 
 
 def test_configuration_file_checks_the_dockerfiles_below_it(project):

@@ -1,0 +1,162 @@
+"""JSON Schemas for editors: ``.dlint.yaml``, ``[tool.dlint]`` and the ``dlint test`` spec.
+
+The schemas are generated from what dlint itself accepts (the keys of ``dlint.config``,
+every rule's name, id, aliases and options, the harness's own spec schema) and shipped
+in this folder, so an editor completes rule names and flags a typo before ``dlint check``
+does. ``python -m dlint.schemas --write`` regenerates them; tests/test_schemas.py fails
+when a file differs from what this module generates, or when the schema and
+``dlint.config`` disagree on a configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from dlint.config import KEYS, SEVERITIES
+from dlint.rule import Rule, all_rules
+
+FOLDER = Path(__file__).parent
+HARNESS_SPEC = FOLDER.parent / "harness" / "spec-schema.json"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+CONFIG = "dlint-config.schema.json"
+PYPROJECT = "pyproject-dlint.schema.json"
+SPEC = "dlint-test.schema.json"
+RULE = {"$ref": "#/$defs/rule"}
+SEVERITY = {"enum": list(SEVERITIES)}
+OPTION_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string"}
+OPTION_TYPES.update({list: "array", dict: "object"})
+
+
+class SchemaOutOfDate(Exception):
+    """``dlint.config`` accepts a key that this module has no schema for."""
+
+
+def rule_codes(rules: tuple[Rule, ...]) -> list[str]:
+    """Every spelling of a rule reference the schema offers: ``ALL``, names, ids, aliases.
+
+    dlint also accepts ids and aliases in any letter case (and Trivy's other spellings);
+    the schema lists them as dlint writes them, which is what completion should offer.
+    """
+    codes = ["ALL", "all"]
+    for rule in rules:
+        codes += [rule.name, rule.id, *rule.aliases]
+    return list(dict.fromkeys(codes))
+
+
+def rule_list(codes: list[str]) -> dict[str, Any]:
+    """A list of rules, or the comma-separated string the command line also takes."""
+    one = "|".join(re.escape(code) for code in codes)
+    return {
+        "anyOf": [
+            {"type": "array", "items": RULE},
+            {"type": "string", "pattern": rf"^\s*({one})(\s*,\s*({one}))*\s*,?\s*$"},
+        ]
+    }
+
+
+def option_schema(rule: Rule) -> dict[str, Any]:
+    """The options a rule takes under ``rules:``, typed by their defaults."""
+    properties = {}
+    for name, default in rule.options.items():
+        kind = OPTION_TYPES.get(type(default))
+        properties[name] = {"type": kind} if kind else {}
+    return {
+        "type": "object",
+        "description": f"options of {rule.name} ({rule.id})",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def config_body(rules: tuple[Rule, ...]) -> dict[str, Any]:
+    """The schema of the settings mapping (``.dlint.yaml`` or ``[tool.dlint]``)."""
+    rules_value = {"$ref": "#/$defs/rules"}
+    option_refs = {
+        code: {"$ref": f"#/$defs/options/{rule.id}"}
+        for rule in rules
+        for code in (rule.name, rule.id, *rule.aliases)
+    }
+    values: dict[str, dict[str, Any]] = {
+        "select": rules_value,
+        "extend-select": rules_value,
+        "ignore": rules_value,
+        "severity": {
+            "type": "object",
+            "propertyNames": RULE,
+            "additionalProperties": SEVERITY,
+        },
+        "per-path-ignores": {"type": "object", "additionalProperties": rules_value},
+        "failure-threshold": {"enum": [*SEVERITIES, "none"]},
+        "trusted-registries": {"type": "array", "items": {"type": "string"}},
+        "rules": {"type": "object", "properties": option_refs, "additionalProperties": False},
+    }
+    missing = sorted(set(KEYS) - set(values))
+    if missing:
+        raise SchemaOutOfDate(
+            f"dlint.config accepts {', '.join(map(repr, missing))}, which dlint/schemas has "
+            "no schema for: add it to config_body()"
+        )
+    return {
+        "type": ["object", "null"],
+        "properties": {key: {"description": KEYS[key], **values[key]} for key in KEYS},
+        "additionalProperties": False,
+    }
+
+
+def definitions(rules: tuple[Rule, ...]) -> dict[str, Any]:
+    """The shared ``$defs``: a rule reference, a list of them and each rule's options."""
+    return {
+        "rule": {"enum": rule_codes(rules), "description": "a rule name, id or alias"},
+        "rules": rule_list(rule_codes(rules)),
+        "options": {rule.id: option_schema(rule) for rule in rules},
+    }
+
+
+def config_schema() -> dict[str, Any]:
+    """The schema of ``.dlint.yaml`` / ``.dlint.yml``."""
+    rules = all_rules()
+    return {
+        "$schema": DRAFT,
+        "title": "dlint configuration (.dlint.yaml)",
+        **config_body(rules),
+        "$defs": definitions(rules),
+    }
+
+
+def pyproject_schema() -> dict[str, Any]:
+    """A schema for ``pyproject.toml`` that checks ``[tool.dlint]`` and allows the rest."""
+    rules = all_rules()
+    body = config_body(rules)
+    body["type"] = "object"  # TOML has no null
+    return {
+        "$schema": DRAFT,
+        "title": "pyproject.toml with dlint's [tool.dlint]",
+        "type": "object",
+        "properties": {
+            "tool": {"type": "object", "properties": {"dlint": {"$ref": "#/$defs/dlint"}}}
+        },
+        "$defs": {"dlint": body, **definitions(rules)},
+    }
+
+
+def spec_schema() -> dict[str, Any]:
+    """The ``dlint test`` spec schema: a copy of the one the harness validates specs with
+    (``dlint/harness/spec-schema.json``), so that every schema is in one folder."""
+    schema: dict[str, Any] = json.loads(HARNESS_SPEC.read_text(encoding="utf-8"))
+    return schema
+
+
+GENERATORS = {CONFIG: config_schema, PYPROJECT: pyproject_schema, SPEC: spec_schema}
+
+
+def rendered() -> dict[str, str]:
+    """Every schema file's name and the text it must hold."""
+    return {name: json.dumps(make(), indent=2) + "\n" for name, make in GENERATORS.items()}
+
+
+def load(name: str) -> Any:
+    """A shipped schema, parsed."""
+    return json.loads((FOLDER / name).read_text(encoding="utf-8"))
