@@ -4,6 +4,7 @@ Loaded in every pytest run through the ``pytest11`` entry point, so it stays ine
 cheap unless ``--dlint-spec`` is given: heavy modules are imported only by its fixtures.
 """
 
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--dlint-timeout", type=float, metavar="SECONDS", help="readiness timeout override"
     )
+    for kind in ("json", "markdown", "html"):
+        group.addoption(f"--dlint-{kind}", metavar="FILE", help=f"write a {kind} report of the run")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -54,6 +57,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except SpecError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[RUN_ID_KEY] = config.getoption("dlint_run_id") or new_run_id()
+    reports = [config.getoption(f"dlint_{kind}") for kind in ("json", "markdown", "html")]
+    if any(reports) or os.environ.get("GITHUB_STEP_SUMMARY"):
+        from dlint.harness.reports import Recorder
+
+        config.pluginmanager.register(Recorder(config, *reports), "dlint-reports")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(spec_path)]
 
