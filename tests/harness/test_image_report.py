@@ -36,7 +36,9 @@ def _tar(entries: Files) -> bytes:
 def saved_image(*layers: tuple[str, Files]) -> io.BytesIO:
     """A ``docker save`` archive of layers made by the given instructions."""
     names = [f"{i:064x}/layer.tar" for i in range(len(layers))]
-    history = [{"created_by": f"/bin/sh -c {instruction}"} for instruction, _ in layers]
+    history: list[dict[str, object]] = [
+        {"created_by": f"/bin/sh -c {instruction}"} for instruction, _ in layers
+    ]
     history.insert(1, {"created_by": "/bin/sh -c #(nop)  ENV A=1", "empty_layer": True})
     config = {"history": history}
     manifest = [{"Config": "config.json", "Layers": names}]
@@ -151,7 +153,7 @@ def test_every_ml_bloat_class_is_named():
 
 
 def test_cuda_is_not_bloat_when_the_spec_asks_for_gpus():
-    image = ("copy", {"/usr/local/lib/libcudart.so.12": b"c" * 2000})
+    image: tuple[str, Files] = ("copy", {"/usr/local/lib/libcudart.so.12": b"c" * 2000})
     assert "cuda-without-gpu" in analyse(saved_image(image)).bloat_kinds()
     assert "cuda-without-gpu" not in analyse(saved_image(image), uses_gpu=True).bloat_kinds()
 
@@ -181,8 +183,14 @@ def test_not_a_saved_image_is_a_value_error():
 
 @pytest.mark.parametrize(
     ("text", "size"),
-    [(500, 500), ("500MB", 500_000_000), ("1.5 GB", 1_500_000_000), ("512MiB", 512 * 2**20),
-     ("10kB", 10_000), ("7", 7)],
+    [
+        (500, 500),
+        ("500MB", 500_000_000),
+        ("1.5 GB", 1_500_000_000),
+        ("512MiB", 512 * 2**20),
+        ("10kB", 10_000),
+        ("7", 7),
+    ],
 )
 def test_sizes_read_as_people_write_them(text, size):
     assert parse_size(text) == size
@@ -249,6 +257,7 @@ def crafted(tmp_path: Path) -> Path:
     return context
 
 
+@pytest.mark.docker
 def test_crafted_image_report_and_budgets_on_the_engine(
     docker_client, dlint_test, crafted, leftovers, tmp_path
 ):
