@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from dlint.harness.spec import Spec
 
 # Which runtime checks prove or disprove a lint rule's claim. A check matches a prefix
-# when its name is the prefix or starts with it followed by "[".
+# when its name is the prefix, or starts with it and a "[" (or the prefix has its own
+# "["). ``image-bloat[KIND]`` is the image report: failed when it found that bloat.
 PROOFS: dict[str, tuple[str, ...]] = {
     "root-user": ("inside-user", "runtime-arbitrary-uid"),
     "user-not-numeric": ("inside-user",),
@@ -42,16 +43,17 @@ PROOFS: dict[str, tuple[str, ...]] = {
     "requirements-unpinned": ("inside-package", "inside-packages-only-locked"),
     "requirements-not-locked": ("inside-package", "inside-packages-only-locked"),
     "pip-unpinned": ("inside-package", "inside-packages-only-locked"),
-    "build-tools-in-final-stage": ("inside-no-command", "image-report"),
-    "pip-cache-kept": ("inside-absent", "image-forbidden", "image-report"),
-    "apt-lists-kept": ("image-report", "image-wasted-bytes"),
+    "build-tools-in-final-stage": ("inside-no-command", "image-bloat[compilers-and-headers]"),
+    "pip-cache-kept": ("inside-absent[/root/.cache", "image-bloat[package-caches]"),
+    "apt-lists-kept": ("image-bloat[package-caches]",),
+    "apk-cache-kept": ("image-bloat[package-caches]",),
     "copy-before-install": ("runtime-cached-rebuild",),
-    "dockerignore-missing": ("inside-absent", "image-forbidden", "image-report"),
-    "dockerignore-incomplete": ("inside-absent", "image-forbidden", "image-report"),
+    "dockerignore-missing": ("image-forbidden", "image-bloat[git]", "image-bloat[notebooks]"),
+    "dockerignore-incomplete": ("image-forbidden", "image-bloat[git]", "image-bloat[notebooks]"),
     "secret-in-image": ("inside-absent", "image-forbidden"),
-    "full-base-image": ("image-size", "image-report"),
-    "model-in-context": ("image-report",),
-    "cuda-devel-final": ("image-size", "image-report"),
+    "full-base-image": ("image-size",),
+    "model-in-context": ("image-bloat[model-files]",),
+    "cuda-devel-final": ("image-size", "image-bloat[compilers-and-headers]"),
     "python-env-unset": ("inside-env",),
     "code-writable-by-runtime-user": ("runtime-arbitrary-uid",),
 }
@@ -115,9 +117,10 @@ class RunRecord:
     def proofs(self) -> list[Proof]:
         """Each lint finding next to the checks that prove or disprove it."""
         found = []
+        pool = self.checks + bloat_checks(self.image_report)
         for finding in self.findings:
             prefixes = PROOFS.get(finding["name"], ())
-            related = tuple(c for c in self.checks if _matches(c.name, prefixes))
+            related = tuple(c for c in pool if _matches(c.name, prefixes))
             found.append(Proof(finding["name"], finding["line"], finding["message"], related))
         return found
 
@@ -157,7 +160,26 @@ class RunRecord:
 
 
 def _matches(name: str, prefixes: tuple[str, ...]) -> bool:
-    return any(name == p or name.startswith(p + "[") for p in prefixes)
+    return any(
+        name == p or name.startswith(p + "[") or ("[" in p and name.startswith(p)) for p in prefixes
+    )
+
+
+def bloat_checks(report: ImageReport | None) -> list[CheckRecord]:
+    """The image report as one verdict per bloat kind: failed where it found that bloat."""
+    from dlint.harness.image_report import BLOAT_KINDS
+
+    if report is None:
+        return []
+    found = {b.kind: b for b in report.bloat}
+    records = []
+    for kind in [k.kind for k in BLOAT_KINDS] + ["duplicates"]:
+        bloat = found.get(kind)
+        message = f"{bloat.files} files, {human(bloat.size)}" if bloat else ""
+        records.append(
+            CheckRecord(f"image-bloat[{kind}]", "failed" if bloat else "passed", 0.0, message)
+        )
+    return records
 
 
 def lint_findings(spec: "Spec") -> tuple[list[dict[str, Any]], str]:

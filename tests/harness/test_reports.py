@@ -196,7 +196,13 @@ def test_naive_example_fails_what_it_must_and_its_report_shows_why(
     stop = verdicts["shell-form-cmd"]
     assert stop["verdict"] == "confirmed"
     assert {"name": "runtime-graceful-stop", "outcome": "failed"} in stop["checks"]
-    for rule in ("root-user", "copy-before-install", "dev-server"):
+    for rule in (
+        "root-user",
+        "copy-before-install",
+        "dev-server",
+        "build-tools-in-final-stage",
+        "apt-lists-kept",
+    ):
         assert verdicts[rule]["verdict"] == "confirmed", rule
     assert data["build"]["cold"]["size"] > 100_000_000
     kinds = {b["kind"] for b in data["image_report"]["bloat"]}
