@@ -213,3 +213,13 @@ def test_naive_example_fails_what_it_must_and_its_report_shows_why(
     assert console == []
     assert "runtime-graceful-stop" in dom and "shell-form-cmd" in dom
     assert dom.count('class="layer"') == len(data["image_report"]["layers"])
+
+
+@pytest.mark.parametrize("option", ["--html", "--json", "--markdown"])
+def test_unwritable_report_path_is_one_line_before_any_build(option, tmp_path, dlint_test):
+    blocker = tmp_path / "file"
+    blocker.write_text("in the way of a folder")
+    result = dlint_test(str(NAIVE), option, str(blocker / "report"))
+    assert result.code == 2
+    assert result.stderr.startswith(f"dlint: error: {option} {blocker / 'report'}: cannot write")
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
