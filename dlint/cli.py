@@ -194,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "clean", help="remove the containers, images and build layers left by dlint test runs"
     )
+    init = commands.add_parser(
+        "init",
+        help="write a starter dlint-test.yaml (and .dockerignore, .dlint.yaml) for a project",
+    )
+    init.add_argument("directory", nargs="?", default=".", metavar="DIR", help="(default: .)")
+    init.add_argument("--force", action="store_true", help="overwrite an existing spec")
     return parser
 
 
@@ -226,6 +232,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from dlint import harness
 
             return harness.clean()
+        if args.command == "init":
+            from pathlib import Path
+
+            from dlint.init import run_init
+
+            return run_init(Path(args.directory), args.force, sys.stdout, sys.stderr)
     except KeyboardInterrupt:
         print("dlint: interrupted", file=sys.stderr)
         return 130

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="$(bash scripts/setup.sh)"
 bash scripts/ensure-docker.sh
+bash scripts/ensure-chromium.sh  # the HTML report test renders in headless Chromium
 export DLINT_REQUIRE_DOCKER=1
 echo "== ruff"
 "$BIN/ruff" check .

@@ -21,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--spec", metavar="FILE", help="spec file (default: DIR/dlint-test.yaml)")
     parser.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
+    parser.add_argument("--json", metavar="FILE", help="also write the run as JSON")
+    parser.add_argument("--markdown", metavar="FILE", help="also write a Markdown summary")
+    parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
     parser.add_argument(
         "--keep", action="store_true", help="keep the containers and images for inspection"
     )
@@ -61,7 +64,7 @@ def _error(message: str) -> int:
     return EXIT_CANNOT_RUN
 
 
-def unwritable_report(path: str | None) -> str | None:
+def unwritable_report(path: str | None, option: str = "--junit-xml") -> str | None:
     """Why the JUnit report cannot be written to ``path``, or None when it can.
 
     Checked before anything is built, so a typo costs a second, not a whole run. Missing
@@ -78,7 +81,7 @@ def unwritable_report(path: str | None) -> str | None:
         if not existed:
             target.unlink()
     except OSError as error:
-        return f"--junit-xml {path}: cannot write the report: {error.strerror or error}"
+        return f"{option} {path}: cannot write the report: {error.strerror or error}"
     return None
 
 
@@ -93,9 +96,10 @@ def run(args: argparse.Namespace) -> int:
     directory = Path(args.directory)
     if not directory.is_dir():
         return _error(f"{directory}: not a directory")
-    problem = unwritable_report(args.junit_xml)
-    if problem:
-        return _error(problem)
+    for option in ("junit_xml", "json", "markdown", "html"):
+        problem = unwritable_report(getattr(args, option), "--" + option.replace("_", "-"))
+        if problem:
+            return _error(problem)
     cannot_run: str | None = None
     with signals.handling():
         try:

@@ -275,13 +275,16 @@ class RunOptions:
     memory: str = "512m"
     pids: int = 256
     user: str | None = None
+    device_requests: list | None = None  # --gpus (dlint.harness.gpu)
 
 
 def start_hardened(
     client: docker.DockerClient, image: str, run_id: str, name: str, options: RunOptions
 ) -> Container:
     """Start ``image`` read-only, without capabilities, limited, published on loopback only."""
-    extra = {"user": options.user} if options.user else {}
+    extra: dict = {"user": options.user} if options.user else {}
+    if options.device_requests:
+        extra["device_requests"] = options.device_requests
     return client.containers.run(
         image,
         detach=True,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dlint.harness import contract, inside, runtime
+from dlint.harness import contract, gpu, image_report, inside, runtime
 from dlint.harness.lab import Lab
 from dlint.harness.plugin import Service
 from dlint.harness.spec import Spec
@@ -126,7 +126,9 @@ def checks(spec: Spec) -> list[Check]:
     """Every check of the spec, in run order."""
     return [
         *readiness_checks(),
+        *image_report.image_checks(spec),
         *inside_checks(spec),
+        *gpu.gpu_checks(spec),
         *http_checks(spec),
         *runtime_checks(spec),
     ]
@@ -153,6 +155,9 @@ def summary_lines(lab: Lab, stats: dict[str, list[Any]]) -> list[str]:
             f"({len(lab.rebuild.cached_steps)}/{len(lab.rebuild.steps)} steps from cache: "
             f"{cached_numbers})"
         )
+    report = image_report.cached(lab.image.image_id) if lab.image is not None else None
+    if report is not None:
+        lines.extend(report.summary_lines())
     for name, seconds in lab.ready_seconds.items():
         lines.append(f"ready after {seconds:.1f} s: {name}")
     counts = {outcome: len(stats.get(outcome, [])) for outcome in ("passed", "failed", "skipped")}

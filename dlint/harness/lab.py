@@ -56,13 +56,17 @@ class Lab:
 
     def run_options(self, env: dict[str, str] | None = None, user: str | None = None) -> RunOptions:
         """Hardened run settings from the spec, with extra environment or another user."""
+        from dlint.harness import gpu
+
         service = self.spec.service
+        gpus = gpu.requested(self.spec) and gpu.available(self.client)
         return RunOptions(
             port=service["port"],
             env={**service.get("env", {}), **(env or {})},
             memory=service.get("memory", "512m"),
             pids=service.get("pids", 256),
             user=user,
+            device_requests=gpu.device_requests(self.spec) if gpus else None,
         )
 
     def start(self, name: str, options: RunOptions) -> Container:

@@ -7,6 +7,7 @@ project may do the same, or write ``pytest_plugins = ["dlint.harness.plugin"]`` 
 own, and the plugin stays inert unless ``--dlint-spec`` is given.
 """
 
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--dlint-timeout", type=float, metavar="SECONDS", help="readiness timeout override"
     )
+    for kind in ("json", "markdown", "html"):
+        group.addoption(f"--dlint-{kind}", metavar="FILE", help=f"write a {kind} report of the run")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -57,6 +60,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except SpecError as error:
         raise pytest.UsageError(str(error)) from None
     config.stash[RUN_ID_KEY] = config.getoption("dlint_run_id") or new_run_id()
+    reports = [config.getoption(f"dlint_{kind}") for kind in ("json", "markdown", "html")]
+    if any(reports) or os.environ.get("GITHUB_STEP_SUMMARY"):
+        from dlint.harness.reports import Recorder
+
+        config.pluginmanager.register(Recorder(config, *reports), "dlint-reports")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [str(spec_path)]
 

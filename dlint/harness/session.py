@@ -73,6 +73,10 @@ def pytest_arguments(
         (args.timeout, ["--dlint-timeout", str(args.timeout)]),
         (args.keyword, ["-k", str(args.keyword)]),
         (args.exitfirst, ["-x"]),
+        *(
+            (getattr(args, kind), [f"--dlint-{kind}", str(getattr(args, kind))])
+            for kind in ("json", "markdown", "html")
+        ),
     ]
     for wanted, extra in options:
         if wanted:
