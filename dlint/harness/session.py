@@ -73,6 +73,9 @@ def pytest_arguments(
         (args.timeout, ["--dlint-timeout", str(args.timeout)]),
         (args.keyword, ["-k", str(args.keyword)]),
         (args.exitfirst, ["-x"]),
+        (args.builder, ["--dlint-builder", str(args.builder)]),
+        (args.classic_builder, ["--dlint-classic-builder"]),
+        (args.reach != "auto", ["--dlint-reach", str(args.reach)]),
     ]
     for wanted, extra in options:
         if wanted:
