@@ -5,6 +5,8 @@ place that deletes it all again.
 """
 
 import dataclasses
+import hashlib
+import json
 import os
 import re
 import socket
@@ -107,10 +109,54 @@ class Engine:
         return host in LOOPBACK_NAMES
 
 
-def podman_sockets() -> list[Path]:
+def podman_sockets(environment: Mapping[str, str]) -> list[Path]:
     """Where Podman's Docker-compatible service listens: the user's socket, then root's."""
-    runtime = os.environ.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    runtime = environment.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
     return [Path(runtime) / "podman" / "podman.sock", Path("/run/podman/podman.sock")]
+
+
+def _config_dir(environment: Mapping[str, str]) -> Path:
+    return Path(environment.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def current_context(environment: Mapping[str, str]) -> str:
+    """The docker CLI's context: ``DOCKER_CONTEXT``, else its config's ``currentContext``."""
+    if environment.get("DOCKER_CONTEXT"):
+        return environment["DOCKER_CONTEXT"]
+    try:
+        config = json.loads((_config_dir(environment) / "config.json").read_text())
+    except (OSError, ValueError):
+        return "default"
+    name = config.get("currentContext") if isinstance(config, dict) else None
+    return name if isinstance(name, str) and name else "default"
+
+
+def context_engine(name: str, environment: Mapping[str, str]) -> Engine:
+    """The engine of the docker CLI context ``name``, read from the CLI's context store.
+
+    The store is read directly (``contexts/meta/<sha256 of the name>/meta.json`` and the
+    TLS files beside it): the SDK's reader finds it only when ``config.json`` exists.
+    """
+    store = _config_dir(environment) / "contexts"
+    key = hashlib.sha256(name.encode()).hexdigest()
+    try:
+        meta = json.loads((store / "meta" / key / "meta.json").read_text())
+        endpoint = meta["Endpoints"]["docker"]
+        host = str(endpoint["Host"])
+    except OSError:
+        raise CannotRun(f"docker context {name} does not exist (see `docker context ls`)") from None
+    except (ValueError, KeyError, TypeError):
+        raise CannotRun(f"docker context {name}: its metadata has no docker endpoint") from None
+    files = store / "tls" / key / "docker"
+    ca, cert, private = (files / "ca.pem", files / "cert.pem", files / "key.pem")
+    tls = None
+    if ca.is_file() or cert.is_file():
+        tls = TLSConfig(
+            client_cert=(str(cert), str(private)) if cert.is_file() else None,
+            ca_cert=str(ca) if ca.is_file() else None,
+            verify=ca.is_file() and not endpoint.get("SkipTLSVerify", False),
+        )
+    return Engine(host, f"docker context {name}", tls)
 
 
 def find_engine(environment: Mapping[str, str] | None = None) -> Engine:
@@ -121,25 +167,17 @@ def find_engine(environment: Mapping[str, str] | None = None) -> Engine:
     config, then the default socket; when that socket does not exist, Podman's
     Docker-compatible socket if it does.
     """
-    from docker.context import ContextAPI
-    from docker.errors import ContextNotFound
     from docker.utils import kwargs_from_env
 
     env = os.environ if environment is None else environment
     if env.get("DOCKER_HOST"):
         settings = kwargs_from_env(environment=dict(env))
         return Engine(settings["base_url"], "DOCKER_HOST", settings.get("tls"))
-    name = env.get("DOCKER_CONTEXT") or None
-    try:
-        context = ContextAPI.get_context(name)
-    except (ContextNotFound, docker.errors.ContextException) as error:
-        raise CannotRun(f"docker context {name}: {error}") from None
-    if context is None:
-        raise CannotRun(f"docker context {name} does not exist (see `docker context ls`)")
-    if context.Name != "default" and context.Host:
-        return Engine(context.Host, f"docker context {context.Name}", context.TLSConfig)
+    name = current_context(env)
+    if name != "default":
+        return context_engine(name, env)
     if not Path(DEFAULT_SOCKET).exists():
-        for socket_path in podman_sockets():
+        for socket_path in podman_sockets(env):
             if socket_path.exists():
                 return Engine(f"unix://{socket_path}", "Podman's socket")
     return Engine(f"unix://{DEFAULT_SOCKET}", "the default socket")

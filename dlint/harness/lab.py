@@ -115,6 +115,10 @@ class Lab:
             self.helpers[key] = docker_ops.start_helper(
                 self.client, self.image.image_id, container, self.run_id, port
             )
+            self.emit(
+                f"reaching {container.name} through helper container "
+                f"{self.helpers[key].helper.name} (its network namespace, port {port})"
+            )
         return self.helpers[key]
 
     def wait(self, container: Container, name: str) -> Endpoint:

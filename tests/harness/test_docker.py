@@ -59,5 +59,7 @@ def test_missing_base_image_exits_2_with_a_hint(dlint_test, variant, leftovers):
     result = dlint_test(str(context), "-k", "readiness")
     assert result.code == 2, result.stdout + result.stderr
     assert "dlint: error: base image dlint-absent-base:0 is not available" in result.stderr
-    assert "scripts/ensure-docker.sh" in result.stderr
+    assert "docker pull" in result.stderr and "docker load" in result.stderr
+    # A pip install ships no scripts/ folder: the hint must not point there.
+    assert "ensure-docker" not in result.stderr
     assert leftovers(result.run_id) == []
