@@ -102,12 +102,14 @@ def _require(message: str) -> None:
     pytest.skip(message)
 
 
-def _wait_for(client: docker.DockerClient, process: subprocess.Popen, log: Path) -> None:
+def _connect(address: str, process: subprocess.Popen, log: Path) -> docker.DockerClient:
+    """A client for the second engine once it answers (the SDK asks its version at once)."""
     deadline = time.monotonic() + 90
     while True:
         try:
+            client = docker.DockerClient(base_url=address, timeout=300)
             client.ping()
-            return
+            return client
         except Exception:
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the second dockerd did not answer:\n{log.read_text()[-2000:]}")
@@ -157,9 +159,9 @@ def second_engine(docker_client) -> Iterator[tuple[str, docker.DockerClient]]:
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    client = docker.DockerClient(base_url=address, timeout=300)
+    client = None
     try:
-        _wait_for(client, process, log)
+        client = _connect(address, process, log)
         moved = subprocess.run(
             f"docker save {BASE_IMAGE} | DOCKER_HOST={address} docker load",
             shell=True,
@@ -170,7 +172,8 @@ def second_engine(docker_client) -> Iterator[tuple[str, docker.DockerClient]]:
         assert moved.returncode == 0, moved.stderr
         yield address, client
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         process.terminate()
         try:
             process.wait(timeout=60)
