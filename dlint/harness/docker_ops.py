@@ -15,8 +15,9 @@ import time
 import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import docker
@@ -579,7 +580,6 @@ def start_hardened(
     client: docker.DockerClient, image: str, run_id: str, name: str, options: RunOptions
 ) -> Container:
     """Start ``image`` read-only, without capabilities, limited, published on loopback only."""
-    extra = {"user": options.user} if options.user else {}
     return client.containers.run(
         image,
         detach=True,
@@ -592,9 +592,14 @@ def start_hardened(
         security_opt=["no-new-privileges"],
         mem_limit=options.memory,
         pids_limit=options.pids,
-        ports={f"{options.port}/tcp": ("127.0.0.1", None)},
-        **extra,
+        ports=_loopback_port(options.port),
+        user=options.user,
     )
+
+
+def _loopback_port(port: int) -> dict[str, Any]:
+    # (address, None): a free port on that address; the stubs know only (address, port).
+    return {f"{port}/tcp": ("127.0.0.1", None)}
 
 
 def host_port(container: Container, port: int) -> int:
@@ -646,7 +651,7 @@ def start_helper(
             )
         except docker.errors.APIError as error:
             problems.append(f"{interpreter}: {error.explanation or error}")
-            _gone(lambda name=name: client.containers.get(name).remove(force=True))
+            _gone(partial(_remove_container, client, name))
             continue
         return HelperContainer(helper, interpreter, port)
     raise CannotRun(
@@ -730,6 +735,10 @@ def _in_progress(labels: dict[str, str]) -> bool:
     return int(pid) != os.getpid()
 
 
+def _remove_container(client: docker.DockerClient, name: str) -> None:
+    client.containers.get(name).remove(force=True)
+
+
 def _gone(action: Callable[[], object]) -> bool:
     """Run a removal; False when the object had already disappeared."""
     try:
@@ -742,12 +751,12 @@ def _gone(action: Callable[[], object]) -> bool:
 def _remove_labelled(
     client: docker.DockerClient, label: str, spare: Callable[[dict[str, str]], bool]
 ) -> list[str]:
-    selector = {"label": label}
+    selector: dict[str, str | list[str] | bool] = {"label": label}
     removed: list[str] = []
     for container in client.containers.list(all=True, filters=selector, ignore_removed=True):
         if spare(container.labels):
             continue
-        if _gone(lambda c=container: c.remove(force=True, v=True)):
+        if _gone(partial(container.remove, force=True, v=True)):
             removed.append(f"container {container.name}")
     for network in client.networks.list(filters=selector):
         if _gone(network.remove):
@@ -755,7 +764,7 @@ def _remove_labelled(
     for image in client.images.list(filters=selector):
         if spare(image.labels):
             continue
-        if _gone(lambda i=image: client.images.remove(i.id, force=True)):
+        if _gone(partial(client.images.remove, image.id or "", force=True)):
             removed.append(f"image {', '.join(image.tags) or image.short_id}")
     return removed
 
@@ -770,7 +779,7 @@ def _remove_layers(client: docker.DockerClient) -> list[str]:
         # noprune: only labelled layers go, never an untagged parent that is not dlint's.
         for layer in sorted(layers, key=lambda image: image.attrs.get("Created", ""), reverse=True):
             try:
-                deleted = client.api.remove_image(layer.id, noprune=True)
+                deleted = client.api.remove_image(layer.id or "", noprune=True)
             except docker.errors.NotFound:
                 continue
             except docker.errors.APIError as error:
