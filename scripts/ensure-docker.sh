@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Make sure a Docker engine answers and the base image python:3.11-slim exists.
+# Make sure a BuildKit-capable Docker engine answers and python:3.11-slim exists.
 #
-# Idempotent: reuses a running engine and an existing image. On a machine without an
-# image registry it builds a local stand-in for python:3.11-slim from Debian packages
-# (see docs/harness.md). Safe to run as root in CI (no prompts, no stdin).
+# For dlint's own CI and development machines (Debian 12); never needed where Docker is
+# installed already. Idempotent: reuses a running engine that has `docker buildx` and an
+# existing image. Debian 12's engine (20.10) has no buildx and a BuildKit too old for
+# heredocs, so Debian 13's docker.io and docker-buildx are installed over it, fetched
+# from the mirror the system's apt sources name. On a machine without an image registry
+# it builds a local stand-in for python:3.11-slim from Debian packages (docs/harness.md).
+# Safe to run as root in CI (no prompts, no stdin).
+#
+# A running engine without BuildKit is restarted for the upgrade only when no container
+# runs on it; DLINT_ENGINE_UPGRADE=never keeps it as it is.
 set -euo pipefail
 
 BASE_IMAGE="${DLINT_BASE_IMAGE:-python:3.11-slim}"
@@ -11,6 +18,10 @@ DOCKERD_LOG="${DOCKERD_LOG:-/tmp/dockerd.log}"
 ENGINE_TIMEOUT="${ENGINE_TIMEOUT:-60}"
 DEBIAN_SOURCES=/etc/apt/sources.list.d/debian.sources
 HOST_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+# The Debian release whose docker.io (26) and docker-buildx (0.13) are installed.
+BUILDKIT_SUITE="${DLINT_BUILDKIT_SUITE:-trixie}"
+ENGINE_UPGRADE="${DLINT_ENGINE_UPGRADE:-auto}"
+DOCKER_PIDFILE=/var/run/docker.pid
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -30,10 +41,70 @@ install_packages() {
     apt_get install -y --no-install-recommends "$@" >/dev/null
 }
 
-start_engine() {
+# The Debian mirror the system's apt sources name (deb822 or one-line format), never a
+# guessed host: security archives are skipped, and finding none is an error.
+debian_mirror() {
+    local mirror=""
+    if [[ -f "$DEBIAN_SOURCES" ]]; then
+        mirror="$(awk '/^URIs:/ && $2 !~ /security/ {print $2; exit}' "$DEBIAN_SOURCES")"
+    fi
+    if [[ -z "$mirror" ]]; then
+        mirror="$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null \
+            | awk '$1 == "deb" && $0 !~ /security/ {
+                for (i = 2; i <= NF; i++) if ($i ~ /^[a-z+]+:\/\//) { print $i; exit } }' || true)"
+    fi
+    [[ -n "$mirror" ]] \
+        || die "no Debian mirror in the apt sources ($DEBIAN_SOURCES, /etc/apt/sources.list)"
+    echo "$mirror"
+}
+
+# dockerd 23 or newer (its built-in Dockerfile frontend reads heredocs and mounts) and
+# the buildx plugin, installed on this machine.
+buildkit_installed() {
+    local major
+    docker buildx version >/dev/null 2>&1 || return 1
+    major="$(dockerd --version 2>/dev/null | sed -n 's/^Docker version \([0-9]*\)\..*/\1/p')"
+    [[ -n "$major" ]] && (( major >= 23 ))
+}
+
+# The same for the engine that answers now.
+buildkit_running() {
+    local major
+    docker buildx version >/dev/null 2>&1 || return 1
+    major="$(docker version --format '{{.Server.Version}}' 2>/dev/null | cut -d. -f1)"
+    [[ "$major" =~ ^[0-9]+$ ]] && (( major >= 23 ))
+}
+
+# docker.io and docker-buildx from $BUILDKIT_SUITE over Debian 12's docker.io, whose
+# containerd, runc, tini and iptables they accept. apt reads a private sources file and
+# keeps private lists and caches: the system's own sources and lists stay as they are.
+install_buildkit_engine() {
+    local state mirror
     command -v dockerd >/dev/null 2>&1 || install_packages docker.io
+    mirror="$(debian_mirror)"
+    state="$(mktemp -d /tmp/dlint-apt.XXXXXX)"
+    chmod 755 "$state"
+    mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/debs"
+    echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror $BUILDKIT_SUITE main" \
+        >"$state/sources.list"
+    local options=(-o "Dir::Etc::sourcelist=$state/sources.list" -o "Dir::Etc::sourceparts=-"
+        -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache")
+    say "fetching docker.io and docker-buildx from $BUILDKIT_SUITE at $mirror"
+    apt_get "${options[@]}" update >/dev/null \
+        || die "apt-get update of $BUILDKIT_SUITE from $mirror failed"
+    (cd "$state/debs" && apt_get "${options[@]}" download docker.io docker-buildx >/dev/null 2>&1) \
+        || die "apt-get download docker.io docker-buildx ($BUILDKIT_SUITE) failed"
+    say "installing $(cd "$state/debs" && echo *.deb)"
+    dpkg -i "$state"/debs/*.deb >/dev/null || die "dpkg -i of the $BUILDKIT_SUITE engine failed"
+    rm -rf "$state"
+}
+
+launch_dockerd() {
     say "starting dockerd (log: $DOCKERD_LOG)"
     nohup dockerd >"$DOCKERD_LOG" 2>&1 </dev/null &
+}
+
+wait_for_engine() {
     local waited=0
     until engine_answers; do
         if (( waited >= ENGINE_TIMEOUT )); then
@@ -43,13 +114,42 @@ start_engine() {
         sleep 1
         waited=$((waited + 1))
     done
-    say "engine ready after ${waited}s"
+    say "engine $(docker version --format '{{.Server.Version}}') ready after ${waited}s"
 }
 
-debian_mirror() {
-    local mirror
-    mirror="$(awk '/^URIs:/ {print $2; exit}' "$DEBIAN_SOURCES" 2>/dev/null || true)"
-    echo "${mirror:-http://deb.debian.org/debian}"
+start_engine() {
+    buildkit_installed || install_buildkit_engine
+    # The package's own scripts may have started it already.
+    engine_answers || launch_dockerd
+    wait_for_engine
+}
+
+stop_engine() {
+    local pid waited=0
+    pid="$(cat "$DOCKER_PIDFILE" 2>/dev/null || true)"
+    [[ -n "$pid" ]] || die "the running engine has no $DOCKER_PIDFILE; stop it yourself and rerun"
+    say "stopping dockerd (pid $pid) to upgrade it"
+    kill "$pid"
+    while kill -0 "$pid" 2>/dev/null; do
+        (( waited < ENGINE_TIMEOUT )) || die "dockerd (pid $pid) did not stop within ${ENGINE_TIMEOUT}s"
+        sleep 1
+        waited=$((waited + 1))
+    done
+}
+
+upgrade_running_engine() {
+    local why
+    why="the engine $(docker version --format '{{.Server.Version}}') has no BuildKit with buildx"
+    if [[ "$ENGINE_UPGRADE" == never ]]; then
+        say "warning: $why; kept as it is (DLINT_ENGINE_UPGRADE=never)"
+        return
+    fi
+    if [[ -n "$(docker ps -q)" ]]; then
+        say "warning: $why and runs containers; not restarting it (dlint test falls back to the classic builder)"
+        return
+    fi
+    stop_engine
+    start_engine
 }
 
 # A rootfs made by debootstrap, adjusted to behave like the official image for pip.
@@ -69,10 +169,10 @@ build_rootfs() {
 
 ROOTFS=""
 remove_rootfs() { [[ -z "$ROOTFS" ]] || rm -rf "$ROOTFS"; }
-trap remove_rootfs EXIT
 
 import_stand_in() {
     ROOTFS="$(mktemp -d /tmp/dlint-rootfs.XXXXXX)"
+    trap remove_rootfs EXIT
     build_rootfs "$ROOTFS"
     say "importing the rootfs as $BASE_IMAGE"
     tar -C "$ROOTFS" -c . | docker import \
@@ -98,12 +198,17 @@ ensure_base_image() {
 }
 
 main() {
-    if engine_answers; then
-        say "reusing the running engine"
-    else
+    if ! engine_answers; then
         start_engine
+    elif buildkit_running; then
+        say "reusing the running engine ($(docker version --format '{{.Server.Version}}'))"
+    else
+        upgrade_running_engine
     fi
     ensure_base_image
 }
 
-main "$@"
+# Sourced (as a test does), it only defines the functions.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    main "$@"
+fi

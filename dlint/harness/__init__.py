@@ -40,6 +40,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-x", "--exitfirst", action="store_true", help="stop at the first failed check"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per check")
+    parser.add_argument(
+        "--builder",
+        metavar="NAME",
+        help="build with this buildx builder (docker buildx ls; default: the current one)",
+    )
+    parser.add_argument(
+        "--classic-builder",
+        action="store_true",
+        help="build with the engine's classic builder instead of BuildKit",
+    )
+    parser.add_argument(
+        "--reach",
+        choices=("auto", "published", "helper"),
+        default="auto",
+        help="reach the service on the port the engine publishes here, or from a helper "
+        "container in its network namespace (default auto: helper for a remote engine)",
+    )
 
 
 # What `dlint test` and `dlint clean` import beyond the core install: the `test` extra.

@@ -1,14 +1,15 @@
 """Send one spec request to the service and compare the answer with its expectation."""
 
 import json
-import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
-import requests
 
 from dlint.harness.verdict import CheckFailed
+
+if TYPE_CHECKING:
+    from dlint.harness.reach import Endpoint
 
 REQUEST_TIMEOUT = 30.0
 
@@ -27,8 +28,8 @@ class Answer:
         return json.loads(self.body)
 
 
-def send(port: int, request: dict[str, Any], timeout: float = REQUEST_TIMEOUT) -> Answer:
-    """Send the spec ``request`` to the service on loopback ``port``."""
+def send(endpoint: "Endpoint", request: dict[str, Any], timeout: float = REQUEST_TIMEOUT) -> Answer:
+    """Send the spec ``request`` to the service at ``endpoint``."""
     body: bytes | None = None
     if "json" in request:
         body = json.dumps(request["json"]).encode()
@@ -39,18 +40,7 @@ def send(port: int, request: dict[str, Any], timeout: float = REQUEST_TIMEOUT) -
     headers = dict(request.get("headers", {}))
     if "json" in request:
         headers.setdefault("Content-Type", "application/json")
-    started = time.monotonic()
-    response = requests.request(
-        request.get("method", "GET"),
-        f"http://127.0.0.1:{port}{request['path']}",
-        data=body,
-        headers=headers,
-        timeout=timeout,
-    )
-    elapsed = (time.monotonic() - started) * 1000
-    return Answer(
-        response.status_code, response.headers.get("Content-Type", ""), response.content, elapsed
-    )
+    return endpoint.exchange(request.get("method", "GET"), request["path"], body, headers, timeout)
 
 
 def subset_mismatch(expected: Any, actual: Any, where: str = "$") -> str | None:
@@ -122,9 +112,9 @@ def problems(expect: dict[str, Any], answer: Answer) -> list[str]:
     return found
 
 
-def check(port: int, exchange: dict[str, Any]) -> Answer:
+def check(endpoint: "Endpoint", exchange: dict[str, Any]) -> Answer:
     """Send the exchange's request and raise CheckFailed listing every broken expectation."""
-    answer = send(port, exchange["request"])
+    answer = send(endpoint, exchange["request"])
     found = problems(exchange["expect"], answer)
     if found:
         raise CheckFailed("; ".join(found))

@@ -4,19 +4,30 @@ Everything created carries the label ``dlint.run=<run id>``; ``remove_run`` is t
 place that deletes it all again.
 """
 
+import dataclasses
+import hashlib
+import json
 import os
 import re
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import docker
 import docker.errors
 import requests
 from docker.models.containers import Container
+from docker.tls import TLSConfig
+
+if TYPE_CHECKING:
+    from dlint.harness.reach import Endpoint, HelperContainer
 
 LABEL = "dlint.run"
 # Who made a run's objects (host:pid), so `dlint clean` can spare a run still in progress.
@@ -28,14 +39,19 @@ LAYER_LABEL = "dlint.build"
 LAYER_INSTRUCTION = f"LABEL {LAYER_LABEL}=cache"
 STEP_LINE = re.compile(r"^Step (?P<number>\d+)/(?P<total>\d+) : (?P<instruction>.*)$")
 BASE_IMAGE_HINT = (
-    "provide it with `docker pull` or `docker load` (in a dlint checkout, "
-    "`bash scripts/ensure-docker.sh` builds a local stand-in)"
+    "make it available to the engine first: `docker pull` it from a registry the engine "
+    "can reach, or `docker save` it where it exists and `docker load` it here"
 )
 # Seconds the engine has to answer the first request: long enough for a busy engine,
 # short enough that an address that never answers is reported quickly.
 ENGINE_ANSWER_TIMEOUT = 10
 # Seconds any later request may take: a build step can be silent for minutes.
 ENGINE_REQUEST_TIMEOUT = 600
+DEFAULT_SOCKET = "/var/run/docker.sock"
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+# The engine each client made by ``connect`` talks to.
+PODMAN: "weakref.WeakKeyDictionary[docker.DockerClient, bool]" = weakref.WeakKeyDictionary()
+ENGINES: "weakref.WeakKeyDictionary[docker.DockerClient, Engine]" = weakref.WeakKeyDictionary()
 START_DOCKER_HINT = (
     "start Docker (`sudo systemctl start docker`, `sudo dockerd &`, or Docker Desktop) "
     "or point DOCKER_HOST at a running engine"
@@ -64,6 +80,8 @@ class BuildResult:
     seconds: float
     steps: list[BuildStep] = field(default_factory=list)
     size_bytes: int = 0
+    # "classic", or "BuildKit (<builder>)"; an image the spec names: "none (given)".
+    builder: str = "classic"
 
     @property
     def cached_steps(self) -> list[BuildStep]:
@@ -71,20 +89,131 @@ class BuildResult:
         return [step for step in self.steps if step.cached]
 
 
+@dataclass(frozen=True)
+class Engine:
+    """Where the engine is and how to reach it, found the way the docker CLI finds it."""
+
+    address: str
+    source: str
+    tls: TLSConfig | None = None
+
+    @property
+    def local(self) -> bool:
+        """True when the engine runs on this machine, so its published ports are ours.
+
+        A unix socket or named pipe is local, and so is TCP to a loopback address; an
+        ``ssh://`` engine or TCP to another host is remote.
+        """
+        if self.address.startswith(("unix://", "npipe://")):
+            return True
+        host = urlsplit(self.address).hostname or ""
+        return host in LOOPBACK_NAMES
+
+
+def podman_sockets(environment: Mapping[str, str]) -> list[Path]:
+    """Where Podman's Docker-compatible service listens: the user's socket, then root's."""
+    runtime = environment.get("XDG_RUNTIME_DIR") or f"/run/user/{os.getuid()}"
+    return [Path(runtime) / "podman" / "podman.sock", Path("/run/podman/podman.sock")]
+
+
+def _config_dir(environment: Mapping[str, str]) -> Path:
+    return Path(environment.get("DOCKER_CONFIG") or Path.home() / ".docker")
+
+
+def current_context(environment: Mapping[str, str]) -> str:
+    """The docker CLI's context: ``DOCKER_CONTEXT``, else its config's ``currentContext``."""
+    if environment.get("DOCKER_CONTEXT"):
+        return environment["DOCKER_CONTEXT"]
+    try:
+        config = json.loads((_config_dir(environment) / "config.json").read_text())
+    except (OSError, ValueError):
+        return "default"
+    name = config.get("currentContext") if isinstance(config, dict) else None
+    return name if isinstance(name, str) and name else "default"
+
+
+def context_engine(name: str, environment: Mapping[str, str]) -> Engine:
+    """The engine of the docker CLI context ``name``, read from the CLI's context store.
+
+    The store is read directly (``contexts/meta/<sha256 of the name>/meta.json`` and the
+    TLS files beside it): the SDK's reader finds it only when ``config.json`` exists.
+    """
+    store = _config_dir(environment) / "contexts"
+    key = hashlib.sha256(name.encode()).hexdigest()
+    try:
+        meta = json.loads((store / "meta" / key / "meta.json").read_text())
+        endpoint = meta["Endpoints"]["docker"]
+        host = str(endpoint["Host"])
+    except OSError:
+        raise CannotRun(f"docker context {name} does not exist (see `docker context ls`)") from None
+    except (ValueError, KeyError, TypeError):
+        raise CannotRun(f"docker context {name}: its metadata has no docker endpoint") from None
+    files = store / "tls" / key / "docker"
+    ca, cert, private = (files / "ca.pem", files / "cert.pem", files / "key.pem")
+    tls = None
+    if ca.is_file() or cert.is_file():
+        tls = TLSConfig(
+            client_cert=(str(cert), str(private)) if cert.is_file() else None,
+            ca_cert=str(ca) if ca.is_file() else None,
+            verify=ca.is_file() and not endpoint.get("SkipTLSVerify", False),
+        )
+    return Engine(host, f"docker context {name}", tls)
+
+
+def find_engine(environment: Mapping[str, str] | None = None) -> Engine:
+    """The engine to use, in the docker CLI's order, then Podman's socket.
+
+    ``DOCKER_HOST`` (with ``DOCKER_TLS_VERIFY`` and ``DOCKER_CERT_PATH``) first, then the
+    context named by ``DOCKER_CONTEXT`` or the ``currentContext`` of the docker CLI's
+    config, then the default socket; when that socket does not exist, Podman's
+    Docker-compatible socket if it does.
+    """
+    from docker.utils import kwargs_from_env
+
+    env = os.environ if environment is None else environment
+    if env.get("DOCKER_HOST"):
+        settings = kwargs_from_env(environment=dict(env))
+        return Engine(settings["base_url"], "DOCKER_HOST", settings.get("tls"))
+    name = current_context(env)
+    if name != "default":
+        return context_engine(name, env)
+    if not Path(DEFAULT_SOCKET).exists():
+        for socket_path in podman_sockets(env):
+            if socket_path.exists():
+                return Engine(f"unix://{socket_path}", "Podman's socket")
+    return Engine(f"unix://{DEFAULT_SOCKET}", "the default socket")
+
+
 def engine_address() -> str:
-    """The engine the client talks to: DOCKER_HOST, or the default socket."""
-    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    """The address of the engine the client talks to (see ``find_engine``)."""
+    try:
+        return find_engine().address
+    except CannotRun:
+        return os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
+
+
+def _client(engine: Engine) -> docker.DockerClient:
+    # ssh:// through the system's ssh client: paramiko is not a dependency.
+    return docker.DockerClient(
+        base_url=engine.address,
+        tls=engine.tls or False,
+        timeout=ENGINE_ANSWER_TIMEOUT,
+        use_ssh_client=engine.address.startswith("ssh://"),
+    )
 
 
 def connect() -> docker.DockerClient:
     """Return a client for the engine, or raise CannotRun saying how to start one.
 
     The first request has a short timeout, so an address that accepts connections and
-    never answers is reported in seconds; later requests get a long one.
+    never answers is reported in seconds; later requests get a long one. An engine found
+    on Podman's socket is exported as ``DOCKER_HOST``, so the docker CLI that dlint runs
+    (``docker exec``, ``docker buildx``) talks to the same engine.
     """
-    address = engine_address()
+    engine = find_engine()
+    address = engine.address
     try:
-        client = docker.from_env(timeout=ENGINE_ANSWER_TIMEOUT)
+        client = _client(engine)
         client.ping()
     except (docker.errors.DockerException, requests.RequestException) as error:
         if "timed out" in str(error).lower():
@@ -98,7 +227,15 @@ def connect() -> docker.DockerClient:
             f"no Docker engine answers at {address} ({reason}); {START_DOCKER_HINT}"
         ) from None
     client.api.timeout = ENGINE_REQUEST_TIMEOUT
+    if engine.source == "Podman's socket":
+        os.environ["DOCKER_HOST"] = address
+    ENGINES[client] = engine
     return client
+
+
+def engine_of(client: docker.DockerClient) -> Engine:
+    """The engine ``connect`` found for ``client`` (the default socket for other clients)."""
+    return ENGINES.get(client) or Engine(client.api.base_url, "a client made elsewhere")
 
 
 def _short(error: Exception) -> str:
@@ -180,6 +317,20 @@ def owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build, beyond the context and the tag (from the spec and the command line)."""
+
+    nocache: bool = False
+    args: Mapping[str, str] = field(default_factory=dict)
+    # ``docker buildx build --secret`` values: ``id=NAME,src=PATH`` or ``id=NAME,env=VAR``.
+    secrets: tuple[str, ...] = ()
+    # A buildx builder (``docker buildx ls``); None: the CLI's current builder.
+    builder: str | None = None
+    # The engine's classic builder even when BuildKit is there.
+    classic: bool = False
+
+
 def build(
     client: docker.DockerClient,
     context: Path,
@@ -189,18 +340,164 @@ def build(
     emit: Callable[[str], None],
     *,
     nocache: bool = False,
-    buildargs: dict[str, str] | None = None,
+    buildargs: Mapping[str, str] | None = None,
+    options: BuildOptions | None = None,
 ) -> BuildResult:
-    """Build ``context`` with the classic builder, streaming steps through ``emit``.
+    """Build ``context`` with BuildKit (``docker buildx``), else the classic builder.
+
+    Steps stream through ``emit`` as the builder starts them, numbered as in the user's
+    Dockerfile, with ``---> Using cache`` for those the cache served. The classic
+    builder is the fallback when buildx cannot build here (or ``options.classic``); it
+    refuses, naming them, what only BuildKit builds. Raises CannotRun when the build
+    cannot run or fails.
+    """
+    settings = options or BuildOptions(nocache=nocache, args=dict(buildargs or {}))
+    from dlint.harness import buildkit
+
+    if settings.classic:
+        problem: str | None = "--classic-builder was given"
+    elif is_podman(client):
+        problem = "Podman builds through its own API (Buildah)"
+    else:
+        problem = buildkit.buildx_problem(settings.builder, buildkit.environment())
+    if problem is None:
+        return _build_buildkit(client, context, dockerfile, tag, run_id, emit, settings)
+    if settings.builder:
+        raise CannotRun(f"buildx builder {settings.builder} cannot build: {problem}")
+    if not is_podman(client):
+        refused = classic_limits(context / dockerfile, settings)
+        if refused:
+            raise CannotRun(
+                f"{context / dockerfile}: the classic builder cannot build "
+                f"{'; '.join(refused)}; BuildKit can, but here {problem} "
+                "(install the docker buildx plugin: Debian/Ubuntu `docker-buildx`, "
+                "Docker's `docker-buildx-plugin`)"
+            )
+    emit(f"building with the engine's classic builder: {problem}")
+    return _build_classic(client, context, dockerfile, tag, run_id, emit, settings)
+
+
+def is_podman(client: docker.DockerClient) -> bool:
+    """True when the engine is Podman's Docker-compatible service."""
+    if client not in PODMAN:
+        components = client.version().get("Components") or []
+        PODMAN[client] = any("podman" in str(c.get("Name", "")).lower() for c in components)
+    return PODMAN[client]
+
+
+# BuildKit-only flags of RUN, COPY and ADD, as the Dockerfile reference lists them.
+BUILDKIT_FLAGS = {
+    "RUN": ("mount", "network", "security"),
+    "COPY": ("chmod", "link", "parents", "exclude"),
+    "ADD": ("chmod", "link", "checksum", "keep-git-dir", "exclude"),
+}
+
+
+def classic_limits(path: Path, options: BuildOptions) -> list[str]:
+    """What the classic builder cannot build in the Dockerfile at ``path`` (with lines)."""
+    from dlint.load import InputError, read_text
+    from dlint.parse import DockerfileSyntaxError, parse_dockerfile
+
+    try:
+        model = parse_dockerfile(read_text(path), str(path))
+    except (InputError, DockerfileSyntaxError) as error:
+        raise CannotRun(f"{path}: cannot read the Dockerfile: {error}") from None
+    found: list[str] = []
+    for instruction in model.instructions:
+        line = instruction.span.start.line
+        if instruction.heredocs:
+            found.append(f"a heredoc (line {line})")
+        for flag in instruction.flags:
+            if flag.name in BUILDKIT_FLAGS.get(instruction.keyword, ()):
+                found.append(f"{instruction.keyword} --{flag.name} (line {line})")
+    if options.secrets:
+        found.append("build secrets (the spec's build.secrets)")
+    ignore = path.with_name(f"{path.name}.dockerignore")
+    if ignore.is_file():
+        found.append(f"{ignore.name} (it reads only the context's .dockerignore)")
+    return found
+
+
+def _build_buildkit(
+    client: docker.DockerClient,
+    context: Path,
+    dockerfile: str,
+    tag: str,
+    run_id: str,
+    emit: Callable[[str], None],
+    options: BuildOptions,
+) -> BuildResult:
+    from dlint.harness import buildkit
+    from dlint.load import read_text
+    from dlint.parse import parse_dockerfile
+
+    path = context / dockerfile
+    model = parse_dockerfile(read_text(path), str(path))
+    request = buildkit.Request(
+        context=context,
+        dockerfile=path,
+        tag=tag,
+        labels={LABEL: run_id, OWNER_LABEL: owner()},
+        args=dict(options.args),
+        secrets=options.secrets,
+        builder=options.builder,
+        nocache=options.nocache,
+    )
+    environment = buildkit.environment()
+    try:
+        try:
+            image_id, steps, seconds = buildkit.run_build(request, model, emit, environment)
+        except buildkit.FrontendUnreachable as error:
+            directive = buildkit.syntax_directive(model)
+            assert directive is not None
+            frontend, line = directive
+            if not buildkit.built_in_can_stand_in(frontend):
+                raise CannotRun(
+                    f"{path}:{line}: the builder cannot fetch the `# syntax={frontend}` "
+                    "frontend; make the image reachable from the builder (a registry or "
+                    "mirror it can pull from), or delete the line to build with the "
+                    f"engine's built-in Dockerfile frontend\n{error}"
+                ) from None
+            emit(
+                f"the builder cannot fetch the # syntax={frontend} frontend (line {line}): "
+                "building with the engine's built-in Dockerfile frontend"
+            )
+            with tempfile.TemporaryDirectory(prefix="dlint-syntax-") as scratch:
+                copy = buildkit.without_directive(path, line, Path(scratch))
+                retry = dataclasses.replace(request, dockerfile=copy)
+                image_id, steps, seconds = buildkit.run_build(retry, model, emit, environment)
+    except buildkit.BuildFailed as error:
+        raise CannotRun(f"build of {context} failed: {error}") from None
+    image = client.images.get(image_id)
+    return BuildResult(
+        image.id or image_id,
+        tag,
+        seconds,
+        [BuildStep(step.number, step.instruction, step.cached) for step in steps],
+        int(image.attrs.get("Size", 0)),
+        builder=f"BuildKit ({options.builder or 'buildx default builder'})",
+    )
+
+
+def _build_classic(
+    client: docker.DockerClient,
+    context: Path,
+    dockerfile: str,
+    tag: str,
+    run_id: str,
+    emit: Callable[[str], None],
+    options: BuildOptions,
+) -> BuildResult:
+    """Build with the classic builder through the engine API.
 
     The engine builds a copy of the Dockerfile with ``LAYER_INSTRUCTION`` after each
     ``FROM``, kept outside the context (docker-py sends it under a random name that the
     context's COPY never sees); steps are reported as numbered in the user's file.
     """
-    options = {
+    settings = {
         "labels": {LABEL: run_id, OWNER_LABEL: owner()},
-        "nocache": nocache,
-        "buildargs": buildargs or {},
+        "nocache": options.nocache,
+        "buildargs": dict(options.args),
     }
     steps: list[BuildStep] = []
     output: list[str] = []
@@ -211,7 +508,7 @@ def build(
         copy.write_text(text, encoding="utf-8")
         numbering = _Numbering(injected)
         try:
-            for event in _build_events(client, context, copy, tag, options):
+            for event in _build_events(client, context, copy, tag, settings):
                 if "error" in event:
                     tail = "".join(output[-15:]).rstrip()
                     error = event["error"].strip()
@@ -228,7 +525,9 @@ def build(
             raise
     seconds = time.monotonic() - started
     image = client.images.get(tag)
-    return BuildResult(image.id, tag, seconds, steps, int(image.attrs.get("Size", 0)))
+    return BuildResult(
+        image.id or tag, tag, seconds, steps, int(image.attrs.get("Size", 0)), builder="classic"
+    )
 
 
 def _record_step(line: str, steps: list[BuildStep], emit: Callable[[str], None]) -> None:
@@ -282,9 +581,6 @@ def start_hardened(
     client: docker.DockerClient, image: str, run_id: str, name: str, options: RunOptions
 ) -> Container:
     """Start ``image`` read-only, without capabilities, limited, published on loopback only."""
-    extra: dict = {"user": options.user} if options.user else {}
-    if options.device_requests:
-        extra["device_requests"] = options.device_requests
     return client.containers.run(
         image,
         detach=True,
@@ -297,9 +593,15 @@ def start_hardened(
         security_opt=["no-new-privileges"],
         mem_limit=options.memory,
         pids_limit=options.pids,
-        ports={f"{options.port}/tcp": ("127.0.0.1", None)},
-        **extra,
+        ports=_loopback_port(options.port),
+        user=options.user,
+        device_requests=options.device_requests,
     )
+
+
+def _loopback_port(port: int) -> dict[str, Any]:
+    # (address, None): a free port on that address; the stubs know only (address, port).
+    return {f"{port}/tcp": ("127.0.0.1", None)}
 
 
 def host_port(container: Container, port: int) -> int:
@@ -326,19 +628,53 @@ def diagnostics(container: Container, lines: int = 20) -> str:
     return "\n".join(parts)
 
 
-def _probe_http(port: int, path: str) -> bool:
+def start_helper(
+    client: docker.DockerClient, image: str, service: Container, run_id: str, port: int
+) -> "HelperContainer":
+    """A helper container in ``service``'s network namespace that reaches ``port`` there.
+
+    It runs the image under test (so it has the image's Python) idle, with no health
+    check, labelled like everything else the run creates.
+    """
+    from dlint.harness.reach import HELPER_IDLE, INTERPRETERS, HelperContainer
+
+    problems = []
+    for interpreter in INTERPRETERS:
+        name = f"{service.name}-reach-{interpreter}"
+        try:
+            helper = client.containers.run(
+                image,
+                detach=True,
+                name=name,
+                labels={LABEL: run_id, OWNER_LABEL: owner()},
+                entrypoint=[interpreter, "-c", HELPER_IDLE],
+                network_mode=f"container:{service.id}",
+                healthcheck={"test": ["NONE"]},
+            )
+        except docker.errors.APIError as error:
+            problems.append(f"{interpreter}: {error.explanation or error}")
+            _gone(partial(_remove_container, client, name))
+            continue
+        return HelperContainer(helper, interpreter, port)
+    raise CannotRun(
+        "the service is not reachable from here (remote engine) and a helper container "
+        f"from the image could not run Python to reach it: {'; '.join(problems)}"
+    )
+
+
+def _probe_http(endpoint: "Endpoint", path: str) -> bool:
     try:
-        return requests.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code == 200
+        return endpoint.exchange("GET", path, None, {}, 2).status == 200
     except requests.RequestException:
         return False
 
 
-def _ready_now(container: Container, port: int, http_path: str | None) -> bool:
+def _ready_now(container: Container, endpoint: "Endpoint", http_path: str | None) -> bool:
     state = container.attrs["State"]
     if not state.get("Running"):
         raise TimeoutError("container stopped before it became ready")
     if http_path is not None:
-        return _probe_http(host_port(container, port), http_path)
+        return _probe_http(endpoint, http_path)
     health = state.get("Health") or {}
     if health.get("Status") == "unhealthy":
         # Docker says so only after the start period and every retry failed: stop waiting.
@@ -347,7 +683,9 @@ def _ready_now(container: Container, port: int, http_path: str | None) -> bool:
     return health.get("Status") == "healthy"
 
 
-def wait_ready(container: Container, port: int, timeout: float, http_path: str | None) -> float:
+def wait_ready(
+    container: Container, endpoint: "Endpoint", timeout: float, http_path: str | None
+) -> float:
     """Wait for HEALTHCHECK healthy (or a 200 from ``http_path``); return seconds waited.
 
     Raises TimeoutError with diagnostics when the service is not ready in time.
@@ -357,7 +695,7 @@ def wait_ready(container: Container, port: int, timeout: float, http_path: str |
     if http_path is None and "Healthcheck" not in container.attrs["Config"]:
         raise TimeoutError("image has no HEALTHCHECK and the spec gives no service.readiness.http")
     try:
-        while not _ready_now(container, port, http_path):
+        while not _ready_now(container, endpoint, http_path):
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"not ready after {timeout:.0f} s")
             time.sleep(0.5)
@@ -399,6 +737,10 @@ def _in_progress(labels: dict[str, str]) -> bool:
     return int(pid) != os.getpid()
 
 
+def _remove_container(client: docker.DockerClient, name: str) -> None:
+    client.containers.get(name).remove(force=True)
+
+
 def _gone(action: Callable[[], object]) -> bool:
     """Run a removal; False when the object had already disappeared."""
     try:
@@ -411,12 +753,12 @@ def _gone(action: Callable[[], object]) -> bool:
 def _remove_labelled(
     client: docker.DockerClient, label: str, spare: Callable[[dict[str, str]], bool]
 ) -> list[str]:
-    selector = {"label": label}
+    selector: dict[str, str | list[str] | bool] = {"label": label}
     removed: list[str] = []
     for container in client.containers.list(all=True, filters=selector, ignore_removed=True):
         if spare(container.labels):
             continue
-        if _gone(lambda c=container: c.remove(force=True, v=True)):
+        if _gone(partial(container.remove, force=True, v=True)):
             removed.append(f"container {container.name}")
     for network in client.networks.list(filters=selector):
         if _gone(network.remove):
@@ -424,7 +766,7 @@ def _remove_labelled(
     for image in client.images.list(filters=selector):
         if spare(image.labels):
             continue
-        if _gone(lambda i=image: client.images.remove(i.id, force=True)):
+        if _gone(partial(client.images.remove, image.id or "", force=True)):
             removed.append(f"image {', '.join(image.tags) or image.short_id}")
     return removed
 
@@ -439,7 +781,7 @@ def _remove_layers(client: docker.DockerClient) -> list[str]:
         # noprune: only labelled layers go, never an untagged parent that is not dlint's.
         for layer in sorted(layers, key=lambda image: image.attrs.get("Created", ""), reverse=True):
             try:
-                deleted = client.api.remove_image(layer.id, noprune=True)
+                deleted = client.api.remove_image(layer.id or "", noprune=True)
             except docker.errors.NotFound:
                 continue
             except docker.errors.APIError as error:
@@ -453,3 +795,23 @@ def _remove_layers(client: docker.DockerClient) -> list[str]:
                     progress = True
         if not progress:
             return removed
+
+
+def existing_image(client: docker.DockerClient, name: str) -> BuildResult:
+    """The image ``name`` as the image under test, pulled if the engine lacks it.
+
+    It was not built by this run, so it carries no run label and the cleanup leaves it.
+    """
+    try:
+        image = client.images.get(name)
+    except docker.errors.ImageNotFound:
+        try:
+            image = client.images.pull(name)
+        except docker.errors.APIError as error:
+            raise CannotRun(
+                f"image {name} (the spec's image) is not in the engine and cannot be pulled "
+                f"({_short(error)}); {BASE_IMAGE_HINT}"
+            ) from None
+    return BuildResult(
+        image.id or name, name, 0.0, [], int(image.attrs.get("Size", 0)), builder="none (given)"
+    )

@@ -4,7 +4,7 @@ Each function asks for the session fixtures it needs by parameter name.
 """
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -14,13 +14,16 @@ from dlint.harness.plugin import Service
 from dlint.harness.spec import Spec
 from dlint.harness.verdict import CheckFailed
 
+if TYPE_CHECKING:
+    from dlint.harness.reach import Endpoint
+
 Check = tuple[str, Callable[..., None]]
 
 
-def _ready(service: Service) -> int:
-    if service.problem is not None or service.port is None:
+def _ready(service: Service) -> "Endpoint":
+    if service.problem is not None or service.endpoint is None:
         pytest.skip("the service is not ready (see the readiness check)")
-    return service.port
+    return service.endpoint
 
 
 def _inside(name: str, check: Callable[..., None], *args: Any) -> Check:
@@ -141,12 +144,17 @@ def _megabytes(size: int) -> str:
 def summary_lines(lab: Lab, stats: dict[str, list[Any]]) -> list[str]:
     """Human summary: build times, cache use, image size and check counts."""
     lines = []
-    if lab.image is not None:
+    if lab.image is not None and lab.spec.image is not None:
+        lines.append(
+            f"image {lab.image.tag} {_megabytes(lab.image.size_bytes)} (named by the spec, "
+            "not built)"
+        )
+    elif lab.image is not None:
         cached = len(lab.image.cached_steps)
         lines.append(
             f"cold build: {lab.image.seconds:.1f} s ({cached}/{len(lab.image.steps)} steps "
-            f"from cache{', --no-cache' if lab.nocache else ''}); image {lab.image.tag} "
-            f"{_megabytes(lab.image.size_bytes)}"
+            f"from cache{', --no-cache' if lab.nocache else ''}, {lab.image.builder}); "
+            f"image {lab.image.tag} {_megabytes(lab.image.size_bytes)}"
         )
     if lab.rebuild is not None:
         cached_numbers = ", ".join(str(step.number) for step in lab.rebuild.cached_steps)

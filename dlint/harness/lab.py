@@ -3,12 +3,14 @@
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import docker
 from docker.models.containers import Container
 
 from dlint.harness import docker_ops
-from dlint.harness.docker_ops import BuildResult, RunOptions
+from dlint.harness.docker_ops import BuildOptions, BuildResult, RunOptions
+from dlint.harness.reach import Endpoint, HelperContainer, PublishedPort, uses_helper
 from dlint.harness.spec import Spec
 from dlint.harness.verdict import CheckFailed
 
@@ -29,29 +31,54 @@ class Lab:
     emit: Callable[[str], None]
     readiness_timeout: float
     nocache: bool = False
+    # A buildx builder name, the classic builder instead, and how to reach the service.
+    builder: str | None = None
+    classic: bool = False
+    reach: str = "auto"
     image: BuildResult | None = None
     rebuild: BuildResult | None = None
     ready_seconds: dict[str, float] = field(default_factory=dict)
+    helpers: dict[str, HelperContainer] = field(default_factory=dict)
 
     @property
     def tag(self) -> str:
         """Tag of the image under test."""
         return image_tag(self.spec, self.run_id)
 
-    def build_image(self) -> BuildResult:
-        """Build the spec's context (CannotRun when the base image is missing or it fails)."""
-        docker_ops.ensure_base_images(self.client, self.spec.context / self.spec.dockerfile)
-        self.emit(f"building {self.spec.context} as {self.tag}")
-        self.image = docker_ops.build(
+    def build_options(self) -> BuildOptions:
+        """How every build of this run is made: the spec's args and secrets, the builder."""
+        return BuildOptions(
+            nocache=self.nocache,
+            args=self.spec.build_args,
+            secrets=self.spec.build_secrets,
+            builder=self.builder,
+            classic=self.classic,
+        )
+
+    def build(self, context: Path, tag: str) -> BuildResult:
+        """Build ``context`` (the spec's or an edited copy of it) as ``tag``."""
+        return docker_ops.build(
             self.client,
-            self.spec.context,
+            context,
             self.spec.dockerfile,
-            self.tag,
+            tag,
             self.run_id,
             self.emit,
-            nocache=self.nocache,
-            buildargs=self.spec.data.get("build", {}).get("args"),
+            options=self.build_options(),
         )
+
+    def build_image(self) -> BuildResult:
+        """Build the spec's context, or find the image it names (CannotRun when missing)."""
+        if self.spec.image is not None:
+            self.emit(f"testing the image {self.spec.image} (the spec names it; not built)")
+            self.image = docker_ops.existing_image(self.client, self.spec.image)
+            return self.image
+        if self.builder is None:
+            # A buildx builder of its own (docker-container, remote, kubernetes) pulls its
+            # base images itself and does not see the engine's.
+            docker_ops.ensure_base_images(self.client, self.spec.context / self.spec.dockerfile)
+        self.emit(f"building {self.spec.context} as {self.tag}")
+        self.image = self.build(self.spec.context, self.tag)
         return self.image
 
     def run_options(self, env: dict[str, str] | None = None, user: str | None = None) -> RunOptions:
@@ -76,24 +103,46 @@ class Lab:
             self.client, self.image.image_id, self.run_id, name, options
         )
 
-    def wait(self, container: Container, name: str) -> int:
-        """Wait until ``container`` is ready and return its loopback port.
+    def endpoint(self, container: Container) -> Endpoint:
+        """Where the checks send requests to ``container``'s service port.
+
+        The port the engine published on this machine's loopback, or, for a remote engine
+        (or ``--reach helper``), a helper container in the container's network namespace.
+        """
+        port = self.spec.service["port"]
+        engine = docker_ops.engine_of(self.client)
+        if not uses_helper(self.reach, engine.local):
+            return PublishedPort(docker_ops.host_port(container, port))
+        key = container.id or ""
+        if key not in self.helpers:
+            assert self.image is not None, "endpoint asked for before the image was built"
+            self.helpers[key] = docker_ops.start_helper(
+                self.client, self.image.image_id, container, self.run_id, port
+            )
+            self.emit(
+                f"reaching {container.name} through helper container "
+                f"{self.helpers[key].helper.name} (its network namespace, port {port})"
+            )
+        return self.helpers[key]
+
+    def wait(self, container: Container, name: str) -> Endpoint:
+        """Wait until ``container`` is ready and return where to reach its service.
 
         Raises CheckFailed with logs and health output when it never gets ready.
         """
-        port = self.spec.service["port"]
         probe = self.spec.service.get("readiness", {}).get("http")
+        endpoint = self.endpoint(container)
         try:
             self.ready_seconds[name] = docker_ops.wait_ready(
-                container, port, self.readiness_timeout, probe
+                container, endpoint, self.readiness_timeout, probe
             )
         except TimeoutError as error:
             raise CheckFailed(f"{container.name} never became ready: {error}") from None
-        return docker_ops.host_port(container, port)
+        return endpoint
 
     def start_ready(
         self, name: str, env: dict[str, str] | None = None, user: str | None = None
-    ) -> tuple[Container, int]:
-        """Start a container and wait until it is ready; return it and its loopback port."""
+    ) -> tuple[Container, Endpoint]:
+        """Start a container and wait until it is ready; return it and its endpoint."""
         container = self.start(name, self.run_options(env, user))
         return container, self.wait(container, name)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from docker.models.containers import Container
 
     from dlint.harness.lab import Lab
+    from dlint.harness.reach import Endpoint
     from dlint.harness.spec import Spec  # noqa: F401  (named in a string annotation)
 
 SPEC_KEY = pytest.StashKey["Spec"]()
@@ -44,6 +45,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     for kind in ("json", "markdown", "html"):
         group.addoption(f"--dlint-{kind}", metavar="FILE", help=f"write a {kind} report of the run")
+    group.addoption("--dlint-builder", metavar="NAME", help="build with this buildx builder")
+    group.addoption(
+        "--dlint-classic-builder", action="store_true", help="build with the classic builder"
+    )
+    group.addoption(
+        "--dlint-reach",
+        choices=("auto", "published", "helper"),
+        default="auto",
+        help="reach the service on its published port or through a helper container",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -169,6 +180,9 @@ def dlint_lab(request: pytest.FixtureRequest) -> Iterator["Lab"]:
         emit=_emitter(config),
         readiness_timeout=config.getoption("dlint_timeout") or spec.readiness_timeout,
         nocache=config.getoption("dlint_no_cache"),
+        builder=config.getoption("dlint_builder"),
+        classic=config.getoption("dlint_classic_builder"),
+        reach=config.getoption("dlint_reach"),
     )
     config.stash[LAB_KEY] = lab
     try:
@@ -204,10 +218,10 @@ def dlint_image(dlint_lab: "Lab", request: pytest.FixtureRequest) -> "Lab":
 
 @dataclass
 class Service:
-    """The main hardened container, its loopback port, and why it is not ready (if so)."""
+    """The main hardened container, where to reach it, and why it is not ready (if so)."""
 
     container: "Container | None"
-    port: int | None
+    endpoint: "Endpoint | None"
     problem: str | None
 
 
@@ -217,6 +231,7 @@ def dlint_service(dlint_image: "Lab") -> Service:
     import docker.errors
     import requests
 
+    from dlint.harness.docker_ops import CannotRun
     from dlint.harness.verdict import CheckFailed
 
     try:
@@ -226,7 +241,7 @@ def dlint_service(dlint_image: "Lab") -> Service:
         return Service(None, None, f"the engine could not start the service: {error}")
     try:
         return Service(container, dlint_image.wait(container, "service"), None)
-    except CheckFailed as error:
+    except (CheckFailed, CannotRun) as error:
         return Service(container, None, str(error))
     except (docker.errors.DockerException, requests.RequestException) as error:
         return Service(container, None, f"waiting for the service failed: {error}")

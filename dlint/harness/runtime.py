@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from dlint.harness import contract, docker_ops, inside
+from dlint.harness import contract, inside
 from dlint.harness.docker_ops import BuildResult
 from dlint.harness.lab import Lab
 from dlint.harness.verdict import expect
@@ -25,9 +25,7 @@ def rebuild_after_edit(lab: Lab, settings: dict[str, Any]) -> BuildResult:
         with (context / settings["edit"]).open("a", encoding="utf-8") as edited:
             edited.write(EDIT_LINE)
         lab.emit(f"rebuilding after editing {settings['edit']}")
-        return docker_ops.build(
-            lab.client, context, lab.spec.dockerfile, f"{lab.tag}-edit", lab.run_id, lab.emit
-        )
+        return lab.build(context, f"{lab.tag}-edit")
 
 
 def check_cached_rebuild(result: BuildResult, settings: dict[str, Any]) -> None:
@@ -52,10 +50,10 @@ def check_cached_rebuild(result: BuildResult, settings: dict[str, Any]) -> None:
 def check_graceful_stop(lab: Lab, settings: dict[str, Any]) -> None:
     """A request in flight when ``docker stop`` arrives completes; the exit code is 0."""
     grace = settings.get("grace", DEFAULT_GRACE)
-    container, port = lab.start_ready("graceful-stop", env=settings.get("env", {}))
+    container, endpoint = lab.start_ready("graceful-stop", env=settings.get("env", {}))
     exchange = settings["exchange"]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        in_flight = pool.submit(contract.send, port, exchange["request"])
+        in_flight = pool.submit(contract.send, endpoint, exchange["request"])
         time.sleep(settings.get("stop_after", DEFAULT_STOP_AFTER))
         expect(not in_flight.done(), "the request finished before the stop; raise the delay")
         started = time.monotonic()
@@ -74,8 +72,8 @@ def check_graceful_stop(lab: Lab, settings: dict[str, Any]) -> None:
 
 def check_arbitrary_uid(lab: Lab, settings: dict[str, Any]) -> None:
     """The image serves the exchange when run as an arbitrary non-root uid."""
-    container, port = lab.start_ready("arbitrary-uid", user=settings["user"])
+    container, endpoint = lab.start_ready("arbitrary-uid", user=settings["user"])
     uid = int(settings["user"].split(":")[0])
     running_as = inside.pid1_uid(inside.host_for(container.id))
     expect(running_as == uid, f"PID 1 runs as uid {running_as}, expected {uid}")
-    contract.check(port, settings["exchange"])
+    contract.check(endpoint, settings["exchange"])

@@ -77,6 +77,9 @@ def pytest_arguments(
             (getattr(args, kind), [f"--dlint-{kind}", str(getattr(args, kind))])
             for kind in ("json", "markdown", "html")
         ),
+        (args.builder, ["--dlint-builder", str(args.builder)]),
+        (args.classic_builder, ["--dlint-classic-builder"]),
+        (args.reach != "auto", ["--dlint-reach", str(args.reach)]),
     ]
     for wanted, extra in options:
         if wanted:

@@ -32,6 +32,27 @@ class Spec:
         return self.data.get("build", {}).get("dockerfile", "Dockerfile")
 
     @property
+    def image(self) -> str | None:
+        """The already built image the spec names instead of a build, if it names one."""
+        return self.data.get("image")
+
+    @property
+    def build_args(self) -> dict[str, str]:
+        """Build arguments (``--build-arg``)."""
+        return dict(self.data.get("build", {}).get("args", {}))
+
+    @property
+    def build_secrets(self) -> tuple[str, ...]:
+        """Build secrets as ``docker buildx build --secret`` values; files are absolute."""
+        values = []
+        for secret in self.data.get("build", {}).get("secrets", []):
+            if "src" in secret:
+                values.append(f"id={secret['id']},src={self.path.parent / secret['src']}")
+            else:
+                values.append(f"id={secret['id']},env={secret['env']}")
+        return tuple(values)
+
+    @property
     def service(self) -> dict[str, Any]:
         """The ``service`` section: port, env, limits, readiness."""
         return self.data["service"]
@@ -92,12 +113,28 @@ def _require_file(spec_path: Path, key: str, file: Path) -> None:
         raise SpecError(f"{spec_path}: {key}: file {file} does not exist")
 
 
+def _validate_build(spec: Spec) -> None:
+    _require_file(spec.path, "build.dockerfile", spec.context / spec.dockerfile)
+    for index, secret in enumerate(spec.data.get("build", {}).get("secrets", [])):
+        if "src" in secret:
+            _require_file(
+                spec.path, f"build.secrets[{index}].src", spec.path.parent / secret["src"]
+            )
+
+
 def _validate_references(spec: Spec) -> None:
+    rebuilds = "cached_rebuild" in spec.runtime
     names = [case["name"] for case in spec.http]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
         raise SpecError(f"{spec.path}: http: duplicate case names {', '.join(duplicates)}")
-    _require_file(spec.path, "build.dockerfile", spec.context / spec.dockerfile)
+    if spec.image is None:
+        _validate_build(spec)
+    for key, present in (("build", "build" in spec.data), ("runtime.cached_rebuild", rebuilds)):
+        if spec.image is not None and present:
+            raise SpecError(
+                f"{spec.path}: {key}: the spec names an image ({spec.image}), so nothing is built"
+            )
     if "packages_lock" in spec.inside:
         _require_file(
             spec.path, "inside.packages_lock", spec.context / spec.inside["packages_lock"]

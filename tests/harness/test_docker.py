@@ -59,5 +59,49 @@ def test_missing_base_image_exits_2_with_a_hint(dlint_test, variant, leftovers):
     result = dlint_test(str(context), "-k", "readiness")
     assert result.code == 2, result.stdout + result.stderr
     assert "dlint: error: base image dlint-absent-base:0 is not available" in result.stderr
-    assert "scripts/ensure-docker.sh" in result.stderr
+    assert "docker pull" in result.stderr and "docker load" in result.stderr
+    # A pip install ships no scripts/ folder: the hint must not point there.
+    assert "ensure-docker" not in result.stderr
     assert leftovers(result.run_id) == []
+
+
+GIVEN_IMAGE = "dlint-test-given:1"
+GIVEN_DOCKERFILE = """\
+FROM python:3.11-slim
+WORKDIR /tmp
+USER 10001
+CMD ["python3", "-m", "http.server", "8000"]
+"""
+
+
+def test_a_spec_naming_an_image_tests_it_and_leaves_it(docker_client, dlint_test, tmp_path):
+    """CI builds once and tests later: the image is used as it is and never removed."""
+    (tmp_path / "Dockerfile").write_text(GIVEN_DOCKERFILE)
+    docker_client.images.build(path=str(tmp_path), tag=GIVEN_IMAGE, rm=True, forcerm=True)
+    spec = tmp_path / "spec"
+    spec.mkdir()
+    (spec / "dlint-test.yaml").write_text(
+        f"version: 1\nimage: {GIVEN_IMAGE}\n"
+        "service: {port: 8000, readiness: {http: /}}\n"
+        "inside: {user: {uid: 10001}}\n"
+        "http: [{name: listing, request: {path: /}, expect: {status: 200}}]\n"
+    )
+    try:
+        result = dlint_test(str(spec))
+        assert result.code == 0, result.stdout + result.stderr
+        assert f"image {GIVEN_IMAGE} " in result.stdout
+        assert "(named by the spec, not built)" in result.stdout
+        assert "3 checks: 3 passed" in result.stdout
+        assert docker_client.images.get(GIVEN_IMAGE).tags == [GIVEN_IMAGE]
+        selector = {"label": f"dlint.run={result.run_id}"}
+        assert docker_client.containers.list(all=True, filters=selector) == []
+        (spec / "dlint-test.yaml").write_text(
+            (spec / "dlint-test.yaml").read_text() + "build: {dockerfile: Dockerfile}\n"
+        )
+        both = dlint_test(str(spec))
+        assert both.code == 2
+        assert f"build: the spec names an image ({GIVEN_IMAGE}), so nothing is built" in (
+            both.stderr
+        )
+    finally:
+        docker_client.images.remove(GIVEN_IMAGE, force=True)

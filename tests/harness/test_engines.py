@@ -1,0 +1,218 @@
+"""Any engine: how dlint finds it, and the reference spec on a second engine.
+
+The second engine is a dockerd of its own (socket, data root, exec root, bridge) that
+``dlint test`` reaches only through DOCKER_HOST, with the service reached through a
+helper container in its network namespace, as on a remote engine.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import pytest
+
+from dlint.harness import docker_ops
+from dlint.harness.docker_ops import Engine, find_engine
+from dlint.harness.reach import uses_helper
+
+BRIDGE = "dlint-e2"
+BRIDGE_ADDRESS = "172.31.249.1/24"
+ADDRESS_POOL = "base=10.249.0.0/16,size=24"
+BASE_IMAGE = "python:3.11-slim"
+DEFAULT_NETWORKS = {"bridge", "host", "none"}
+
+
+def test_docker_host_with_tls_variables(tmp_path: Path):
+    for name in ("ca.pem", "cert.pem", "key.pem"):
+        (tmp_path / name).write_text("")
+    engine = find_engine(
+        {
+            "DOCKER_HOST": "tcp://build-host.example:2376",
+            "DOCKER_TLS_VERIFY": "1",
+            "DOCKER_CERT_PATH": str(tmp_path),
+        }
+    )
+    assert engine.address == "tcp://build-host.example:2376"
+    assert engine.source == "DOCKER_HOST"
+    assert engine.tls is not None and engine.tls.verify is True
+    assert engine.tls.ca_cert == str(tmp_path / "ca.pem")
+    assert engine.tls.cert == (str(tmp_path / "cert.pem"), str(tmp_path / "key.pem"))
+    assert not engine.local
+
+
+def test_docker_context_is_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    done = subprocess.run(
+        ["docker", "context", "create", "fleet", "--docker", "host=ssh://ci@builder.example"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    config = {"DOCKER_CONFIG": str(tmp_path)}
+    engine = find_engine({**config, "DOCKER_CONTEXT": "fleet"})
+    assert (engine.address, engine.source) == ("ssh://ci@builder.example", "docker context fleet")
+    assert not engine.local
+    # `docker context use` writes currentContext; DOCKER_HOST still wins, as in the CLI.
+    (tmp_path / "config.json").write_text('{"currentContext": "fleet"}')
+    assert find_engine(config).source == "docker context fleet"
+    assert find_engine({**config, "DOCKER_HOST": "unix:///x.sock"}).source == "DOCKER_HOST"
+    with pytest.raises(docker_ops.CannotRun, match="docker context absent does not exist"):
+        find_engine({**config, "DOCKER_CONTEXT": "absent"})
+
+
+def test_podmans_socket_when_there_is_no_docker_socket(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(docker_ops, "DEFAULT_SOCKET", str(tmp_path / "no-docker.sock"))
+    socket_path = tmp_path / "podman" / "podman.sock"
+    socket_path.parent.mkdir()
+    socket_path.write_text("")
+    engine = find_engine({"XDG_RUNTIME_DIR": str(tmp_path), "DOCKER_CONFIG": str(tmp_path)})
+    assert engine == Engine(f"unix://{socket_path}", "Podman's socket")
+    assert engine.local
+
+
+@pytest.mark.parametrize(
+    ("address", "local"),
+    [
+        ("unix:///var/run/docker.sock", True),
+        ("tcp://127.0.0.1:2375", True),
+        ("http://localhost:2375", True),
+        ("tcp://10.0.0.5:2375", False),
+        ("ssh://ci@builder.example", False),
+    ],
+)
+def test_only_a_local_engine_uses_published_ports_by_default(address: str, local: bool):
+    assert Engine(address, "test").local is local
+    assert uses_helper("auto", Engine(address, "test").local) is not local
+    assert uses_helper("helper", True) and not uses_helper("published", False)
+
+
+def _require(message: str) -> None:
+    if os.environ.get("DLINT_REQUIRE_DOCKER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def _connect(address: str, process: subprocess.Popen, log: Path) -> docker.DockerClient:
+    """A client for the second engine once it answers (the SDK asks its version at once)."""
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            client = docker.DockerClient(base_url=address, timeout=300)
+            client.ping()
+            return client
+        except Exception:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the second dockerd did not answer:\n{log.read_text()[-2000:]}")
+            time.sleep(0.5)
+
+
+def _ip(*arguments: str) -> None:
+    subprocess.run(["ip", *arguments], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def second_engine(docker_client) -> Iterator[tuple[str, docker.DockerClient]]:
+    """A second dockerd with the base image loaded; stopped and deleted afterwards.
+
+    Its bridge is its own: a second dockerd without one would take over docker0.
+    """
+    dockerd = os.environ.get("DLINT_DOCKERD") or shutil.which("dockerd")
+    if dockerd is None or shutil.which("ip") is None or os.geteuid() != 0:
+        _require("a second engine needs root, dockerd and ip")
+    assert dockerd is not None
+    root = Path(tempfile.mkdtemp(prefix="dlint-e2-", dir="/tmp"))
+    address = f"unix://{root}/docker.sock"
+    log = root / "dockerd.log"
+    if not Path(f"/sys/class/net/{BRIDGE}").exists():
+        _ip("link", "add", "name", BRIDGE, "type", "bridge")
+        _ip("addr", "add", BRIDGE_ADDRESS, "dev", BRIDGE)
+    _ip("link", "set", BRIDGE, "up")
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [
+                dockerd,
+                "--host",
+                address,
+                "--data-root",
+                str(root / "data"),
+                "--exec-root",
+                str(root / "exec"),
+                "--pidfile",
+                str(root / "docker.pid"),
+                "--bridge",
+                BRIDGE,
+                "--default-address-pool",
+                ADDRESS_POOL,
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    client = None
+    try:
+        client = _connect(address, process, log)
+        moved = subprocess.run(
+            f"docker save {BASE_IMAGE} | DOCKER_HOST={address} docker load",
+            shell=True,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert moved.returncode == 0, moved.stderr
+        yield address, client
+    finally:
+        if client is not None:
+            client.close()
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        subprocess.run(["ip", "link", "delete", BRIDGE], check=False, capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.docker
+@pytest.mark.second_engine
+def test_reference_passes_on_a_second_engine_reached_only_through_docker_host(
+    second_engine, docker_client, dlint_test, reference, tmp_path
+):
+    address, client = second_engine
+    environment = {**os.environ, "DOCKER_HOST": address}
+    environment.pop("DOCKER_CONTEXT", None)
+    report = tmp_path / "junit.xml"
+    result = dlint_test(
+        str(reference),
+        "--reach",
+        "helper",
+        "--junit-xml",
+        str(report),
+        env=environment,
+        timeout=1200,
+    )
+    assert result.code == 0, result.stdout + result.stderr
+    suite = ET.parse(report).getroot().find("testsuite")
+    assert suite is not None
+    assert int(suite.get("tests", "0")) >= 60
+    assert (suite.get("failures"), suite.get("errors"), suite.get("skipped")) == ("0", "0", "0")
+    assert f"reaching {result.run_id}-service through helper container" in result.stdout
+    # The second engine is as it was: no container, no image but the base, no network.
+    assert client.containers.list(all=True) == []
+    assert [image.tags for image in client.images.list(all=True)] == [[BASE_IMAGE]]
+    assert {network.name for network in client.networks.list()} == DEFAULT_NETWORKS
+    # And the first engine never saw the run.
+    selector = {"label": f"dlint.run={result.run_id}"}
+    assert docker_client.containers.list(all=True, filters=selector) == []
+    assert docker_client.images.list(filters=selector) == []
