@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dlint.config import (
     Config,
@@ -26,6 +26,9 @@ from dlint.engine import Result, Target, check_targets, targets_for
 from dlint.load import InputError, read_text
 from dlint.report import RunInfo, render
 from dlint.rule import RulePackError, all_rules
+
+if TYPE_CHECKING:
+    from dlint.fix import FixResult
 
 # A fix skipped because it overlapped another one gets applied on the next pass; a few
 # passes settle any real Dockerfile, and the bound stops two fixes that undo each other.
@@ -134,11 +137,14 @@ def fix_loop(
     config_for: ConfigFor,
     unsafe: bool,
     err: TextIO,
+    record: Callable[[dict[str, tuple[str, FixResult]]], None] | None = None,
 ) -> tuple[list[Target], Result]:
     """Apply fixes and re-check until no skipped fix is left; return the targets and the result.
 
     Files are written as each pass fixes them; stdin's text is kept in its target. The
     returned result is a check of the fixed texts: what the report shows is what is left.
+    ``record`` sees each pass's changes (file -> text before, fix result): ``dlint test
+    --verify-fixes`` rebuilds fixes one by one from them.
     """
     from dlint.fix import fixes_by_file  # only --fix and --diff need it
 
@@ -148,6 +154,8 @@ def fix_loop(
         changed = fixes_by_file(result.findings, reader(targets), unsafe)
         if not changed:
             break
+        if record is not None:
+            record(changed)
         for file, (_, fixed) in changed.items():
             counts[file] += len(fixed.applied)
             if not any(t.path is None and t.name == file for t in targets):

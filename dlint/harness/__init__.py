@@ -37,6 +37,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-x", "--exitfirst", action="store_true", help="stop at the first failed check"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="one character per check")
+    parser.add_argument(
+        "--verify-fixes",
+        action="store_true",
+        help="fix a copy of DIR, build both images, check that each fix changed only what it "
+        "declares, then run the checks against the fixed image",
+    )
+    parser.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --verify-fixes, verify unsafe fixes too"
+    )
 
 
 def _error(message: str) -> int:
@@ -76,10 +85,17 @@ def run(args: argparse.Namespace) -> int:
     problem = unwritable_report(args.junit_xml)
     if problem:
         return _error(problem)
+    if args.unsafe_fixes and not args.verify_fixes:
+        return _error("--unsafe-fixes needs --verify-fixes (dlint check --fix applies fixes)")
     cannot_run: str | None = None
     with signals.handling():
         try:
-            code = session.run_checks(directory, args)
+            if args.verify_fixes:
+                from dlint.harness import verify_fixes
+
+                code = verify_fixes.run(directory, args)
+            else:
+                code = session.run_checks(directory, args)
         except session.CannotRun as error:
             cannot_run = str(error)
         except KeyboardInterrupt:
