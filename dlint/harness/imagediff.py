@@ -69,7 +69,6 @@ class Snapshot:
 
     config: Mapping[str, Any]
     files: Mapping[str, FileEntry]
-    layers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,11 +121,9 @@ def normalised_config(attrs: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def snapshot_of(
-    attrs: Mapping[str, Any], files: Mapping[str, FileEntry], layers: Sequence[str] = ()
-) -> Snapshot:
+def snapshot_of(attrs: Mapping[str, Any], files: Mapping[str, FileEntry]) -> Snapshot:
     """A snapshot from an image's inspect record and its file tree."""
-    return Snapshot(normalised_config(attrs), dict(files), tuple(layers))
+    return Snapshot(normalised_config(attrs), dict(files))
 
 
 def file_tree(stream: IO[bytes]) -> dict[str, FileEntry]:
@@ -135,10 +132,12 @@ def file_tree(stream: IO[bytes]) -> dict[str, FileEntry]:
     with tarfile.open(fileobj=stream, mode="r|") as archive:
         for member in archive:
             path = _absolute(member.name)
+            # Permission bits only: some exporters put the file type in the mode too.
+            mode = member.mode & 0o7777
             if member.islnk():
                 linked = entries.get(_absolute(member.linkname))
                 size = linked.size if linked else member.size
-                entries[path] = FileEntry("file", member.mode, member.uid, member.gid, size)
+                entries[path] = FileEntry("file", mode, member.uid, member.gid, size)
                 continue
             kind = (
                 "dir"
@@ -151,7 +150,7 @@ def file_tree(stream: IO[bytes]) -> dict[str, FileEntry]:
             )
             size = member.size if kind == "file" else 0
             target = member.linkname if kind == "symlink" else ""
-            entries[path] = FileEntry(kind, member.mode, member.uid, member.gid, size, target)
+            entries[path] = FileEntry(kind, mode, member.uid, member.gid, size, target)
     return entries
 
 

@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import docker
 import docker.errors
@@ -32,7 +32,7 @@ import docker.errors
 from dlint.finding import Finding
 from dlint.harness import docker_ops, imagediff, plugin, session, signals
 from dlint.harness.docker_ops import CannotRun
-from dlint.harness.imagediff import Difference, Intent, IntentError, Snapshot
+from dlint.harness.imagediff import Difference, Intent, IntentError
 from dlint.harness.spec import SpecError, find_spec, load_spec
 
 EXIT_FAILED = 1
@@ -212,10 +212,11 @@ def _relative(file: str, folder: Path) -> str:
 
 @dataclass
 class Built:
-    """A built state of the context: its image and, once asked for, its snapshot."""
+    """A built state of the context: its image and, once read, its inspect record and tree."""
 
     image_id: str
-    snapshot: Snapshot | None = None
+    attrs: Mapping[str, Any] | None = None
+    files: dict[str, imagediff.FileEntry] | None = None
 
 
 @dataclass
@@ -273,15 +274,15 @@ class Builds:
                 (folder / relative).write_text(text, encoding="utf-8")
         return self.build(folder, name)
 
-    def snapshot(self, built: Built, name: str) -> Snapshot:
-        """The compared configuration and file tree of a built image."""
-        if built.snapshot is None:
-            image = self.client.images.get(built.image_id)
-            layers = tuple(image.attrs.get("RootFS", {}).get("Layers") or ())
-            built.snapshot = imagediff.snapshot_of(
-                image.attrs, self._files(built.image_id, name), layers
-            )
-        return built.snapshot
+    def _attrs(self, built: Built) -> Mapping[str, Any]:
+        if built.attrs is None:
+            built.attrs = self.client.images.get(built.image_id).attrs
+        return built.attrs
+
+    def _tree(self, built: Built, name: str) -> dict[str, imagediff.FileEntry]:
+        if built.files is None:
+            built.files = self._files(built.image_id, name)
+        return built.files
 
     def _files(self, image_id: str, name: str) -> dict[str, imagediff.FileEntry]:
         # A container that is created, never started, exports the image's file tree. The
@@ -305,12 +306,24 @@ class Builds:
     def compare(
         self, before: Built, before_name: str, after: Built, after_name: str
     ) -> list[Difference]:
-        """What differs between two builds (nothing when they are the same image)."""
+        """What differs between two builds (nothing when they are the same image).
+
+        Images made of the same layers have the same file tree: only their configuration
+        is compared then, which saves exporting both.
+        """
         if before.image_id == after.image_id:
             return []
+        old, new = self._attrs(before), self._attrs(after)
+        same_files = _layers(old) == _layers(new)
+        old_files = {} if same_files else self._tree(before, before_name)
+        new_files = {} if same_files else self._tree(after, after_name)
         return imagediff.differences(
-            self.snapshot(before, before_name), self.snapshot(after, after_name)
+            imagediff.snapshot_of(old, old_files), imagediff.snapshot_of(new, new_files)
         )
+
+
+def _layers(attrs: Mapping[str, Any]) -> list[str]:
+    return list((attrs.get("RootFS") or {}).get("Layers") or [])
 
 
 class _Stream(io.RawIOBase):
