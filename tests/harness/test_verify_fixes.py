@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,22 @@ def test_unsafe_fixes_need_verify_fixes(dlint_test):
     assert result.stderr.strip() == (
         "dlint: error: --unsafe-fixes needs --verify-fixes (dlint check --fix applies fixes)"
     )
+
+
+@pytest.mark.docker
+def test_sigterm_while_verifying_leaves_nothing(start_dlint_test, leftovers):
+    """A CI cancel after the original image is built: exit 143, no traceback, nothing
+    left labelled with the run id (builds, export containers)."""
+    process, run_id = start_dlint_test(str(FIXABLE), "--verify-fixes")
+    for line in process.stdout:
+        if "building fixed" in line:
+            break
+    else:
+        raise AssertionError(f"the fixed image was never built: {process.communicate()}")
+    assert leftovers(run_id), "the original image exists, labelled, when the signal comes"
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    assert "dlint: interrupted (SIGTERM)" in stderr
+    assert leftovers(run_id) == []
