@@ -123,7 +123,7 @@ def run(directory: Path, args: argparse.Namespace) -> int:
 
 
 def _verify(lab: Builds, args: argparse.Namespace, spec_path: Path, directory: Path) -> int:
-    fixes = apply_fixes(lab.context, lab.dockerfile, lab.scratch / "fixed", args.unsafe_fixes)
+    fixes = fix_copy(lab.context, lab.dockerfile, lab.scratch / "fixed", args.unsafe_fixes)
     kinds = "safe and unsafe" if args.unsafe_fixes else "safe"
     count = len(fixes.applied)
     _say(
@@ -163,16 +163,15 @@ def _say(line: str) -> None:
     print(f"dlint: {line}", flush=True)
 
 
-def apply_fixes(context: Path, dockerfile: str, folder: Path, unsafe: bool) -> Fixes:
+def fix_copy(context: Path, dockerfile: str, folder: Path, unsafe: bool) -> Fixes:
     """Copy ``context`` to ``folder`` and fix its Dockerfile there with the check run."""
     from dlint.checkrun import CheckOptions, config_resolver, fix_loop
     from dlint.config import ConfigError, discover_config
     from dlint.engine import check_targets, targets_for
-    from dlint.fix import FixResult
-    from dlint.fix import apply_fixes as apply_one
+    from dlint.fix import FixResult, apply_fixes
     from dlint.load import InputError
 
-    shutil.copytree(context, folder, symlinks=True)
+    copy_context(context, folder)
     # The copy lies outside the project: take the configuration the original would use.
     config = discover_config((context / dockerfile).resolve().parent)
     options = CheckOptions(
@@ -197,13 +196,29 @@ def apply_fixes(context: Path, dockerfile: str, folder: Path, unsafe: bool) -> F
         for file, (before, fixed) in changed.items():
             relative = _relative(file, folder)
             for finding in fixed.applied:
-                alone = apply_one(before, file, [finding], unsafe).text
+                alone = apply_fixes(before, file, [finding], unsafe).text
                 applied.append(AppliedFix(finding, relative, base, alone))
             state[relative] = fixed.text
 
     _, after = fix_loop(targets, result, config_for, unsafe, io.StringIO(), record)
     left = sum(1 for f in after.findings if f.fix is not None and not f.fix.safe)
     return Fixes(folder, applied, 0 if unsafe else left)
+
+
+def copy_context(context: Path, folder: Path) -> None:
+    """Copy the build context (symbolic links as links); CannotRun when it cannot be read."""
+    try:
+        shutil.copytree(context, folder, symlinks=True)
+    except (OSError, shutil.Error) as error:
+        raise CannotRun(f"cannot copy {context} to fix it: {_first_problem(error)}") from None
+
+
+def _first_problem(error: OSError | shutil.Error) -> str:
+    # shutil.Error carries a list of (source, destination, reason), one per failed file.
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        source, _, reason = error.args[0][0]
+        return f"{source}: {reason}"
+    return str(error)
 
 
 def _relative(file: str, folder: Path) -> str:
@@ -268,7 +283,7 @@ class Builds:
             return self.build(self.context, "original")
         folder = self.scratch / name
         if not folder.exists():
-            shutil.copytree(self.context, folder, symlinks=True)
+            copy_context(self.context, folder)
             for relative, text in texts.items():
                 (folder / relative).parent.mkdir(parents=True, exist_ok=True)
                 (folder / relative).write_text(text, encoding="utf-8")

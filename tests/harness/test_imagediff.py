@@ -171,7 +171,7 @@ def test_the_file_tree_of_an_export_names_paths_absolutely_and_follows_hard_link
 
 def test_the_fix_loop_records_each_fix_alone_on_the_text_it_was_made_for(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    fixes = verify_fixes.apply_fixes(FIXABLE, "Dockerfile", tmp_path / "fixed", unsafe=False)
+    fixes = verify_fixes.fix_copy(FIXABLE, "Dockerfile", tmp_path / "fixed", unsafe=False)
     original = (FIXABLE / "Dockerfile").read_text()
     fixed = (tmp_path / "fixed" / "Dockerfile").read_text()
     assert [f.finding.name for f in fixes.applied] == [
@@ -203,3 +203,85 @@ def test_every_fix_in_the_pack_declares_changes_the_verifier_reads(rule, case, t
     assert fixes, "a case with a fixed text has a fix"
     for fix in fixes:
         parse_intents(fix.changes)
+
+
+class FakeBuilds:
+    """Stands in for the engine in ``judge``: each state's image is named by its texts,
+    and ``changes`` says what differs between two of them."""
+
+    def __init__(self, changes: dict[tuple[str, str], list[Difference]], broken=()) -> None:
+        self.changes = changes
+        self.broken = set(broken)
+
+    def _image(self, name: str) -> verify_fixes.Built | str:
+        if name in self.broken:
+            return f"build of {name} failed"
+        return verify_fixes.Built(name)
+
+    def state(self, texts, name):
+        return self._image("original" if not texts else "+".join(sorted(texts.values())))
+
+    def build(self, folder, name):
+        return self._image("fixed")
+
+    def compare(self, before, before_name, after, after_name):
+        return self.changes.get((before.image_id, after.image_id), [])
+
+
+def fix_of(name: str, text: str, changes: tuple[str, ...] = ()) -> verify_fixes.AppliedFix:
+    """An applied fix whose text alone is ``text``."""
+    from dlint.finding import Finding, Fix, Severity, Span
+
+    fix = Fix(f"fix {name}", (), changes=changes)
+    finding = Finding("D000", name, (), Severity.INFO, name, "Dockerfile", Span.of(1, 1, 1, 2), fix)
+    return verify_fixes.AppliedFix(finding, "Dockerfile", {}, text)
+
+
+def judged(fake: FakeBuilds, *fixes: verify_fixes.AppliedFix):
+    from typing import cast
+
+    found = verify_fixes.Fixes(Path("fixed"), list(fixes), 0)
+    verdicts, together = verify_fixes.judge(cast(verify_fixes.Builds, fake), found)
+    return {v.fix.finding.name: (v.outcome, v.details) for v in verdicts}, together
+
+
+USER = Difference("User", None, "changed", "", '"app"')
+PAGE = Difference("files", "/srv/page.html", "added", "", "file 0644 0:0 1 B")
+
+
+def test_a_fix_that_changed_what_it_does_not_declare_is_found_by_rebuilding_it_alone():
+    fake = FakeBuilds(
+        {("original", "fixed"): [USER, PAGE], ("original", "a"): [USER], ("original", "b"): [PAGE]}
+    )
+    verdicts, together = judged(fake, fix_of("user", "a", ("User",)), fix_of("page", "b"))
+    assert verdicts == {
+        "user": ("changed as intended", [USER.describe()]),
+        "page": ("broke", [PAGE.describe()]),
+    }
+    assert together == []
+
+
+def test_changes_that_only_the_fixes_together_make_are_reported_as_theirs():
+    fake = FakeBuilds({("original", "fixed"): [PAGE]})
+    verdicts, together = judged(fake, fix_of("one", "a"), fix_of("two", "b"))
+    assert verdicts == {"one": ("kept", []), "two": ("kept", [])}
+    assert together == [PAGE.describe()]
+    assert verify_fixes.report([], together, io.StringIO()) is True
+
+
+def test_a_fix_whose_image_no_longer_builds_broke():
+    fake = FakeBuilds({}, broken={"fixed", "b"})
+    verdicts, _ = judged(fake, fix_of("fine", "a"), fix_of("breaks", "b"))
+    assert verdicts["fine"] == ("kept", [])
+    assert verdicts["breaks"] == (
+        "broke",
+        ["with this fix alone the image does not build: build of b failed"],
+    )
+
+
+def test_a_malformed_declaration_is_a_broken_fix_and_the_others_are_still_judged():
+    fake = FakeBuilds({("original", "fixed"): [USER]})
+    verdicts, together = judged(fake, fix_of("bad", "a", ("Usr",)), fix_of("user", "b", ("User",)))
+    assert verdicts["bad"][0] == "broke" and "unknown change" in verdicts["bad"][1][0]
+    assert verdicts["user"] == ("changed as intended", [USER.describe()])
+    assert together == []
