@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from dlint.config import (
     Config,
@@ -27,6 +27,9 @@ from dlint.engine import Result, Target, check_targets, targets_for
 from dlint.load import InputError, read_text
 from dlint.report import RunInfo, render
 from dlint.rule import Rule, RulePackError, all_rules
+
+if TYPE_CHECKING:
+    from dlint.fix import FixResult
 
 # A fix skipped because it overlapped another one gets applied on the next pass; a few
 # passes settle any real Dockerfile, and the bound stops two fixes that undo each other.
@@ -208,6 +211,7 @@ def fix_loop(
     config_for: ConfigFor,
     unsafe: bool,
     err: TextIO,
+    record: Callable[[dict[str, tuple[str, FixResult]]], None] | None = None,
 ) -> tuple[list[Target], Result, int]:
     """Apply fixes and re-check until nothing changes; return the targets, result and count.
 
@@ -215,6 +219,8 @@ def fix_loop(
     and re-checks, since a fix can make room for (or reveal) another; the passes stop when
     one changes nothing, or after ``MAX_FIX_PASSES``. Stdin's text is kept in its target.
     The returned result is a check of the fixed texts: what the report shows is what is left.
+    ``record`` sees each pass's changes (file -> text before, fix result): ``dlint test
+    --verify-fixes`` rebuilds fixes one by one from them.
     """
     from dlint.fix import fixes_by_file, write_atomically  # only --fix and --diff need it
 
@@ -227,6 +233,8 @@ def fix_loop(
         changed = {file: both for file, both in changed.items() if both[1].text != both[0]}
         if not changed:
             break
+        if record is not None:
+            record(changed)
         for file, (_, fixed) in changed.items():
             counts[file] += len(fixed.applied)
             if not any(t.path is None and t.name == file for t in targets):

@@ -60,7 +60,14 @@ class Edit:
 
 @dataclass(frozen=True)
 class Fix:
-    """A set of edits that together resolve a finding."""
+    """A set of edits that together resolve a finding.
+
+    ``changes`` names what the image built from the fixed file may differ in; anything
+    else must stay as it was (``dlint test --verify-fixes`` checks it on a real engine).
+    The forms are listed in docs/harness.md, "Intended changes": a config key (``User``),
+    one item of one (``Env:PYTHONUNBUFFERED``), a form-only change (``Cmd.form``), or paths
+    (``files:GLOB``, ``removed:GLOB``, ``owners:GLOB``). Empty: the image stays the same.
+    """
 
     description: str
     edits: tuple[Edit, ...]
@@ -68,6 +75,7 @@ class Fix:
     reshapes: bool = False
     """The fix adds, removes, moves or renames instructions (a ``USER``, a reorder); the
     fixer then checks only that the fixed Dockerfile parses, not that its shape is kept."""
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,7 +139,9 @@ class Finding:
         return (self.file, self.line, self.column, self.rule)
 
 
-def insert_option_after(word_raw: str, span: Span, option: str, safe: bool = True) -> Fix:
+def insert_option_after(
+    word_raw: str, span: Span, option: str, safe: bool = True, changes: tuple[str, ...] = ()
+) -> Fix:
     """A fix that adds ``option`` right after a command word (JSON-array aware)."""
     text = f', "{option}"' if word_raw.startswith('"') else f" {option}"
-    return Fix(f"add {option}", (Edit(Span(span.end, span.end), text),), safe)
+    return Fix(f"add {option}", (Edit(Span(span.end, span.end), text),), safe, changes=changes)

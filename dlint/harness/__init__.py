@@ -57,6 +57,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reach the service on the port the engine publishes here, or from a helper "
         "container in its network namespace (default auto: helper for a remote engine)",
     )
+    parser.add_argument(
+        "--verify-fixes",
+        action="store_true",
+        help="fix a copy of DIR, build both images, check that each fix changed only what it "
+        "declares, then run the checks against the fixed image",
+    )
+    parser.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --verify-fixes, verify unsafe fixes too"
+    )
 
 
 # What `dlint test` and `dlint clean` import beyond the core install: the `test` extra.
@@ -117,10 +126,17 @@ def run(args: argparse.Namespace) -> int:
         problem = unwritable_report(getattr(args, option), "--" + option.replace("_", "-"))
         if problem:
             return _error(problem)
+    if args.unsafe_fixes and not args.verify_fixes:
+        return _error("--unsafe-fixes needs --verify-fixes (dlint check --fix applies fixes)")
     cannot_run: str | None = None
     with signals.handling():
         try:
-            code = session.run_checks(directory, args)
+            if args.verify_fixes:
+                from dlint.harness import verify_fixes
+
+                code = verify_fixes.run(directory, args)
+            else:
+                code = session.run_checks(directory, args)
         except session.CannotRun as error:
             cannot_run = str(error)
         except KeyboardInterrupt:

@@ -130,15 +130,19 @@ def exit_code(code: int, outcome: Outcome) -> int:
     raise CannotRun(f"pytest stopped with exit code {int(code)}")
 
 
-def run_checks(directory: Path, args: argparse.Namespace) -> int:
-    """Validate the spec, check the engine, run the checks; return 0 or 1 (raise otherwise)."""
+def run_checks(directory: Path, args: argparse.Namespace, run_id: str | None = None) -> int:
+    """Validate the spec, check the engine, run the checks; return 0 or 1 (raise otherwise).
+
+    ``run_id`` labels what the run creates (a new one by default; ``--verify-fixes`` passes
+    its own, so one label covers its builds and the checks).
+    """
     try:
         spec_path = find_spec(directory, Path(args.spec) if args.spec else None).resolve()
         load_spec(spec_path, directory.resolve())
     except SpecError as error:
         raise CannotRun(str(error)) from None
     client = docker_ops.connect()
-    run_id = plugin.new_run_id()
+    run_id = run_id or plugin.new_run_id()
     outcome = Outcome()
     try:
         with isolated_environment():

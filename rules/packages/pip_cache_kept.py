@@ -77,6 +77,10 @@ def purged_after(run: Instruction, pip: PipInstall) -> bool:
     return any(is_cache_path(run, path) for path in deleted_paths(run, after=pip.command))
 
 
+# What the fixed image lacks: pip's cache, in the home folder of whoever ran pip.
+PIP_CACHE_GONE = ("removed:**/.cache/pip/**",)
+
+
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at the ``install`` word of every pip install that keeps its cache."""
     for run in build.dockerfile.in_final_image("RUN"):
@@ -92,7 +96,9 @@ def check(build: Build) -> Iterator[Problem]:
                 "pip keeps its download cache in the image; add --no-cache-dir "
                 "or set ENV PIP_NO_CACHE_DIR=1",
                 install.span,
-                insert_option_after(install.raw, install.span, "--no-cache-dir"),
+                insert_option_after(
+                    install.raw, install.span, "--no-cache-dir", changes=PIP_CACHE_GONE
+                ),
             )
 
 

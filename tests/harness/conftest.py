@@ -151,6 +151,11 @@ def _leftovers(client, run_id: str) -> list[str]:
     ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests marked ``docker`` build images (select them with ``-m docker``)."""
+    config.addinivalue_line("markers", "docker: builds images on the Docker engine")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`dlint clean` empties the layer cache the other Docker tests reuse: run it last."""
     items.sort(key=lambda item: item.path.name == "test_clean.py")

@@ -1,0 +1,467 @@
+"""``dlint test DIR --verify-fixes``: prove on a real engine that dlint's fixes keep the image.
+
+The context is copied to a temporary folder and fixed there in-process, through the check
+run's own fix loop (safe fixes; unsafe ones too with ``--unsafe-fixes``). The original
+and the fixed context are built with the harness's build function, and the two images
+are compared: their configuration (``docker inspect``) and their final file tree
+(``docker export``), minus what each fix declares it changes (``Fix.changes``). When
+something changed that no fix declares, each fix is rebuilt alone on the text it was made
+for, to name the one that broke. Then the test spec runs against the fixed image.
+
+Everything created is labelled with the run id and removed at the end, signal or not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import io
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+import docker
+import docker.errors
+
+from dlint.finding import Finding
+from dlint.harness import docker_ops, imagediff, plugin, session, signals
+from dlint.harness.docker_ops import CannotRun
+from dlint.harness.imagediff import Difference, Intent, IntentError
+from dlint.harness.spec import SpecError, find_spec, load_spec
+
+EXIT_FAILED = 1
+KEPT = "kept"
+INTENDED = "changed as intended"
+BROKE = "broke"
+# Detail lines shown per fix; the rest are counted.
+SHOWN_DIFFERENCES = 8
+EXPORT_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class AppliedFix:
+    """One fix the fix loop applied, and how to rebuild it alone.
+
+    ``base`` is the context's changed files (path relative to the context -> text) as
+    they were when the fix was made (empty for the first pass); ``text`` is ``file`` with
+    only this fix applied to that state.
+    """
+
+    finding: Finding
+    file: str
+    base: Mapping[str, str]
+    text: str
+
+    @property
+    def label(self) -> str:
+        """``Dockerfile:6:51 pip-cache-kept (safe): add --no-cache-dir``."""
+        fix = self.finding.fix
+        assert fix is not None
+        safety = "safe" if fix.safe else "unsafe"
+        where = f"{self.file}:{self.finding.line}:{self.finding.column}"
+        return f"{where} {self.finding.name} ({safety}): {fix.description}"
+
+    def intents(self) -> tuple[Intent, ...]:
+        """What the fix declares it changes (IntentError when a declaration is malformed)."""
+        assert self.finding.fix is not None
+        return imagediff.parse_intents(self.finding.fix.changes)
+
+
+@dataclass
+class Verdict:
+    """What verification found for one fix."""
+
+    fix: AppliedFix
+    outcome: str
+    details: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Fixes:
+    """The fixed copy of the context and the fixes that went into it."""
+
+    folder: Path
+    applied: list[AppliedFix]
+    unsafe_left: int
+
+
+def run(directory: Path, args: argparse.Namespace) -> int:
+    """Verify the fixes for ``directory``; 0 when every fix kept the image and the spec
+    passed, 1 when a fix broke or a check failed; CannotRun when nothing could be judged."""
+    try:
+        spec_path = find_spec(directory, Path(args.spec) if args.spec else None).resolve()
+        spec = load_spec(spec_path, directory.resolve())
+    except SpecError as error:
+        raise CannotRun(str(error)) from None
+    client = docker_ops.connect()
+    run_id = plugin.new_run_id()
+    scratch = Path(tempfile.mkdtemp(prefix="dlint-verify-"))
+    lab = Builds(
+        client,
+        run_id,
+        directory.resolve(),
+        spec.dockerfile,
+        spec.data.get("build", {}).get("args"),
+        args.no_cache,
+        scratch,
+    )
+    try:
+        return _verify(lab, args, spec_path, directory)
+    finally:
+        if args.keep:
+            _say(f"--keep: leaving {scratch} and everything labelled {docker_ops.LABEL}={run_id}")
+        else:
+            with signals.shielded():
+                docker_ops.remove_run(client, run_id)
+                shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _verify(lab: Builds, args: argparse.Namespace, spec_path: Path, directory: Path) -> int:
+    fixes = fix_copy(lab.context, lab.dockerfile, lab.scratch / "fixed", args.unsafe_fixes)
+    kinds = "safe and unsafe" if args.unsafe_fixes else "safe"
+    count = len(fixes.applied)
+    _say(
+        f"verify-fixes: {count} {kinds} fix{'es' * (count != 1)} applied to a copy of "
+        f"{directory}, run {lab.run_id}"
+    )
+    if fixes.unsafe_left:
+        _say(f"{fixes.unsafe_left} more with --unsafe-fixes (not applied, not verified)")
+    docker_ops.ensure_base_images(lab.client, lab.context / lab.dockerfile)
+    verdicts, together = judge(lab, fixes)
+    broke = report(verdicts, together)
+    if fixes.applied and lab.built(fixes.folder, "fixed") is None:
+        _say("the fixed context does not build: the test spec cannot run")
+        return EXIT_FAILED
+    spec = _spec_in(spec_path, directory, fixes.folder)
+    spec_args = argparse.Namespace(**{**vars(args), "spec": str(spec)})
+    try:
+        code = session.run_checks(fixes.folder, spec_args, run_id=lab.run_id)
+    except CannotRun as error:
+        if not broke:
+            raise
+        _say(f"the test spec could not run on the fixed image: {error}")
+        code = EXIT_FAILED
+    _say(summary(verdicts, together))
+    return EXIT_FAILED if broke else code
+
+
+def _spec_in(spec_path: Path, directory: Path, copy: Path) -> Path:
+    """The spec inside the fixed copy when it lives in the context, else where it is."""
+    try:
+        return copy / spec_path.relative_to(directory.resolve())
+    except ValueError:
+        return spec_path
+
+
+def _say(line: str) -> None:
+    print(f"dlint: {line}", flush=True)
+
+
+def fix_copy(context: Path, dockerfile: str, folder: Path, unsafe: bool) -> Fixes:
+    """Copy ``context`` to ``folder`` and fix its Dockerfile there with the check run."""
+    from dlint.checkrun import CheckOptions, config_resolver, fix_loop
+    from dlint.config import ConfigError, discover_config
+    from dlint.engine import check_targets, targets_for
+    from dlint.fix import FixResult, apply_fixes
+    from dlint.load import InputError
+
+    copy_context(context, folder)
+    # The copy lies outside the project: take the configuration the original would use.
+    config = discover_config((context / dockerfile).resolve().parent)
+    options = CheckOptions(
+        paths=(str(folder / dockerfile),),
+        context=str(folder),
+        unsafe_fixes=unsafe,
+        config=str(config) if config else None,
+    )
+    try:
+        config_for = config_resolver(options)
+        targets = targets_for(options.paths, options.context)
+    except (InputError, ConfigError) as error:
+        raise CannotRun(f"cannot lint the copy of {context}: {error}") from None
+    result = check_targets(targets, config_for)
+    if result.errors:
+        raise CannotRun(f"cannot lint {context / dockerfile}: {result.errors[0]}")
+    applied: list[AppliedFix] = []
+    state: dict[str, str] = {}
+
+    def record(changed: Mapping[str, tuple[str, FixResult]]) -> None:
+        base = dict(state)
+        for file, (before, fixed) in changed.items():
+            relative = _relative(file, folder)
+            for finding in fixed.applied:
+                alone = apply_fixes(before, file, [finding], unsafe).text
+                applied.append(AppliedFix(finding, relative, base, alone))
+            state[relative] = fixed.text
+
+    _, after, _ = fix_loop(targets, result, config_for, unsafe, io.StringIO(), record)
+    left = sum(1 for f in after.findings if f.fix is not None and not f.fix.safe)
+    return Fixes(folder, applied, 0 if unsafe else left)
+
+
+def copy_context(context: Path, folder: Path) -> None:
+    """Copy the build context (symbolic links as links); CannotRun when it cannot be read."""
+    try:
+        shutil.copytree(context, folder, symlinks=True)
+    except (OSError, shutil.Error) as error:
+        raise CannotRun(f"cannot copy {context} to fix it: {_first_problem(error)}") from None
+
+
+def _first_problem(error: OSError | shutil.Error) -> str:
+    # shutil.Error carries a list of (source, destination, reason), one per failed file.
+    if isinstance(error, shutil.Error) and error.args and isinstance(error.args[0], list):
+        source, _, reason = error.args[0][0]
+        return f"{source}: {reason}"
+    return str(error)
+
+
+def _relative(file: str, folder: Path) -> str:
+    return str(Path(file).resolve().relative_to(folder.resolve()))
+
+
+@dataclass
+class Built:
+    """A built state of the context: its image and, once read, its inspect record and tree."""
+
+    image_id: str
+    attrs: Mapping[str, Any] | None = None
+    files: dict[str, imagediff.FileEntry] | None = None
+
+
+@dataclass
+class Builds:
+    """Builds of the original context and of fixed states, each built once per run."""
+
+    client: docker.DockerClient
+    run_id: str
+    context: Path
+    dockerfile: str
+    buildargs: dict[str, str] | None
+    nocache: bool
+    scratch: Path
+    results: dict[str, Built | str] = field(default_factory=dict)
+
+    def tag(self, name: str) -> str:
+        """``dlint-verify/<context>:<run id>-<name>``."""
+        base = re.sub(r"[^a-z0-9._-]+", "-", self.context.name.lower()).strip("-._")
+        return f"dlint-verify/{base or 'context'}:{self.run_id}-{name}"
+
+    def build(self, folder: Path, name: str) -> Built | str:
+        """Build ``folder`` once; the result, or the build error's message."""
+        if name not in self.results:
+            _say(f"building {name} as {self.tag(name)}")
+            try:
+                result = docker_ops.build(
+                    self.client,
+                    folder,
+                    self.dockerfile,
+                    self.tag(name),
+                    self.run_id,
+                    lambda line: None,
+                    nocache=self.nocache,
+                    buildargs=self.buildargs,
+                )
+                self.results[name] = Built(result.image_id)
+            except CannotRun as error:
+                self.results[name] = str(error).splitlines()[0]
+        return self.results[name]
+
+    def built(self, folder: Path, name: str) -> Built | None:
+        """The build of ``folder`` as ``name`` when it succeeded."""
+        result = self.build(folder, name)
+        return result if isinstance(result, Built) else None
+
+    def state(self, texts: Mapping[str, str], name: str) -> Built | str:
+        """Build the original context with ``texts`` (relative path -> text) written over it."""
+        if not texts:
+            return self.build(self.context, "original")
+        folder = self.scratch / name
+        if not folder.exists():
+            copy_context(self.context, folder)
+            for relative, text in texts.items():
+                (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+                (folder / relative).write_text(text, encoding="utf-8")
+        return self.build(folder, name)
+
+    def _attrs(self, built: Built) -> Mapping[str, Any]:
+        if built.attrs is None:
+            built.attrs = self.client.images.get(built.image_id).attrs
+        return built.attrs
+
+    def _tree(self, built: Built, name: str) -> dict[str, imagediff.FileEntry]:
+        if built.files is None:
+            built.files = self._files(built.image_id, name)
+        return built.files
+
+    def _files(self, image_id: str, name: str) -> dict[str, imagediff.FileEntry]:
+        # A container that is created, never started, exports the image's file tree. The
+        # entrypoint is only there because the engine refuses an image with no command.
+        container = self.client.containers.create(
+            image_id,
+            entrypoint=["/dlint-export"],
+            command=[],
+            name=f"{self.run_id}-export-{name}",
+            labels={docker_ops.LABEL: self.run_id, docker_ops.OWNER_LABEL: docker_ops.owner()},
+            network_disabled=True,
+        )
+        try:
+            chunks = cast(Iterator[bytes], container.export(chunk_size=EXPORT_CHUNK))
+            stream = io.BufferedReader(_Stream(chunks), EXPORT_CHUNK)
+            return imagediff.file_tree(stream)
+        finally:
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)
+
+    def compare(
+        self, before: Built, before_name: str, after: Built, after_name: str
+    ) -> list[Difference]:
+        """What differs between two builds (nothing when they are the same image).
+
+        Images made of the same layers have the same file tree: only their configuration
+        is compared then, which saves exporting both.
+        """
+        if before.image_id == after.image_id:
+            return []
+        old, new = self._attrs(before), self._attrs(after)
+        same_files = _layers(old) == _layers(new)
+        old_files = {} if same_files else self._tree(before, before_name)
+        new_files = {} if same_files else self._tree(after, after_name)
+        return imagediff.differences(
+            imagediff.snapshot_of(old, old_files), imagediff.snapshot_of(new, new_files)
+        )
+
+
+def _layers(attrs: Mapping[str, Any]) -> list[str]:
+    return list((attrs.get("RootFS") or {}).get("Layers") or [])
+
+
+class _Stream(io.RawIOBase):
+    """A file object over the chunks of ``docker export``, read once from start to end."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self.pending:
+            try:
+                self.pending = next(self.chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+
+def judge(lab: Builds, fixes: Fixes) -> tuple[list[Verdict], list[str]]:
+    """A verdict per fix, and what the fixes changed together that none of them declares."""
+    if not fixes.applied:
+        return [], []
+    original = lab.state({}, "original")
+    if isinstance(original, str):
+        raise CannotRun(f"the original context does not build, nothing to compare: {original}")
+    declared: list[tuple[AppliedFix, tuple[Intent, ...]]] = []
+    verdicts: list[Verdict] = []
+    for fix in fixes.applied:
+        try:
+            declared.append((fix, fix.intents()))
+        except IntentError as error:
+            reason = f"the fix declares a change dlint cannot check: {error}"
+            verdicts.append(Verdict(fix, BROKE, [reason]))
+    fixed = lab.build(fixes.folder, "fixed")
+    if isinstance(fixed, Built):
+        found = lab.compare(original, "original", fixed, "fixed")
+        everything = [i for _, intents in declared for i in intents]
+        allowed, rest = imagediff.explained(found, everything)
+        if not rest:
+            verdicts += [_own_verdict(fix, intents, allowed) for fix, intents in declared]
+            return _in_order(verdicts, fixes), []
+        if len(fixes.applied) == 1:
+            return _in_order([*verdicts, _broke(fixes.applied[0], rest)], fixes), []
+        problem = [d.describe() for d in rest]
+    else:
+        problem = [f"the fixed context does not build: {fixed}"]
+    # Something no fix declares: rebuild each fix alone to find the one that did it.
+    for index, (fix, intents) in enumerate(declared, 1):
+        verdicts.append(_alone(lab, fix, intents, index))
+    together = [] if any(v.outcome == BROKE for v in verdicts) else problem
+    return _in_order(verdicts, fixes), together
+
+
+def _in_order(verdicts: list[Verdict], fixes: Fixes) -> list[Verdict]:
+    order = {id(fix): n for n, fix in enumerate(fixes.applied)}
+    return sorted(verdicts, key=lambda v: order[id(v.fix)])
+
+
+def _own_verdict(
+    fix: AppliedFix, intents: tuple[Intent, ...], allowed: list[Difference]
+) -> Verdict:
+    mine, _ = imagediff.explained(allowed, intents)
+    if mine:
+        return Verdict(fix, INTENDED, [d.describe() for d in mine])
+    return Verdict(fix, KEPT)
+
+
+def _broke(fix: AppliedFix, rest: list[Difference]) -> Verdict:
+    return Verdict(fix, BROKE, [d.describe() for d in rest])
+
+
+def _alone(lab: Builds, fix: AppliedFix, intents: tuple[Intent, ...], index: int) -> Verdict:
+    # Fixes of one pass share the state they were made on: build it once.
+    digest = hashlib.sha256(repr(sorted(fix.base.items())).encode()).hexdigest()[:8]
+    base_name = f"base-{digest}" if fix.base else "original"
+    base = lab.state(fix.base, base_name)
+    alone = lab.state({**fix.base, fix.file: fix.text}, f"fix{index}")
+    if isinstance(base, str):
+        return Verdict(fix, BROKE, [f"the state before this fix does not build: {base}"])
+    if isinstance(alone, str):
+        return Verdict(fix, BROKE, [f"with this fix alone the image does not build: {alone}"])
+    found = lab.compare(base, base_name, alone, f"fix{index}")
+    allowed, rest = imagediff.explained(found, intents)
+    if rest:
+        return _broke(fix, rest)
+    return _own_verdict(fix, intents, allowed)
+
+
+def report(verdicts: list[Verdict], together: list[str], out: IO[str] | None = None) -> bool:
+    """Print one line per fix (and the details of each change); True when one broke."""
+    out = out or sys.stdout
+    if not verdicts:
+        print("dlint: no fixes to verify", file=out)
+    else:
+        print("dlint: each fix, compared with the image built without it:", file=out)
+    width = max((len(v.outcome) for v in verdicts), default=0)
+    for verdict in verdicts:
+        print(f"  {verdict.outcome:<{width}}  {verdict.fix.label}", file=out)
+        for line in verdict.details[:SHOWN_DIFFERENCES]:
+            print(f"  {'':<{width}}    {line}", file=out)
+        hidden = len(verdict.details) - SHOWN_DIFFERENCES
+        if hidden > 0:
+            print(f"  {'':<{width}}    ... and {hidden} more", file=out)
+    if together:
+        print("  together the fixes changed what none of them declares:", file=out)
+        for line in together[:SHOWN_DIFFERENCES]:
+            print(f"      {line}", file=out)
+    out.flush()
+    return bool(together) or any(v.outcome == BROKE for v in verdicts)
+
+
+def summary(verdicts: list[Verdict], together: list[str]) -> str:
+    """``verify-fixes: 4 kept, 1 changed as intended, 0 broke``."""
+    counts = {outcome: 0 for outcome in (KEPT, INTENDED, BROKE)}
+    for verdict in verdicts:
+        counts[verdict.outcome] += 1
+    text = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+    if together:
+        text += "; together they changed what none declares"
+    return f"verify-fixes: {text}"

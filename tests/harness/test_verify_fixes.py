@@ -1,0 +1,167 @@
+"""``dlint test --verify-fixes`` on the real engine.
+
+tests/harness/data/fixable has five findings whose fixes are safe: verifying them builds
+the original and the fixed image, finds them the same, and runs the spec on the fixed
+one. Then two test-only rules are added to the pack: one whose "fix" renames a file the
+image ships (the kind of bug the verifier exists for) and one unsafe fix that changes the
+CMD and says so. The first must be reported as broke, with what changed, and fail the run
+even though the spec still passes; the second is shown as changed as intended.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+FIXABLE = Path(__file__).parent / "data" / "fixable"
+
+# Runs dlint's command line with two extra rules in the pack (a test cannot reach into
+# the process `dlint test` is, so the rules are added before main() runs).
+WITH_TEST_RULES = '''
+import sys
+
+from dlint import config, rule
+from dlint.finding import Edit, Fix, Problem, Severity
+
+
+def renames_page(build):
+    """A broken fix: it means to change nothing, but the page lands under another name."""
+    for instruction in build.dockerfile.instructions:
+        if instruction.keyword == "COPY" and "index.html" in instruction.value:
+            destination = instruction.arguments[-1]
+            fix = Fix("tidy the destination", (Edit(destination.span, "./page.html"),))
+            yield Problem("test rule: renames the page", destination.span, fix)
+
+
+def binds_all(build):
+    """An unsafe fix that changes the CMD, and declares it."""
+    for instruction in build.dockerfile.instructions:
+        if instruction.keyword == "CMD" and '"8000"' in instruction.value:
+            start = instruction.value.index('"8000"')
+            span = instruction.locate(start, start + 6)
+            edit = Edit(span, '"8000", "--bind", "0.0.0.0"')
+            fix = Fix("bind every address", (edit,), safe=False, changes=("Cmd",))
+            yield Problem("test rule: binds every address", span, fix)
+
+
+def extra(check, id, name):
+    return rule.Rule(id=id, name=name, severity=Severity.INFO, summary=name, check=check,
+                     fixable=True)
+
+
+pack = rule.all_rules
+added = (extra(renames_page, "D798", "test-renames-page"),
+         extra(binds_all, "D799", "test-binds-all"))
+rule.all_rules = config.all_rules = lambda: (*pack(), *added)
+
+from dlint.cli import main
+
+sys.exit(main(sys.argv[1:]))
+'''
+
+
+def verdicts(stdout: str) -> dict[str, tuple[str, list[str]]]:
+    """Rule name -> (outcome, detail lines) from the verify report."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    last = None
+    for line in stdout.splitlines():
+        for outcome in ("kept", "changed as intended", "broke"):
+            if line.startswith(f"  {outcome} "):
+                name = line.split(" (", 1)[0].rsplit(" ", 1)[1]
+                found[name] = (outcome, [])
+                last = name
+                break
+        else:
+            if last and line.startswith("      "):
+                found[last][1].append(line.strip())
+            elif not line.startswith("      "):
+                last = None
+    return found
+
+
+@pytest.mark.docker
+def test_verify_fixes_keeps_the_image_and_runs_the_spec_on_the_fixed_one(dlint_test, leftovers):
+    original = FIXABLE.joinpath("Dockerfile").read_text()
+    result = dlint_test(str(FIXABLE), "--verify-fixes", "-q")
+    assert result.code == 0, result.stdout + result.stderr
+    assert {name: outcome for name, (outcome, _) in verdicts(result.stdout).items()} == {
+        "from-as-casing": "kept",
+        "legacy-key-value": "kept",
+        "instruction-casing": "kept",
+        "pip-cache-kept": "kept",
+        "expose-protocol-casing": "kept",
+    }
+    assert "3 checks: 3 passed" in result.stdout
+    assert "verify-fixes: 5 kept, 0 changed as intended, 0 broke" in result.stdout
+    assert leftovers(result.run_id) == []
+    assert FIXABLE.joinpath("Dockerfile").read_text() == original, "only a copy is fixed"
+
+
+@pytest.mark.docker
+def test_a_fix_that_changes_the_image_is_reported_as_broke_and_fails_the_run(tmp_path, leftovers):
+    project = tmp_path / "project"
+    shutil.copytree(FIXABLE, project)
+    (project / ".dlint.yaml").write_text(
+        "select: [expose-protocol-casing, test-renames-page, test-binds-all]\n"
+    )
+    arguments = ["test", str(project), "--verify-fixes", "--unsafe-fixes", "-q"]
+    done = subprocess.run(
+        [sys.executable, "-c", WITH_TEST_RULES, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    found = verdicts(done.stdout)
+    assert found["expose-protocol-casing"] == ("kept", [])
+    outcome, details = found["test-renames-page"]
+    assert outcome == "broke"
+    assert any(d.startswith("/srv/app/index.html removed") for d in details), details
+    assert any(d.startswith("/srv/app/page.html added") for d in details), details
+    outcome, details = found["test-binds-all"]
+    assert outcome == "changed as intended"
+    assert details == [
+        'Cmd changed: ["python", "-m", "http.server", "8000"] -> '
+        '["python", "-m", "http.server", "8000", "--bind", "0.0.0.0"]'
+    ]
+    # The spec alone would not have caught it: the page is still served as a listing.
+    assert "3 checks: 3 passed" in done.stdout
+    assert "verify-fixes: 1 kept, 1 changed as intended, 1 broke" in done.stdout
+    run_id = re.search(r"run (dlint-[0-9a-f]+)", done.stdout)
+    assert run_id is not None, done.stdout
+    assert leftovers(run_id[1]) == []
+
+
+def test_unsafe_fixes_need_verify_fixes(dlint_test):
+    result = dlint_test(str(FIXABLE), "--unsafe-fixes")
+    assert result.code == 2
+    assert result.stderr.strip() == (
+        "dlint: error: --unsafe-fixes needs --verify-fixes (dlint check --fix applies fixes)"
+    )
+
+
+@pytest.mark.docker
+def test_sigterm_while_verifying_leaves_nothing(start_dlint_test, leftovers):
+    """A CI cancel after the original image is built: exit 143, no traceback, nothing
+    left labelled with the run id (builds, export containers)."""
+    process, run_id = start_dlint_test(str(FIXABLE), "--verify-fixes")
+    for line in process.stdout:
+        if "building fixed" in line:
+            break
+    else:
+        raise AssertionError(f"the fixed image was never built: {process.communicate()}")
+    assert leftovers(run_id), "the original image exists, labelled, when the signal comes"
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 143, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    assert "dlint: interrupted (SIGTERM)" in stderr
+    assert leftovers(run_id) == []
