@@ -2,6 +2,7 @@
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,12 @@ class Answer:
         return json.loads(self.body)
 
 
+def _chunks(body: bytes, size: int = 8192) -> Iterator[bytes]:
+    """The body in pieces: requests sends an iterator with ``Transfer-Encoding: chunked``."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+
+
 def send(port: int, request: dict[str, Any], timeout: float = REQUEST_TIMEOUT) -> Answer:
     """Send the spec ``request`` to the service on loopback ``port``."""
     body: bytes | None = None
@@ -43,7 +50,7 @@ def send(port: int, request: dict[str, Any], timeout: float = REQUEST_TIMEOUT) -
     response = requests.request(
         request.get("method", "GET"),
         f"http://127.0.0.1:{port}{request['path']}",
-        data=body,
+        data=_chunks(body) if request.get("chunked") and body is not None else body,
         headers=headers,
         timeout=timeout,
     )
