@@ -40,7 +40,14 @@ def send(endpoint: "Endpoint", request: dict[str, Any], timeout: float = REQUEST
     headers = dict(request.get("headers", {}))
     if "json" in request:
         headers.setdefault("Content-Type", "application/json")
-    return endpoint.exchange(request.get("method", "GET"), request["path"], body, headers, timeout)
+    return endpoint.exchange(
+        request.get("method", "GET"),
+        request["path"],
+        body,
+        headers,
+        timeout,
+        chunked=bool(request.get("chunked")),
+    )
 
 
 def subset_mismatch(expected: Any, actual: Any, where: str = "$") -> str | None:

@@ -98,7 +98,8 @@ def http_checks(spec: Spec) -> Iterator[Check]:
 
 
 def runtime_checks(spec: Spec) -> Iterator[Check]:
-    """Cached rebuild after a code edit, graceful stop, arbitrary uid."""
+    """Cached rebuild after a code edit, graceful stop, arbitrary uid, then the proofs on
+    the main service."""
     settings = spec.runtime
     if "cached_rebuild" in settings:
 
@@ -123,6 +124,24 @@ def runtime_checks(spec: Spec) -> Iterator[Check]:
             runtime.check_arbitrary_uid(dlint_image, settings["arbitrary_uid"])
 
         yield "runtime-arbitrary-uid", arbitrary_uid
+    yield from _service_runtime_checks(settings)
+
+
+def _service_runtime_checks(settings: dict[str, Any]) -> Iterator[Check]:
+    """Runtime proofs on the main service container: idle connections, a clean log."""
+    if "idle_connections" in settings:
+
+        def idle_connections(dlint_service: Service) -> None:
+            runtime.check_idle_connections(_ready(dlint_service), settings["idle_connections"])
+
+        yield "runtime-idle-connections", idle_connections
+    if "clean_log" in settings:
+
+        def clean_log(dlint_service: Service) -> None:
+            _ready(dlint_service)
+            runtime.check_clean_log(dlint_service.container, settings["clean_log"])
+
+        yield "runtime-clean-log", clean_log
 
 
 def checks(spec: Spec) -> list[Check]:

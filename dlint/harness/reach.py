@@ -12,8 +12,10 @@ import base64
 import io
 import json
 import secrets
+import socket
 import tarfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -32,10 +34,13 @@ r = json.loads(base64.b64decode(sys.argv[1]))
 body = base64.b64decode(r["body"]) if r["body"] is not None else None
 if r["body_file"]:
     body = open(r["body_file"], "rb").read()
+if r.get("chunked") and body is not None:
+    body = iter([body[i:i + 8192] for i in range(0, len(body), 8192)])
 c = http.client.HTTPConnection("127.0.0.1", r["port"], timeout=r["timeout"])
 t = time.monotonic()
 try:
-    c.request(r["method"], r["path"], body=body, headers=r["headers"])
+    c.request(r["method"], r["path"], body=body, headers=r["headers"],
+              encode_chunked=bool(r.get("chunked")))
     a = c.getresponse()
     data = a.read()
 except OSError as e:
@@ -44,6 +49,13 @@ except OSError as e:
 ms = (time.monotonic() - t) * 1000
 print(json.dumps({"status": a.status, "type": a.getheader("Content-Type", ""),
                   "body": base64.b64encode(data).decode(), "ms": ms}))
+"""
+# Runs in the helper, detached: hold N connections to the service open without a byte.
+HELPER_IDLE_CLIENTS = """
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+        for _ in range(int(sys.argv[2]))]
+time.sleep(float(sys.argv[3]))
 """
 # Keeps the helper alive doing nothing; it only exists to share the network namespace.
 HELPER_IDLE = "import signal; signal.pause()"
@@ -60,8 +72,17 @@ class Endpoint(Protocol):
         body: bytes | None,
         headers: dict[str, str],
         timeout: float,
+        chunked: bool = False,
     ) -> Answer:
-        """Send one request; raise requests.ConnectionError or Timeout as requests would."""
+        """Send one request; raise requests.ConnectionError or Timeout as requests would.
+
+        ``chunked`` sends the body with ``Transfer-Encoding: chunked``, no length.
+        """
+        ...
+
+    def hold_idle(self, count: int, seconds: float) -> Callable[[], None]:
+        """Open ``count`` connections to the service that send nothing, for up to
+        ``seconds``; return what closes them."""
         ...
 
     def describe(self) -> str:
@@ -82,13 +103,14 @@ class PublishedPort:
         body: bytes | None,
         headers: dict[str, str],
         timeout: float,
+        chunked: bool = False,
     ) -> Answer:
         """Send the request with requests to 127.0.0.1:port."""
         started = time.monotonic()
         response = requests.request(
             method,
             f"http://127.0.0.1:{self.port}{path}",
-            data=body,
+            data=_chunks(body) if chunked and body is not None else body,
             headers=headers,
             timeout=timeout,
         )
@@ -100,9 +122,32 @@ class PublishedPort:
             elapsed,
         )
 
+    def hold_idle(self, count: int, seconds: float) -> Callable[[], None]:
+        """Idle sockets from this machine to the published port."""
+        held: list[socket.socket] = []
+        try:
+            for _ in range(count):
+                held.append(socket.create_connection(("127.0.0.1", self.port), timeout=5))
+        except OSError:
+            for connection in held:
+                connection.close()
+            raise
+
+        def close() -> None:
+            for connection in held:
+                connection.close()
+
+        return close
+
     def describe(self) -> str:
         """The published address."""
         return f"127.0.0.1:{self.port}"
+
+
+def _chunks(body: bytes, size: int = 8192) -> Iterator[bytes]:
+    """The body in pieces: requests sends an iterator with ``Transfer-Encoding: chunked``."""
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -120,6 +165,7 @@ class HelperContainer:
         body: bytes | None,
         headers: dict[str, str],
         timeout: float,
+        chunked: bool = False,
     ) -> Answer:
         """Run the helper's client through ``docker exec`` and read its JSON answer.
 
@@ -138,6 +184,7 @@ class HelperContainer:
             "timeout": timeout,
             "body": base64.b64encode(body).decode() if body is not None else None,
             "body_file": body_file,
+            "chunked": chunked,
         }
         argument = base64.b64encode(json.dumps(request).encode()).decode()
         code, output = self.helper.exec_run(
@@ -155,6 +202,16 @@ class HelperContainer:
         return Answer(
             answer["status"], answer["type"], base64.b64decode(answer["body"]), answer["ms"]
         )
+
+    def hold_idle(self, count: int, seconds: float) -> Callable[[], None]:
+        """Idle sockets opened inside the helper (a detached exec that sleeps, then exits).
+
+        Closing early is not possible through the API; the exec ends after ``seconds``,
+        and with the helper when the run cleans up.
+        """
+        script = [self.interpreter, "-c", HELPER_IDLE_CLIENTS, str(self.port), str(count)]
+        self.helper.exec_run([*script, str(seconds)], detach=True)
+        return lambda: None
 
     def _put_file(self, body: bytes) -> str:
         name = f"dlint-body-{secrets.token_hex(4)}"

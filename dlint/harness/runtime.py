@@ -1,20 +1,30 @@
-"""Runtime proofs: cached rebuild after a code edit, graceful stop, arbitrary non-root uid."""
+"""Runtime proofs: cached rebuild after a code edit, graceful stop, arbitrary non-root uid,
+idle connections that must not starve the service, and a log free of errors."""
 
+import re
 import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import requests
+from docker.models.containers import Container
 
 from dlint.harness import contract, inside
 from dlint.harness.docker_ops import BuildResult
 from dlint.harness.lab import Lab
-from dlint.harness.verdict import expect
+from dlint.harness.verdict import CheckFailed, expect
+
+if TYPE_CHECKING:
+    from dlint.harness.reach import Endpoint
 
 EDIT_LINE = "\n# dlint: code edit made to prove the dependency layers stay cached\n"
 DEFAULT_GRACE = 10
 DEFAULT_STOP_AFTER = 0.5
+IDLE_SETTLE_SECONDS = 0.5
+IDLE_REQUEST_TIMEOUT = 10.0
 
 
 def rebuild_after_edit(lab: Lab, settings: dict[str, Any]) -> BuildResult:
@@ -77,3 +87,35 @@ def check_arbitrary_uid(lab: Lab, settings: dict[str, Any]) -> None:
     running_as = inside.pid1_uid(inside.host_for(container.id))
     expect(running_as == uid, f"PID 1 runs as uid {running_as}, expected {uid}")
     contract.check(endpoint, settings["exchange"])
+
+
+def check_idle_connections(endpoint: "Endpoint", settings: dict[str, Any]) -> None:
+    """With ``connections`` TCP connections open that never send a byte, the exchange is
+    answered as expected (``max_ms`` makes it "answered fast").
+
+    A sync worker serves one connection at a time, so a few idle clients hold every
+    worker and the service stops answering until the workers time out.
+    """
+    count = settings["connections"]
+    close = endpoint.hold_idle(count, IDLE_SETTLE_SECONDS + IDLE_REQUEST_TIMEOUT + 5)
+    try:
+        time.sleep(IDLE_SETTLE_SECONDS)
+        try:
+            answer = contract.send(endpoint, settings["exchange"]["request"], IDLE_REQUEST_TIMEOUT)
+        except requests.Timeout:
+            raise CheckFailed(
+                f"no answer within {IDLE_REQUEST_TIMEOUT:.0f} s while {count} idle "
+                "connections were open: they hold every worker"
+            ) from None
+    finally:
+        close()
+    found = contract.problems(settings["exchange"]["expect"], answer)
+    expect(not found, f"with {count} idle connections open: {'; '.join(found)}")
+
+
+def check_clean_log(container: Container, settings: dict[str, Any]) -> None:
+    """No line the service logged so far matches one of the ``forbid`` regexes."""
+    patterns = [re.compile(pattern) for pattern in settings["forbid"]]
+    lines = container.logs().decode("utf-8", "replace").splitlines()
+    bad = [line for line in lines if any(pattern.search(line) for pattern in patterns)]
+    expect(not bad, f"{len(bad)} log lines match {settings['forbid']}: " + " | ".join(bad[:3]))

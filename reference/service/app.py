@@ -6,19 +6,35 @@ import time
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 
 from service.model import ModelHolder
 from service.validation import InvalidInput, decode_body, parse_instances
 
 MAX_BODY_BYTES = 64 * 1024
-DEFAULT_MODEL_PATH = "/opt/model/iris.joblib"
+DEFAULT_MODEL_PATH = "/opt/model/iris.json"
 
 log = logging.getLogger(__name__)
 
 
 def _error(status: int, error: str, detail: str) -> tuple[Response, int]:
     return jsonify({"error": error, "detail": detail}), status
+
+
+def _read_body() -> bytes:
+    """The request body, refused with 413 beyond MAX_BODY_BYTES however it was sent.
+
+    Werkzeug refuses a ``Content-Length`` over the limit itself, but a chunked body has
+    none and its stream just stops at the limit, which would turn a body too large into
+    "malformed JSON". A server that ends the chunked stream itself (gunicorn says so with
+    ``wsgi.input_terminated``) lets us read one byte past the limit to tell the two apart.
+    """
+    if request.content_length is not None or not request.environ.get("wsgi.input_terminated"):
+        return request.get_data(cache=False)
+    body = request.input_stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge(f"the body is larger than {MAX_BODY_BYTES} bytes")
+    return body
 
 
 def _predict_delay() -> float:
@@ -47,7 +63,7 @@ def create_app() -> Flask:
         if request.mimetype != "application/json":
             raise UnsupportedMediaType("Content-Type must be application/json")
         try:
-            rows, batch = parse_instances(decode_body(request.get_data(cache=False)))
+            rows, batch = parse_instances(decode_body(_read_body()))
         except InvalidInput as problem:
             return _error(400, "invalid_input", str(problem))
         if not model.ready:
