@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,6 +24,7 @@ from dlint.config import (
 )
 from dlint.engine import Result, Target, check_targets, targets_for
 from dlint.load import InputError, read_text
+from dlint.records import dataclass
 from dlint.report import RunInfo, render
 from dlint.rule import RulePackError, all_rules
 

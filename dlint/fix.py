@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 
 from dlint.finding import Edit, Finding, Position
 from dlint.parse import DockerfileSyntaxError, parse_dockerfile, split_lines
+from dlint.records import dataclass
 
 
 @dataclass(frozen=True)
