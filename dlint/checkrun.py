@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -25,6 +25,7 @@ from dlint.config import (
 )
 from dlint.engine import Result, Target, check_targets, targets_for
 from dlint.load import InputError, read_text
+from dlint.records import dataclass
 from dlint.report import RunInfo, render
 from dlint.rule import Rule, RulePackError, all_rules
 

@@ -15,9 +15,10 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from dlint.model import Command, Instruction, Word
+from dlint.records import dataclass
 
 PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 PIP = re.compile(r"^pip(\d(\.\d+)?)?$")

@@ -7,11 +7,12 @@ rules read them through :class:`dlint.model.Build` and never touch the disk them
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from dlint.dockerignore import Glob, PatternIndex
 from dlint.finding import Span
+from dlint.records import dataclass
 
 if TYPE_CHECKING:
     from dlint.model import Instruction

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from dlint import ignores
@@ -27,6 +27,7 @@ from dlint.load import (
 )
 from dlint.model import Build
 from dlint.parse import DockerfileSyntaxError, parse_dockerfile
+from dlint.records import dataclass
 from dlint.rule import Rule
 
 DEFAULT = Config()

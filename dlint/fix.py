@@ -19,12 +19,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
 from dlint.finding import Edit, Finding, Position
 from dlint.parse import DockerfileSyntaxError, parse_dockerfile, split_lines
+from dlint.records import dataclass
 
 
 @dataclass(frozen=True)

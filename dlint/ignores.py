@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from dlint.finding import Finding, Span
 from dlint.model import Dockerfile
+from dlint.records import dataclass
 from dlint.rule import Rule, find_rule
 
 DLINT = re.compile(r"^#\s*dlint\s+(ignore|ignore-file)\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")

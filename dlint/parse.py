@@ -20,7 +20,6 @@ import gc
 import json
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
 from dlint.finding import Position, Span
 from dlint.model import (
@@ -33,6 +32,7 @@ from dlint.model import (
     Segment,
     Stage,
 )
+from dlint.records import dataclass
 from dlint.shell import substitute
 
 KEYWORDS = frozenset(

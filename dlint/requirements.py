@@ -8,10 +8,10 @@ comments, continuation lines, options, ``-r``/``-c`` includes, URLs and local pa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from dlint.context import Requirement
 from dlint.finding import Span
+from dlint.records import dataclass
 
 INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
 EDITABLE = re.compile(r"^(-e|--editable)(?:\s*=\s*|\s+)(\S+)")

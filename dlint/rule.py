@@ -10,13 +10,14 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dlint.finding import Problem, Severity
 from dlint.model import Build
+from dlint.records import dataclass
 
 RULE_ID = re.compile(r"^D\d{3,4}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")

@@ -18,10 +18,11 @@ import importlib.machinery
 import importlib.util
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from dlint.records import dataclass
 from dlint.shell import unquote
 
 if TYPE_CHECKING:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+
+from dlint.records import dataclass
 
 CONTROL_OPERATORS = ("&&", "||", ";;", ";", "|&", "|", "&", "(", ")", "\n")
 REDIRECT = re.compile(r"\d*(>>|>&|<&|<<<|<<-|<<|&>|>\||>|<)")

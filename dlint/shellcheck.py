@@ -16,9 +16,10 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from dlint.records import dataclass
 
 # Dialects ShellCheck knows; a Dockerfile SHELL maps onto one of them (zsh, pwsh: none).
 DIALECTS = {

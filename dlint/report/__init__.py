@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+from dlint.records import dataclass
 
 if TYPE_CHECKING:  # `dlint --help` lists the formats without loading the rule machinery
     from dlint.finding import Finding

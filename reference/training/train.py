@@ -43,9 +43,7 @@ def train(output: Path) -> float:
     x_train, x_test, y_train, y_test = train_test_split(
         iris.data, iris.target, test_size=0.25, random_state=SEED, stratify=iris.target
     )
-    pipeline = make_pipeline(
-        StandardScaler(), LogisticRegression(max_iter=1000, random_state=SEED)
-    )
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=SEED))
     pipeline.fit(x_train, y_train)
     accuracy = float(pipeline.score(x_test, y_test))
     document = export(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from dlint.model import Command, Dockerfile, Instruction, Stage, Word
+from dlint.records import dataclass
 
 
 def keywords_as_written(dockerfile: Dockerfile) -> dict[int, str]:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from dlint.finding import Span
 from dlint.model import Build, Command, Heredoc, Instruction
+from dlint.records import dataclass
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
 # Shells whose scripts are not POSIX shell: ShellCheck and the pipe rules leave them alone.
