@@ -305,25 +305,35 @@ class DlintServer(LanguageServer):
             return None
         mine = str(path)
 
-        def read(file: str) -> str:
-            if absolute(file) == mine:
-                return document.source
-            raise InputError(f"{file}: not this document")
+        # As `dlint check --fix` does: apply, check the fixed text again, repeat until a
+        # pass changes nothing (a fix can make room for, or reveal, another).
+        from dlint.checkrun import MAX_FIX_PASSES
 
-        own = [
-            replace(f, fix=replace(f.fix, edits=edits))
-            for f in findings
-            if f.fix is not None and f.fix.safe
-            for edits in [tuple(e for e in f.fix.edits if absolute(e.file or "") == mine)]
-            if edits and len(edits) == len(f.fix.edits)
-        ]
-        try:
-            changed = fixes_by_file(own, read, refused=lambda file, reason: None)
-        except InputError:
+        text, count = document.source, 0
+        for _ in range(MAX_FIX_PASSES):
+            own = [
+                replace(f, fix=replace(f.fix, edits=edits))
+                for f in findings
+                if f.fix is not None and f.fix.safe
+                for edits in [tuple(e for e in f.fix.edits if absolute(e.file or "") == mine)]
+                if edits and len(edits) == len(f.fix.edits)
+            ]
+            try:
+                changed = fixes_by_file(own, lambda _file, now=text: now, refused=lambda f, r: None)
+            except InputError:
+                return None
+            if not changed:
+                break
+            ((_, result),) = changed.values()
+            if result.text == text:
+                break
+            text, count = result.text, count + len(result.applied)
+            again = check_text(path, display(path), text, self.options)
+            if again.trouble is not None:
+                break
+            findings = again.findings
+        if count == 0:
             return None
-        if not changed:
-            return None
-        ((_, result),) = changed.values()
         lines = document.lines
         end = ServerTextPosition(len(lines), 0)
         whole = document.range_to_client_units(ServerTextRange(ServerTextPosition(0, 0), end))
@@ -331,7 +341,7 @@ class DlintServer(LanguageServer):
         return types.CodeAction(
             title=f"dlint: apply {count} safe fix{'es' * (count != 1)}",
             kind=FIX_ALL,
-            edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(whole, result.text)]}),
+            edit=types.WorkspaceEdit(changes={uri: [types.TextEdit(whole, text)]}),
         )
 
     def hover(self, uri: str, where: types.Position) -> types.Hover | None:
