@@ -497,7 +497,7 @@ def test_show_files_lists_what_would_be_checked_without_parsing(
         {
             "Dockerfile": BAD,
             "svc/api.Dockerfile": GOOD,
-            "broken/Dockerfile": "FROM\n\x00\x01",
+            "broken/Dockerfile": "FROM python:3.11-slim\n  FORM x\n",
             "notes.txt": "not a Dockerfile",
         }
     )
