@@ -16,15 +16,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from dlint.config import (
+    HADOLINT_NAMES,
     Config,
     ConfigError,
     discover_config,
+    discover_hadolint_config,
     from_mapping,
     merge_settings,
+    path_matches,
     read_settings,
 )
 from dlint.engine import Result, Target, check_targets, targets_for
-from dlint.load import InputError, read_text
+from dlint.load import InputError, display, read_text
 from dlint.records import dataclass
 from dlint.report import RunInfo, render
 from dlint.rule import Rule, RulePackError, all_rules
@@ -59,6 +62,11 @@ class CheckOptions:
     quiet: bool = False
     exit_zero: bool = False
     show_files: bool = False
+    exclude: str | None = None
+    extend_exclude: str | None = None
+    add_ignore: bool = False
+    baseline: str | None = None
+    write_baseline: str | None = None
 
 
 ConfigFor = Callable[[Target], Config]
@@ -77,13 +85,24 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         rules = all_rules()
         config_for = config_resolver(options, err)
         targets = targets_for(paths_to_check(options.paths, options.context, err), options.context)
+        known = load_baseline(options.baseline) if options.baseline else None
     except (InputError, ConfigError, RulePackError) as error:
         return fail(err, str(error))
+    found = len(targets)
+    targets = not_excluded(targets, config_for, options)
+    if found and not targets:
+        print("dlint: warning: every Dockerfile found is excluded", file=err)
     if options.show_files:
         return show_files(targets, out)
     result = check_targets(targets, config_for)
     if options.unsafe_fixes and not (options.fix or options.diff):
         return fail(err, "--unsafe-fixes only widens --fix or --diff; add one of them")
+    if options.write_baseline:
+        return write_baseline(options.write_baseline, result, err)
+    if options.add_ignore:
+        return add_ignores(targets, result, err)
+    if known is not None:
+        result = without_baseline(result, known, Path(str(options.baseline)).resolve().parent)
     report_to = out
     fixable = False
     fixed = 0
@@ -117,6 +136,111 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
     if result.errors:
         return 2
     return 1 if result.failing and not options.exit_zero else 0
+
+
+def not_excluded(
+    targets: Sequence[Target], config_for: ConfigFor, options: CheckOptions
+) -> list[Target]:
+    """The targets that no ``exclude``/``extend-exclude`` covers (before anything is parsed).
+
+    ``--exclude`` replaces the configuration file's ``exclude``; ``extend-exclude`` from
+    either adds to it. Command-line globs are relative to the working directory, a file's
+    to its folder.
+    """
+    given = _globs(options.exclude)
+    extra = _globs(options.extend_exclude)
+    kept = []
+    for target in targets:
+        if target.path is None or target.error is not None:
+            kept.append(target)
+            continue
+        if any(path_matches(target.path, g, None) for g in (*(given or ()), *(extra or ()))):
+            continue
+        try:
+            config = config_for(target)
+        except ConfigError:
+            kept.append(target)  # the check reports the broken file
+            continue
+        patterns = (
+            config.extend_exclude if given is not None else config.exclude + config.extend_exclude
+        )
+        if not any(path_matches(target.path, g, config.root) for g in patterns):
+            kept.append(target)
+    return kept
+
+
+def _globs(value: str | None) -> tuple[str, ...] | None:
+    """A comma-separated option as a tuple of globs (None when not given)."""
+    if value is None:
+        return None
+    return tuple(g.strip() for g in value.split(",") if g.strip())
+
+
+def load_baseline(path: str) -> Counter[str]:
+    """The fingerprints a ``--write-baseline`` file holds (each as often as it occurs)."""
+    from dlint.baseline import read_baseline
+
+    return read_baseline(Path(path))
+
+
+def write_baseline(path: str, result: Result, err: TextIO) -> int:
+    """``--write-baseline FILE``: record every current finding; exit 0 (2 on errors)."""
+    from dlint.baseline import save_baseline
+
+    for problem in result.errors:
+        print(f"dlint: error: {problem}", file=err)
+    try:
+        save_baseline(Path(path), result.findings)
+    except OSError as error:
+        return fail(err, f"{path}: cannot write the baseline: {error.strerror or error}")
+    count = len(result.findings)
+    print(f"dlint: wrote {count} finding{'s' * (count != 1)} to {path}", file=err)
+    return 2 if result.errors else 0
+
+
+def without_baseline(result: Result, known: Counter[str], folder: Path) -> Result:
+    """The result without the findings a baseline holds (matched by fingerprint, not line)."""
+    from dlint.baseline import new_findings
+
+    kept = new_findings(result.findings, known, folder)
+    new = {id(f) for f in kept}
+    still_failing = [f for f in result.failed if id(f) in new]
+    return replace(result, findings=kept, failed=still_failing, failing=len(still_failing))
+
+
+def add_ignores(targets: Sequence[Target], result: Result, err: TextIO) -> int:
+    """``--add-ignore``: write an ignore comment above every finding; exit 0 (2 on errors)."""
+    from dlint.ignores import add_ignore_comments
+
+    for problem in result.errors:
+        print(f"dlint: error: {problem}", file=err)
+    texts = reader(targets)
+    total = 0
+    for target in targets:
+        if target.path is None or target.name not in result.files:
+            continue
+        here = [f for f in result.findings if f.file == target.name]
+        if not here:
+            continue
+        text = texts(target.name)
+        changed, added = add_ignore_comments(text, target.name, here)
+        if added:
+            with open(target.path, "w", encoding="utf-8", newline="") as file:
+                file.write(changed)
+            print(
+                f"dlint: added {added} ignore comment{'s' * (added != 1)} to {target.name}",
+                file=err,
+            )
+            total += added
+    others = [f for f in result.findings if f.file not in result.files]
+    if others:
+        print(
+            f"dlint: {len(others)} finding{'s' * (len(others) != 1)} in files that take no "
+            "comments (requirements files, .dockerignore) left as they are; "
+            "use --write-baseline for those",
+            file=err,
+        )
+    return 2 if result.errors else 0
 
 
 def show_files(targets: Sequence[Target], out: TextIO) -> int:
@@ -301,15 +425,28 @@ def config_resolver(options: CheckOptions, err: TextIO | None = None) -> ConfigF
         pairs = [item.partition("=") for item in options.severity]
         overrides["severity"] = {rule: level for rule, _, level in pairs}
     from_mapping(overrides, "command line")
+    # The file search is cached for one run; a new run (the language server, tests in one
+    # process) must see files created since.
+    discover_config.cache_clear()
+    discover_hadolint_config.cache_clear()
 
     @cache
     def settle(path: Path | None) -> Config:
         settings = read_settings(path) if path is not None else {}
         source = str(path) if path is not None else "command line"
-        config = from_mapping(merge_settings(settings, overrides), source)
+        root = path.parent if path is not None else None
+        config = from_mapping(merge_settings(settings, overrides), source, root)
+        if path is not None and path.name in HADOLINT_NAMES:
+            note = (
+                f"no dlint configuration found; read hadolint's {display(path)} "
+                "(ignored, trustedRegistries, failure-threshold, override)"
+            )
+            config = replace(config, notes=(note,))
         if err is not None:
             for warning in config.warnings:
                 print(f"dlint: warning: {warning}", file=err)
+            for note in config.notes:
+                print(f"dlint: note: {note}", file=err)
         return config
 
     chosen = Path(options.config) if options.config else None
@@ -322,6 +459,6 @@ def config_resolver(options: CheckOptions, err: TextIO | None = None) -> ConfigF
         if chosen is not None:
             return settle(chosen)
         folder = target.path.resolve().parent if target.path else Path.cwd()
-        return settle(discover_config(folder))
+        return settle(discover_config(folder) or discover_hadolint_config(folder))
 
     return config_for

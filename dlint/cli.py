@@ -147,6 +147,30 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list the Dockerfiles that would be checked, then exit",
     )
+    adopt = check.add_argument_group(
+        "adopting on an existing repository",
+        "Globs without a slash match any file or folder name; with one, the path from the "
+        "working directory (from a configuration file's folder for its own globs).",
+    )
+    adopt.add_argument(
+        "--exclude",
+        metavar="GLOBS",
+        help="comma-separated globs never to check (replaces the configuration's exclude)",
+    )
+    adopt.add_argument(
+        "--extend-exclude", metavar="GLOBS", help="globs to exclude as well as the configured ones"
+    )
+    adopt.add_argument(
+        "--add-ignore",
+        action="store_true",
+        help="write a '# dlint ignore=RULE reason' comment above every current finding",
+    )
+    adopt.add_argument(
+        "--write-baseline", metavar="FILE", help="record every current finding in FILE, then exit"
+    )
+    adopt.add_argument(
+        "--baseline", metavar="FILE", help="report only findings that FILE does not record"
+    )
     add_config_arguments(check)
 
     rules = commands.add_parser("rules", help="list every rule")

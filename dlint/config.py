@@ -8,6 +8,7 @@ applied on top of whatever the file says.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import reprlib
 import sys
@@ -22,6 +23,8 @@ from dlint.records import dataclass
 from dlint.rule import Rule, all_rules, canonical_code, find_rule
 
 CONFIG_NAMES = (".dlint.yaml", ".dlint.yml")
+# hadolint's own file, read when no dlint configuration applies (see hadolint_settings).
+HADOLINT_NAMES = (".hadolint.yaml", ".hadolint.yml")
 # Far above any real configuration or test spec, far below what takes seconds to walk.
 MAX_YAML_DEPTH = 64
 MAX_YAML_NODES = 50_000
@@ -31,7 +34,10 @@ KEYS = {
     "extend-select": "list of rules to run in addition to 'select'",
     "ignore": "list of rules never to run",
     "severity": "map of rule -> one of " + ", ".join(SEVERITIES),
-    "per-path-ignores": "map of path glob -> list of rules to ignore in matching files",
+    "per-path-ignores": "map of path glob (relative to this file's folder) -> list of rules "
+    "to ignore in matching files",
+    "exclude": "list of path globs (relative to this file's folder) never to check",
+    "extend-exclude": "list of path globs to exclude in addition to 'exclude'",
     "failure-threshold": "the mildest severity that makes the exit code 1: "
     + ", ".join(SEVERITIES)
     + " or none",
@@ -59,6 +65,13 @@ class Config:
     warnings: tuple[str, ...] = ()
     """Lines to show the user once: peer codes dlint has no rule for, settings read from
     another tool's file."""
+    notes: tuple[str, ...] = ()
+    """Lines that say where the settings came from (hadolint's file)."""
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
+    root: Path | None = None
+    """The folder of the configuration file: paths in it are relative to this folder
+    (None: to the working directory)."""
 
     def rules(self) -> tuple[Rule, ...]:
         """The rules this configuration runs (ids), in id order."""
@@ -72,17 +85,46 @@ class Config:
         return self.severity.get(rule.id, rule.severity)
 
     def ignored_in(self, finding: Finding) -> bool:
-        """True when a per-path ignore covers this finding."""
-        return any(
-            finding.rule in rules and fnmatch.fnmatch(finding.file, pattern)
-            for pattern, rules in self.per_path_ignores
-        )
+        """True when a per-path ignore covers this finding (globs relative to ``root``)."""
+        relevant = [pattern for pattern, rules in self.per_path_ignores if finding.rule in rules]
+        if not relevant:
+            return False
+        relative = relative_to_root(Path(finding.file), self.root)
+        return relative is not None and any(fnmatch.fnmatch(relative, p) for p in relevant)
 
     def fails(self, finding: Finding) -> bool:
         """True when the finding is at or above the failure threshold."""
         return self.failure_threshold is not None and finding.severity.at_least(
             self.failure_threshold
         )
+
+
+def relative_to_root(path: Path, root: Path | None) -> str | None:
+    """``path`` relative to ``root`` (the working directory when None) in POSIX form, or
+    None when it lies outside."""
+    # realpath, unlike Path.resolve, never raises: a looping symlink keeps its own name.
+    base = Path(os.path.realpath(root or Path.cwd()))
+    try:
+        return Path(os.path.realpath(path)).relative_to(base).as_posix()
+    except ValueError:
+        return None
+
+
+def path_matches(path: Path, pattern: str, root: Path | None) -> bool:
+    """True when the glob ``pattern`` covers ``path`` or a folder above it, as ruff reads
+    ``exclude``: a pattern without a slash matches any file or folder name
+    (``fixtures``, ``*.test.Dockerfile``); one with a slash matches the path from ``root``
+    (``tests/fixtures``, ``services/*/Dockerfile.dev``)."""
+    relative = relative_to_root(path, root)
+    if relative is None:
+        return False
+    parts = relative.split("/")
+    pattern = pattern.strip("/")
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
+    return any(
+        fnmatch.fnmatchcase("/".join(parts[:count]), pattern) for count in range(1, len(parts) + 1)
+    )
 
 
 # Codes of the linters dlint stands next to: hadolint (DL3008), ShellCheck (SC2086), Trivy
@@ -158,17 +200,29 @@ def parse_severity(value: Any, where: str, allow_none: bool = False) -> Severity
     return Severity(value)
 
 
-def from_mapping(data: Any, source: str) -> Config:
-    """Validate a configuration mapping and build a Config."""
+def from_mapping(data: Any, source: str, root: Path | None = None) -> Config:
+    """Validate a configuration mapping and build a Config (paths in it relative to
+    ``root``)."""
     if data is None:
-        return Config(source=source)
+        return Config(source=source, root=root)
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping of settings")
     for key in data:
         if key not in KEYS:
-            raise ConfigError(f"{source}: unknown key {key!r} (allowed: {', '.join(sorted(KEYS))})")
-    config = Config(source=source)
+            import difflib
+
+            close = difflib.get_close_matches(str(key), list(KEYS), n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            allowed = ", ".join(sorted(KEYS))
+            raise ConfigError(f"{source}: unknown key {key!r} ({hint}allowed: {allowed})")
+    config = Config(source=source, root=root)
     warnings: list[str] = []
+    for key in ("exclude", "extend-exclude"):
+        if key in data:
+            globs = data[key]
+            if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
+                raise ConfigError(f"{source}: {key}: expected a list of path globs")
+            config = replace(config, **{key.replace("-", "_"): tuple(globs)})
     if "select" in data:
         config = replace(config, select=rule_ids(data["select"], f"{source}: select", warnings))
     if "extend-select" in data:
@@ -255,6 +309,8 @@ def read_settings(path: Path) -> dict[str, Any]:
     The parsers are imported here: most runs have no configuration file, and every
     millisecond of start-up counts in a pre-commit hook.
     """
+    if path.name in HADOLINT_NAMES:
+        return hadolint_settings(path)
     text = read_config_text(path, ConfigError)
     if path.name == "pyproject.toml":
         data = _tool_dlint(_load_toml(text, path), path)
@@ -429,6 +485,50 @@ def discover_config(folder: Path) -> Path | None:
         if pyproject.is_file() and "[tool.dlint" in _peek(pyproject):
             return pyproject
     return None
+
+
+@cache
+def discover_hadolint_config(folder: Path) -> Path | None:
+    """The nearest ``.hadolint.yaml`` at or above ``folder``."""
+    for directory in (folder, *folder.parents):
+        for name in HADOLINT_NAMES:
+            if (directory / name).is_file():
+                return directory / name
+    return None
+
+
+# hadolint's failure threshold has "ignore" where dlint says "none".
+HADOLINT_THRESHOLDS = {"error": "error", "warning": "warning", "info": "info", "style": "style"}
+
+
+def hadolint_settings(path: Path) -> dict[str, Any]:
+    """dlint settings from a ``.hadolint.yaml``: ``ignored`` rules, ``trustedRegistries``,
+    ``failure-threshold`` (and ``no-fail``) and ``override`` severities; hadolint's codes
+    reach dlint's rules through their aliases. Its other keys have no dlint meaning."""
+    data = load_yaml(read_config_text(path, ConfigError), path, ConfigError)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings")
+    settings: dict[str, Any] = {}
+    if isinstance(data.get("ignored"), list):
+        settings["ignore"] = [str(code) for code in data["ignored"]]
+    if isinstance(data.get("trustedRegistries"), list):
+        settings["trusted-registries"] = [str(r) for r in data["trustedRegistries"]]
+    threshold = data.get("failure-threshold")
+    if threshold is not None:
+        settings["failure-threshold"] = HADOLINT_THRESHOLDS.get(str(threshold).lower(), "none")
+    if data.get("no-fail") is True:
+        settings["failure-threshold"] = "none"
+    override = data.get("override")
+    if isinstance(override, dict):
+        severity: dict[str, str] = {}
+        for level, codes in override.items():
+            if str(level) in HADOLINT_THRESHOLDS and isinstance(codes, list):
+                severity.update({str(code): str(level) for code in codes})
+        if severity:
+            settings["severity"] = severity
+    return settings
 
 
 def _peek(pyproject: Path) -> str:

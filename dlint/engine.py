@@ -64,6 +64,8 @@ class Result:
     files: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     failing: int = 0
+    failed: list[Finding] = field(default_factory=list)
+    """The findings at or above their file's failure threshold (``failing`` counts them)."""
 
 
 def targets_for(paths: Sequence[str], context: str | None) -> list[Target]:
@@ -173,7 +175,9 @@ def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: D
         except RuleCrash as error:
             result.errors.append(str(error))
             continue
-        result.failing += sum(1 for f in findings if config.fails(f))
+        failed = [f for f in findings if config.fails(f)]
+        result.failing += len(failed)
+        result.failed.extend(failed)
         result.findings.extend(findings)
     result.findings.sort(key=Finding.sort_key)
     return result

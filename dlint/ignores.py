@@ -101,3 +101,56 @@ def apply(
         if not covering:
             kept.append(finding)
     return kept, used
+
+
+ADDED_REASON = "added by dlint check --add-ignore"
+
+
+def add_ignore_comments(text: str, name: str, findings: Sequence[Finding]) -> tuple[str, int]:
+    """``text`` with a ``# dlint ignore=RULE reason`` comment above each instruction that
+    has findings; return it and how many comments were added or extended.
+
+    A ``# dlint ignore=`` comment already just above the instruction gets the new rules
+    added to it, so a second run adds nothing. Findings outside every instruction get one
+    ``# dlint ignore-file=`` comment at the end. Line endings and indentation are kept.
+    """
+    from dlint.parse import parse_dockerfile
+
+    dockerfile = parse_dockerfile(text, name)
+    spans = [(i.span.start.line, i.span.end.line) for i in dockerfile.instructions]
+    above: dict[int, set[str]] = {}
+    whole_file: set[str] = set()
+    for finding in findings:
+        start = next((s for s, e in spans if s <= finding.line <= e), None)
+        if start is None:
+            whole_file.add(finding.name)
+        else:
+            above.setdefault(start, set()).add(finding.name)
+    lines = text.split("\n")
+    newline = "\r\n" if lines[0].endswith("\r") else "\n"
+    cr = newline[:-1]
+    changed = 0
+    for start in sorted(above, reverse=True):
+        line = lines[start - 1]
+        indent = line[: len(line) - len(line.lstrip())]
+        previous = lines[start - 2].rstrip("\r").strip() if start >= 2 else ""
+        existing = DLINT.match(previous)
+        if existing and existing[1] == "ignore":
+            names = [n.strip() for n in existing[2].split(",") if n.strip()]
+            new = sorted(above[start] - set(names))
+            if not new:
+                continue
+            reason = existing[3] or ADDED_REASON
+            lines[start - 2] = f"{indent}# dlint ignore={','.join(names + new)} {reason}{cr}"
+        else:
+            comment = f"{indent}# dlint ignore={','.join(sorted(above[start]))} {ADDED_REASON}{cr}"
+            lines.insert(start - 1, comment)
+        changed += 1
+    if whole_file:
+        if lines[-1].rstrip("\r"):
+            lines[-1] += cr
+            lines.append("")
+        comment = f"# dlint ignore-file={','.join(sorted(whole_file))} {ADDED_REASON}{cr}"
+        lines.insert(len(lines) - 1, comment)
+        changed += 1
+    return "\n".join(lines), changed

@@ -499,7 +499,7 @@ def test_show_files_lists_what_would_be_checked_without_parsing(
         {
             "Dockerfile": BAD,
             "svc/api.Dockerfile": GOOD,
-            "broken/Dockerfile": "FROM\n",  # does not parse: FROM needs an image
+            "broken/Dockerfile": "FROM python:3.11-slim\n  FORM x\n",
             "notes.txt": "not a Dockerfile",
         }
     )

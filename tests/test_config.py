@@ -107,7 +107,7 @@ def test_bad_configuration_is_one_line_naming_file_key_and_allowed(project) -> N
     """Unknown keys, unknown rules and wrong types exit 2 with a clear line."""
     root = project({"Dockerfile": BAD, ".dlint.yaml": "selekt: [pip-unpinned]\n"})
     message = error_of(run_dlint("check", cwd=root))
-    assert ".dlint.yaml: unknown key 'selekt' (allowed: extend-select," in message
+    assert ".dlint.yaml: unknown key 'selekt' (did you mean 'select'? allowed: exclude," in message
     (root / ".dlint.yaml").write_text("ignore: [no-such-rule]\n")
     assert "ignore: unknown rule 'no-such-rule'" in error_of(run_dlint("check", cwd=root))
     (root / ".dlint.yaml").write_text("severity: {pip-unpinned: fatal}\n")
@@ -202,3 +202,174 @@ def test_yaml_anchors_within_the_limits_still_work(project) -> None:
         }
     )
     assert names(run_dlint("check", "--format", "json", cwd=root)) == ["pip-unpinned"]
+
+
+# -- adopting dlint on an existing repository -------------------------------------------
+
+BROKEN = "FROM python:3.11-slim\n  FORM x\n"  # a syntax error: exit 2 if it is ever parsed
+
+
+def check(root, *args: str, monkeypatch, capsys, cwd=None) -> tuple[int, str, str]:
+    """``dlint check ARGS`` in-process in ``cwd`` (default ``root``)."""
+    from dlint.cli import main
+
+    monkeypatch.chdir(cwd or root)
+    code = main(["check", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_exclude_in_config_and_on_the_command_line_skips_files_unparsed(
+    project, monkeypatch, capsys
+) -> None:
+    root = project(
+        {
+            "Dockerfile": BAD,
+            "tests/fixtures/broken/Dockerfile": BROKEN,
+            "old/Dockerfile": BROKEN,
+            "svc/Dockerfile.dev": BROKEN,
+        }
+    )
+    code, _, err = check(root, "-q", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 2 and "FORM" in err
+    (root / ".dlint.yaml").write_text("exclude: [fixtures, old]\nextend-exclude: ['svc/*.dev']\n")
+    code, out, err = check(root, "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+    assert (code, err) == (1, "")
+    assert {f["file"] for f in json.loads(out)} == {"Dockerfile"}
+    # From a subfolder the file's globs still count from the file's folder.
+    code, out, _ = check(
+        root, "--show-files", "..", monkeypatch=monkeypatch, capsys=capsys, cwd=root / "svc"
+    )
+    assert out.splitlines() == ["../Dockerfile"]
+    # --exclude replaces the file's exclude (old/ comes back); extend-exclude still applies.
+    _, out, _ = check(
+        root, "--show-files", "--exclude", "tests", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert sorted(out.splitlines()) == ["Dockerfile", "old/Dockerfile"]
+    _, out, _ = check(
+        root,
+        "--show-files",
+        "--extend-exclude",
+        "Dockerfile",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert out == ""
+    code, _, err = check(
+        root, "--extend-exclude", "Dockerfile", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 0 and "every Dockerfile found is excluded" in err
+
+
+def test_per_path_ignores_are_relative_to_the_config_files_folder(
+    project, monkeypatch, capsys
+) -> None:
+    root = project(
+        {
+            "repo/.dlint.yaml": "per-path-ignores:\n  'legacy/*': [pip-unpinned]\n",
+            "repo/legacy/Dockerfile": BAD,
+            "repo/new/Dockerfile": BAD,
+        }
+    )
+    for cwd, prefix in ((root, "repo/"), (root / "repo" / "new", "../")):
+        target = "repo" if cwd == root else ".."
+        _, out, _ = check(
+            root, "--format", "json", target, monkeypatch=monkeypatch, capsys=capsys, cwd=cwd
+        )
+        unpinned = {f["file"] for f in json.loads(out) if f["name"] == "pip-unpinned"}
+        assert unpinned == {f"{prefix}new/Dockerfile" if cwd == root else "Dockerfile"}
+
+
+def test_add_ignore_comments_every_finding_once_and_keeps_line_endings(
+    project, monkeypatch, capsys
+) -> None:
+    crlf = (
+        "FROM python\r\n  # dlint ignore=root-user reviewed in #12\r\n"
+        "  RUN pip install flask \\\r\n      numpy\r\n"
+    )
+    root = project({"Dockerfile": BAD, "crlf/Dockerfile": crlf.encode()})
+    code, _, err = check(root, "--add-ignore", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and "added 2 ignore comments to Dockerfile" in err
+    assert (root / "Dockerfile").read_text().splitlines()[0].startswith("# dlint ignore=")
+    fixed = (root / "crlf" / "Dockerfile").read_bytes().decode()
+    assert fixed.count("\r\n") == fixed.count("\n")  # every line still ends in CRLF
+    lines = fixed.split("\r\n")
+    # The existing comment above the RUN got the RUN's rules; its reason is kept.
+    assert lines[2].startswith("  # dlint ignore=root-user,") and lines[2].endswith(
+        " reviewed in #12"
+    )
+    assert "pip-unpinned" in lines[2]
+    code, out, _ = check(root, monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0 and out.startswith("No problems found")
+    before = {p: p.read_bytes() for p in root.rglob("Dockerfile")}
+    code, _, err = check(root, "--add-ignore", monkeypatch=monkeypatch, capsys=capsys)
+    assert (code, err) == (0, "")
+    assert {p: p.read_bytes() for p in root.rglob("Dockerfile")} == before
+
+
+def test_a_baseline_hides_known_findings_even_after_lines_move(
+    project, monkeypatch, capsys
+) -> None:
+    root = project({"Dockerfile": BAD, "requirements.txt": "flask\n"})
+    code, _, err = check(
+        root, "--write-baseline", "dlint-baseline.json", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 0 and "wrote" in err
+    recorded = json.loads((root / "dlint-baseline.json").read_text())["findings"]
+    assert recorded and all(e["fingerprint"] and e["rule"] for e in recorded)
+    code, out, _ = check(
+        root, "--baseline", "dlint-baseline.json", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert code == 0 and out.startswith("No problems found")
+    # Lines added above and a new problem: only the new one is reported.
+    (root / "Dockerfile").write_text("# moved\n\n" + BAD + "RUN pip install numpy\n")
+    code, out, _ = check(
+        root,
+        "--baseline",
+        "dlint-baseline.json",
+        "--format",
+        "json",
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert code == 1
+    assert {(f["name"], f["line"]) for f in json.loads(out)} == {
+        ("pip-unpinned", 5),
+        ("pip-cache-kept", 5),
+    }
+    # From another folder the baseline still matches (its files are relative to it).
+    (root / "sub").mkdir()
+    code, out, _ = check(
+        root, "--baseline", "../dlint-baseline.json", "--format", "json", "..",
+        monkeypatch=monkeypatch, capsys=capsys, cwd=root / "sub",
+    )  # fmt: skip
+    assert {f["line"] for f in json.loads(out)} == {5}
+    (root / "bad.json").write_text("[]")
+    code, _, err = check(root, "--baseline", "bad.json", monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 2 and err.strip() == (
+        "dlint: error: bad.json: not a dlint baseline (write one with --write-baseline)"
+    )
+
+
+def test_hadolint_yaml_is_read_when_no_dlint_config_exists(project, monkeypatch, capsys) -> None:
+    hadolint = (
+        "ignored: [DL3006]\nfailure-threshold: error\noverride:\n  error: [DL3013]\n"
+        "trustedRegistries: [registry.example.com]\n"
+    )
+    root = project({"Dockerfile": BAD, ".hadolint.yaml": hadolint})
+    code, out, err = check(root, "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+    found = {f["name"]: f["severity"] for f in json.loads(out)}
+    assert "base-image-unpinned" not in found  # DL3006 ignored
+    assert found["pip-unpinned"] == "error"  # DL3013 overridden
+    assert found["untrusted-registry"]  # python comes from Docker Hub, not the trusted one
+    assert code == 1  # an error finding, at the threshold
+    assert err.splitlines() == [
+        "dlint: note: no dlint configuration found; read hadolint's .hadolint.yaml "
+        "(ignored, trustedRegistries, failure-threshold, override)"
+    ]
+    (root / ".hadolint.yaml").write_text("ignored: [DL3006]\nfailure-threshold: error\n")
+    code, _, _ = check(root, monkeypatch=monkeypatch, capsys=capsys)
+    assert code == 0  # only warnings and below: under hadolint's threshold
+    (root / ".dlint.yaml").write_text("select: [base-image-unpinned]\n")
+    code, out, err = check(root, "--format", "json", monkeypatch=monkeypatch, capsys=capsys)
+    assert err == "" and [f["name"] for f in json.loads(out)] == ["base-image-unpinned"]

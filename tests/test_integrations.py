@@ -8,11 +8,13 @@ README snippets are taken from README.md itself, so the documentation stays runn
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -445,3 +447,36 @@ def test_sarif_upload_works_on_private_repositories_and_skips_forks(where: str):
         upload = next(s for s in job["steps"] if "upload-sarif" in str(s.get("uses", "")))
         condition = " ".join(upload["if"].split())
         assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
+
+
+def test_readme_gitlab_snippet_writes_the_code_quality_report_it_uploads(project) -> None:
+    """The GitLab job's dlint command, run as written, writes the file its artifact names."""
+    job = yaml.safe_load(readme_snippet("gitlab-ci"))["dlint"]
+    report = job["artifacts"]["reports"]["codequality"]
+    assert job["artifacts"]["when"] == "always"  # findings fail the job: upload anyway
+    (command,) = [line for line in job["script"] if line.startswith("dlint check")]
+    root = project({"Dockerfile": BAD_DOCKERFILE})
+    result = subprocess.run(
+        command.replace("dlint", tool("dlint"), 1), shell=True, cwd=root, capture_output=True
+    )
+    assert result.returncode == 1, result.stderr
+    issues = json.loads((root / report).read_text())
+    assert issues and all(issue["fingerprint"] and issue["location"]["path"] for issue in issues)
+
+
+def test_readme_jenkins_snippet_writes_the_junit_report_it_publishes(project) -> None:
+    """The Jenkins stage's dlint command writes the JUnit file that ``junit`` reads."""
+    snippet = readme_snippet("jenkins")
+    (command,) = [c for c in re.findall(r"sh '([^']*)'", snippet) if "dlint check" in c]
+    (published,) = re.findall(r"junit '([^']*)'", snippet)
+    root = project({"Dockerfile": BAD_DOCKERFILE})
+    result = subprocess.run(
+        command.replace(".dlint/bin/dlint", tool("dlint")),
+        shell=True,
+        cwd=root,
+        capture_output=True,
+    )
+    assert result.returncode == 0, result.stderr  # `|| true`: the junit step marks the build
+    suites = ET.fromstring((root / published).read_text())
+    cases = list(suites.iter("testcase"))
+    assert cases and all(case.find("failure") is not None for case in cases)

@@ -75,6 +75,6 @@ def test_add_a_rule_names_every_area_and_its_range() -> None:
     from dlint.rule import areas
 
     section = README[README.index("### Add a rule") :]
-    section = " ".join(section[: section.index("\n## ")].split())
+    section = " ".join(section.split("\n## ", 1)[0].split())
     for area, prefix in areas().items():
         assert f"`{area}` {prefix}xx" in section, area
