@@ -54,11 +54,18 @@ def indentation(dockerfile: Dockerfile, instruction: Instruction) -> str:
     return text[: len(text) - len(text.lstrip())]
 
 
-def insert_before(dockerfile: Dockerfile, instruction: Instruction, lines: Sequence[str]) -> Edit:
-    """An edit putting ``lines`` (instructions) on their own lines just above ``instruction``."""
+def insert_before(
+    dockerfile: Dockerfile,
+    instruction: Instruction,
+    lines: Sequence[str],
+    verbatim: Sequence[str] = (),
+) -> Edit:
+    """An edit putting ``lines`` (instructions, indented as ``instruction`` is) and then
+    ``verbatim`` (lines as written elsewhere in the file) just above ``instruction``."""
     indent = indentation(dockerfile, instruction)
     start = Position(instruction.span.start.line, 1)
-    return Edit(Span(start, start), "".join(f"{indent}{line}\n" for line in lines))
+    text = "".join(f"{indent}{line}\n" for line in lines) + "".join(f"{v}\n" for v in verbatim)
+    return Edit(Span(start, start), text)
 
 
 def insert_after(dockerfile: Dockerfile, instruction: Instruction, lines: Sequence[str]) -> Edit:

@@ -251,3 +251,44 @@ def test_fix_says_how_many_it_fixed_and_how_many_more_unsafe_fixes_would(
         "No problems found (1 file checked).",
         "Fixed 1 problem.",
     ]
+
+
+def test_reshaping_fixes_keep_crlf_escape_character_comments_and_indentation(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """A reorder and added instructions in a CRLF file with ``# escape=``` ``: the moved
+    lines keep their backtick continuation, comment and indentation; new lines are CRLF."""
+    monkeypatch.chdir(tmp_path)
+    lines = [
+        "# escape=`",
+        "FROM python:3.11-slim",
+        "WORKDIR /app",
+        "  COPY . .",
+        "  RUN pip install --no-cache-dir `",
+        "    # the pinned set",
+        "    -r requirements.txt",
+        'CMD ["python", "app.py"]',
+        "",
+    ]
+    _write(tmp_path / "Dockerfile", "\r\n".join(lines))
+    (tmp_path / "requirements.txt").write_text("flask==3.0.3\n")
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    code, out, _ = _check(
+        "Dockerfile", fix=True, unsafe_fixes=True, select="copy-before-install,root-user"
+    )
+    assert code == 0, out
+    assert _read(tmp_path / "Dockerfile").split("\r\n") == [
+        "# escape=`",
+        "FROM python:3.11-slim",
+        "WORKDIR /app",
+        "  COPY requirements.txt ./",
+        "  RUN pip install --no-cache-dir `",
+        "    # the pinned set",
+        "    -r requirements.txt",
+        "  COPY . .",
+        "  RUN groupadd --gid 10001 app"
+        " && useradd --no-log-init --create-home --uid 10001 --gid app app",
+        "  USER 10001:10001",
+        'CMD ["python", "app.py"]',
+        "",
+    ]

@@ -8,7 +8,8 @@ text); ``dockerfile_name``; ``no_context: true`` (lint as stdin would); ``config
 (.dlint.yaml settings); ``expect``, a list of ``"line:col"`` strings or maps with ``at``,
 ``end``, ``file`` and a ``message`` substring; ``fixed``, the Dockerfile after every fix;
 ``fixed_files``, other files after every fix (path -> text; a file a fix creates too);
-``safe``, whether every fix the case offers is safe (true) or unsafe (false).
+``safe``, whether every fix the case offers is safe (true) or unsafe (false); ``no_fix:
+true``, that the findings carry no fix at all.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
         before = path.read_text() if path.exists() else ""
         other = apply_fixes(before, file, result.findings, unsafe=True, dockerfile=False)
         assert other.text == text, name
+    if case.get("no_fix"):
+        assert [f.fix for f in result.findings if f.fix is not None] == []
     if "safe" in case:
         offered = [f.fix.safe for f in result.findings if f.fix is not None]
         assert offered and all(safe is case["safe"] for safe in offered), offered

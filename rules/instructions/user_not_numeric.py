@@ -23,14 +23,37 @@ USER 10001:10001
 ```
 
 ## Fix safety
-No automatic fix: dlint cannot know the UID that `useradd` gave the name.
+Safe where the image's own `useradd`/`adduser` gives the name its UID (`-u`/`--uid`): the
+name becomes that UID (and a group name its GID, when a `groupadd`/`addgroup -g` gives
+one). Docker looks the UID up in `/etc/passwd` for its home and primary group, so the
+process runs as before. Where no command states the UID, dlint cannot know it: no fix.
 """
 
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
-from dlint.model import Build
+from dlint.finding import Edit, Fix, Problem, Severity
+from dlint.model import Build, Dockerfile
 from dlint.rule import Rule
+
+ID_OPTIONS = {"useradd": ("-u", "--uid"), "adduser": ("-u", "--uid"), "groupadd": ("-g", "--gid")}
+ID_OPTIONS["addgroup"] = ("-g", "--gid")
+
+
+def numeric_ids(dockerfile: Dockerfile) -> dict[tuple[str, str], str]:
+    """(``user``/``group``, name) -> id, as the image's account commands state them."""
+    ids: dict[tuple[str, str], str] = {}
+    for run in dockerfile.in_final_image("RUN"):
+        for command in run.commands:
+            options = ID_OPTIONS.get(command.program)
+            if options is None:
+                continue
+            argv = command.argv
+            number = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in options), None)
+            names = [a for a in argv[1:] if not a.startswith("-") and a != number]
+            if number and number.isdigit() and names:
+                kind = "group" if command.program in ("groupadd", "addgroup") else "user"
+                ids[(kind, names[-1])] = number
+    return ids
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -44,10 +67,18 @@ def check(build: Build) -> Iterator[Problem]:
     user = resolved.text.partition(":")[0]
     if not resolved.complete or "$" in word.text or user.isdigit() or user == "root":
         return
+    ids = numeric_ids(build.dockerfile)
+    group = resolved.text.partition(":")[2]
+    fix = None
+    uid, gid = ids.get(("user", user)), ids.get(("group", group)) if group else ""
+    if uid is not None and gid is not None and word.text == resolved.text:
+        text = f"{uid}:{gid}" if gid else uid
+        fix = Fix(f"use UID {text}", (Edit(word.span, text),))
     yield Problem(
         f"USER '{user}' is a name: Kubernetes' runAsNonRoot cannot verify it is not root; "
         "use the numeric UID (and GID)",
         word.span,
+        fix,
     )
 
 
@@ -59,4 +90,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3066",),
     tags=("security", "kubernetes"),
+    fixable=True,
 )

@@ -19,12 +19,12 @@ RUN useradd --no-log-init --uid 1000001 --create-home app
 ```
 
 ## Fix safety
-No automatic fix is offered, though adding `--no-log-init` only skips the log records.
+Safe: `--no-log-init` is added right after `useradd`. It only skips the log records.
 """
 
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
+from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build, Command, Word
 from dlint.rule import Rule
 
@@ -64,6 +64,7 @@ def check(build: Build) -> Iterator[Problem]:
                 f"useradd of UID {uid.text} without -l writes a lastlog file of hundreds "
                 "of MB into the layer; add --no-log-init",
                 uid.span,
+                insert_option_after(command.words[0].raw, command.words[0].span, "--no-log-init"),
             )
 
 
@@ -75,4 +76,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3046",),
     tags=("size",),
+    fixable=True,
 )

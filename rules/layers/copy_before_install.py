@@ -184,9 +184,8 @@ def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instructi
             files.append(inside)
     files += [r.path for r in build.requirements if r.installed_by is run]
     lines = [manifest_copy(copy, workdir, folder, names) for folder, names in by_folder(files)]
-    lines += instruction_lines(dockerfile, run)
     edits = (
-        insert_before(dockerfile, copying, lines),
+        insert_before(dockerfile, copying, lines, instruction_lines(dockerfile, run)),
         remove_lines(dockerfile, run.span.start.line, run.span.end.line),
     )
     return Fix("install the requirements before copying the rest", edits, False, reshapes=True)

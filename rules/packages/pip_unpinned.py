@@ -26,13 +26,18 @@ Or keep the versions in a requirements or constraints file:
 `pip install -r requirements.txt -c constraints.txt`.
 
 ## Fix safety
-No automatic fix: only you know which version you tested.
+Unsafe, and only where the build context already says the version: a requirements or
+constraints file the image installs pins the package (`gunicorn==23.0.0` in
+`requirements.txt`, and a later `RUN pip install gunicorn`). The word then gets that exact
+pin (extras kept). A version nobody wrote down is never guessed: only you know which one
+you tested.
 """
 
+import re
 from collections.abc import Iterator
 
 from dlint.commands import pip_installs
-from dlint.finding import Problem, Severity
+from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, Instruction, Word
 from dlint.requirements import URL_OR_PATH, is_pinned_spec, requirement_name
 from dlint.rule import Rule
@@ -54,6 +59,7 @@ def unpinned(run: Instruction, word: Word, pinned_names: set[str]) -> tuple[str,
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every package word of a pip install that lacks an exact pin."""
+    pins = pinned_in_context(build)
     for run in build.dockerfile.of("RUN"):
         pinned_names = constrained(build, run)
         for pip in pip_installs(run):
@@ -66,7 +72,31 @@ def check(build: Build) -> Iterator[Problem]:
                     f"pip package '{text}' is not pinned to one version; "
                     f"install '{name}==<version>' or pin it in a constraints file",
                     word.span,
+                    pin_fix(word, text, pins.get(name)),
                 )
+
+
+PIN = re.compile(r"[A-Za-z0-9._-]+(?:\[[^\]]*\])?\s*===?\s*([A-Za-z0-9.+!_-]+)")
+SPECIFIER = re.compile(r"\s*(?:[<>=!~;@]|$)")
+
+
+def pinned_in_context(build: Build) -> dict[str, str]:
+    """Package name -> ``==version`` from the requirements and constraints files read."""
+    pins = {}
+    for requirement in (r for f in build.requirements for r in f.requirements):
+        version = PIN.fullmatch(requirement.spec)
+        if requirement.kind == "package" and requirement.pinned and version:
+            pins[requirement.name] = f"=={version[1]}"
+    return pins
+
+
+def pin_fix(word: Word, text: str, spec: str | None) -> Fix | None:
+    """``name[extras]==version`` for the word, when the context pins it."""
+    if spec is None or not word.known:
+        return None
+    requirement = text[: SPECIFIER.search(text).start()] + spec  # type: ignore[union-attr]
+    quote = word.raw[0] if word.raw[:1] in ("'", '"') else ""
+    return Fix(f"pin {requirement}", (Edit(word.span, f"{quote}{requirement}{quote}"),), False)
 
 
 RULE = Rule(
@@ -76,5 +106,6 @@ RULE = Rule(
     summary="pip install names a package without an exact == version",
     check=check,
     aliases=("DL3013",),
+    fixable=True,
     tags=("reproducibility", "python"),
 )

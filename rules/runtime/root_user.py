@@ -27,14 +27,15 @@ CMD ["gunicorn", "app:app"]
 ```
 
 ## Fix safety
-Unsafe, when no `USER` is set: after the final stage's last build step (`RUN`, `COPY`,
-`ADD`, `WORKDIR`, `ENV`...) the fix creates user and group `app` with UID/GID 10001 and
-a home folder (where caches go) the way the base image can (`useradd` on Debian, Ubuntu
-and RHEL-style images, BusyBox
-`addgroup`/`adduser` on Alpine; none on `scratch`, distroless and Chainguard images, which
-have no shell) and switches to `USER 10001:10001`. The copied code stays owned by root,
-which the service can read but not change; a service that writes into its own folders
-needs those made writable, so review it. An explicit `USER root` is left to you.
+Unsafe, when no `USER` is set: when the image already creates a user (`useradd`,
+`adduser`), the fix switches to it (by UID when the command gives one); otherwise, after
+the final stage's last build step (`RUN`, `COPY`, `ADD`, `WORKDIR`, `ENV`...) the fix
+creates user and group `app` with UID/GID 10001 and a home folder (where caches go) the
+way the base image can (`useradd` on Debian, Ubuntu and RHEL-style images, BusyBox
+`addgroup`/`adduser` on Alpine; none on `scratch`, distroless and Chainguard images,
+which have no shell) and switches to `USER 10001:10001`. The copied code stays owned by
+root, which the service can read but not change; a service that writes into its own
+folders needs those made writable, so review it. An explicit `USER root` is left to you.
 """
 
 from collections.abc import Iterator
@@ -94,6 +95,20 @@ UID = 10001
 RUNTIME = ("CMD", "ENTRYPOINT", "HEALTHCHECK", "EXPOSE", "STOPSIGNAL", "LABEL", "VOLUME")
 
 
+def created_user(dockerfile: Dockerfile) -> str | None:
+    """The user a ``useradd``/``adduser`` of the final image creates (its UID when given)."""
+    for run in dockerfile.in_final_image("RUN"):
+        for command in run.commands:
+            if command.program not in ("useradd", "adduser"):
+                continue
+            argv = command.argv
+            uid = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-u", "--uid")), None)
+            names = [a for a in argv[1:] if not a.startswith("-") and a != uid]
+            if names:
+                return uid if uid and uid.isdigit() else names[-1]
+    return None
+
+
 def create_user(base: ImageRef) -> str | None:
     """The RUN line that creates user ``app`` on ``base``, or None when it has no shell."""
     name = base.name.rsplit("/", 1)[-1]
@@ -108,10 +123,14 @@ def create_user(base: ImageRef) -> str | None:
 
 
 def user_fix(dockerfile: Dockerfile, base: ImageRef, final: Stage) -> Fix:
-    """Create an unprivileged user (as the base image can) and switch to it."""
+    """Switch to the user the image creates, or create one (as the base image can)."""
     steps = [i for i in final.instructions if i.keyword not in RUNTIME]
-    create = create_user(base)
-    lines = [*([create] if create else []), f"USER {UID}:{UID}"]
+    made = created_user(dockerfile)
+    if made is not None:
+        lines = [f"USER {made}"]
+    else:
+        create = create_user(base)
+        lines = [*([create] if create else []), f"USER {UID}:{UID}"]
     edit = insert_after(dockerfile, steps[-1], lines)
     return Fix("create an unprivileged user and switch to it", (edit,), False, reshapes=True)
 

@@ -41,6 +41,23 @@ def user_ids(dockerfile: Dockerfile) -> dict[str, str]:
     return pairs
 
 
+ACCOUNT_TOOLS = frozenset({"useradd", "adduser", "groupadd", "addgroup"})
+
+
+def accounts_created(dockerfile: Dockerfile, before: int | None = None) -> set[str]:
+    """Names ``useradd``/``adduser``/``groupadd``/``addgroup`` create in the final image's
+    ``RUN`` instructions (those before index ``before`` only, when given)."""
+    names: set[str] = set()
+    for run in dockerfile.in_final_image("RUN"):
+        if before is not None and run.index >= before:
+            continue
+        for command in run.commands:
+            if command.program in ACCOUNT_TOOLS:
+                operands = [a for a in command.argv[1:] if not a.startswith("-")]
+                names.update(operands[-1:])
+    return names
+
+
 def same_user(dockerfile: Dockerfile, owner: str, user: str) -> bool:
     """True when ``owner`` (``name[:group]`` of a chown) is the runtime ``user``."""
     name = owner.split(":", 1)[0].split(".", 1)[0]

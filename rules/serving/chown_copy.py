@@ -28,12 +28,13 @@ Better still for code, leave it owned by root (see `code-writable-by-runtime-use
 ## Fix safety
 When the `RUN` is the one `chown -R`/`chmod -R` command over one path, the fix adds
 `--chown=<owner>` (`--chmod=<mode>`, octal modes only; it needs BuildKit) to the copies
-that land there and removes the `RUN`. When the path is a folder that existed before the
-copies (a `WORKDIR`), the `RUN` keeps a non-recursive `chown`/`chmod` of that folder
-alone, so the folder's own owner is as before. Safe when every such copy's destination
-is the path itself and no other `RUN` before it names the path (so the copies are all
-that is in it); unsafe when the path is a folder around the destinations (other files
-in it keep their owner).
+that land there and removes the `RUN`, when the user and group already exist at the first
+of those copies (`COPY --chown` fails on a name created later). When the path is a folder
+that existed before the copies (a `WORKDIR`), the `RUN` keeps a non-recursive
+`chown`/`chmod` of that folder alone, so the folder's own owner is as before. Safe when
+every such copy's destination is the path itself and no other `RUN` before it names the
+path (so the copies are all that is in it); unsafe when the path is a folder around the
+destinations (other files in it keep their owner).
 """
 
 import re
@@ -44,7 +45,7 @@ from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build, Command, Copy, Dockerfile, Instruction
 from dlint.rule import Rule
 
-from ._serving import RECURSIVE, covers, workdir_at
+from ._serving import RECURSIVE, accounts_created, covers, workdir_at
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -99,6 +100,8 @@ def copy_flag_fix(
     path = paths[0].rstrip("/") or "/"
     if any(not covers(path, c.destination) or (c.chown if chown else c.chmod) for c in copies):
         return None
+    if chown and not owner_exists(dockerfile, setting, min(c.instruction.index for c in copies)):
+        return None  # COPY --chown needs the user and group when the copy runs
     option = "--chown" if chown else "--chmod"
     edits = [
         Edit(
@@ -136,6 +139,16 @@ def recursive_change(command: Command) -> tuple[str, list[str]] | None:
     if len(operands) < 2:
         return None
     return operands[0], operands[1:]
+
+
+def owner_exists(dockerfile: Dockerfile, owner: str, index: int) -> bool:
+    """True when every name in ``user[:group]`` is numeric, root, or created before ``index``
+    (a user created with ``useradd``/``adduser`` brings its own group of the same name)."""
+    created = accounts_created(dockerfile, before=index)
+    return all(
+        not name or name.isdigit() or name == "root" or name in created
+        for name in owner.replace(".", ":").split(":")
+    )
 
 
 def workdirs_before(dockerfile: Dockerfile, run: Instruction) -> list[str]:

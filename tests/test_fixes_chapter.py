@@ -1,0 +1,111 @@
+"""The chapter-style Dockerfiles come out of ``--fix --unsafe-fixes`` with nothing left that
+dlint knows how to fix, and a second run changes nothing.
+
+Issue 13's "done when": naive layer order, shell-form CMD, root user, no HEALTHCHECK,
+``chown -R``, the two-stage production build. What is left after the fixes is only what
+no fix can decide from the files: versions nobody wrote down (apt packages, gunicorn,
+requirements without a lock), a build tool that needs a builder stage, torch's own CUDA.
+The ``verify`` branch proves on a real engine that the fixed images still build and run;
+this test holds the text.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from helpers import REPO
+from test_app import CHAPTER_BUILDS, FLASK_CHAPTER_APP
+
+from dlint.checkrun import CheckOptions, run_check
+from dlint.engine import Target, check_targets
+
+BUILDS = {
+    **CHAPTER_BUILDS,
+    "shell-form and chown": (
+        "FROM python:3.11-slim\nRUN useradd --create-home app\nWORKDIR /app\nCOPY . .\n"
+        "RUN pip install -r requirements.txt\nRUN chown -R app:app /app\nEXPOSE 5000\n"
+        "CMD python app.py\n",
+        {"app.py": FLASK_CHAPTER_APP, "requirements.txt": "flask==3.0.3\n"},
+        set(),
+    ),
+}
+# What the files cannot tell a fix: a version, a lock, a builder stage, the right CUDA.
+NO_FIX = {
+    "single-stage": {"pip-unpinned", "requirements-not-locked"},
+    "layer-ordered": {"pip-unpinned", "requirements-not-locked"},
+    "cuda": {"pip-unpinned", "requirements-not-locked", "apt-unpinned", "cuda-mismatch"},
+    "two-stage production": {
+        *("pip-unpinned", "requirements-not-locked", "user-not-numeric"),
+        "code-writable-by-runtime-user",
+    },
+    "shell-form and chown": {
+        *("pip-unpinned", "requirements-not-locked", "code-writable-by-runtime-user"),
+        "user-not-numeric",
+    },
+    "naive-ml-service": {
+        *("pip-unpinned", "requirements-unpinned", "apt-unpinned"),
+        "build-tools-in-final-stage",
+    },
+}
+# The problems the chapter shows, each of which a fix must have removed.
+FIXED_BY_NOW = {
+    *("copy-before-install", "shell-form-cmd", "root-user", "missing-healthcheck"),
+    *("chown-copy", "pid1-signals", "dev-server", "from-as-casing", "dockerignore-missing"),
+    *("healthcheck-tool-missing", "gunicorn-settings", "pip-cache-kept", "apt-lists-kept"),
+}
+
+
+def chapter_context(name: str, root: Path) -> Path:
+    """Write the build ``name`` into ``root``; return the folder."""
+    if name == "naive-ml-service":
+        shutil.copytree(REPO / "examples" / "naive-ml-service", root, dirs_exist_ok=True)
+        return root
+    dockerfile, files, _ = BUILDS[name]
+    # The production Dockerfile as the chapter writes it: lower-case "as builder".
+    (root / "Dockerfile").write_text(dockerfile.replace(" AS builder", " as builder"))
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    return root
+
+
+def fix_all(root: Path) -> tuple[int, str]:
+    """``dlint check --fix --unsafe-fixes .`` in ``root``, in-process: exit code, report."""
+    out, err = io.StringIO(), io.StringIO()
+    options = CheckOptions(paths=["."], fix=True, unsafe_fixes=True, isolated=True)
+    return run_check(options, out, err), out.getvalue()
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` and its bytes."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("name", [*BUILDS, "naive-ml-service"])
+def test_chapter_dockerfile_is_fixed_and_a_second_fix_changes_nothing(
+    name: str, tmp_path: Path, monkeypatch
+) -> None:
+    """Only findings no fix can settle are left; fixing again leaves every file as it is."""
+    monkeypatch.chdir(chapter_context(name, tmp_path))
+    before = snapshot(tmp_path)
+    found = {
+        f.name
+        for f in check_targets([Target("Dockerfile", tmp_path / "Dockerfile", tmp_path)]).findings
+    }
+    code, report = fix_all(tmp_path)
+    assert code == 1  # the NO_FIX findings remain
+    assert "Fixed " in report
+    left = check_targets([Target("Dockerfile", tmp_path / "Dockerfile", tmp_path)]).findings
+    assert {f.name for f in left} == NO_FIX[name], report
+    assert not [f for f in left if f.fix is not None]
+    assert len(found & FIXED_BY_NOW) >= 5, found  # the chapter's problems were there
+    assert not found & FIXED_BY_NOW & {f.name for f in left}
+    assert (tmp_path / ".dockerignore").is_file()
+    fixed = snapshot(tmp_path)
+    assert fixed != before
+    code, report = fix_all(tmp_path)
+    assert snapshot(tmp_path) == fixed
+    assert "Fixed " not in report
