@@ -296,48 +296,36 @@ class DlintServer(LanguageServer):
         return changes
 
     def fix_all(self, uri: str, findings: Sequence[Finding]) -> types.CodeAction | None:
-        """Every safe fix of the file at once, as ``dlint check --fix`` applies them."""
+        """Every safe fix of the file, applied as ``dlint check --fix`` applies them: pass
+        after pass, re-checking the text in between, since one fix can make room for
+        another."""
+        from dlint.checkrun import MAX_FIX_PASSES
         from dlint.fix import fixes_by_file
 
         document = self.workspace.get_text_document(uri)
         path = local_path(uri)
         if path is None:
             return None
-        mine = str(path)
-
-        # As `dlint check --fix` does: apply, check the fixed text again, repeat until a
-        # pass changes nothing (a fix can make room for, or reveal, another).
-        from dlint.checkrun import MAX_FIX_PASSES
-
-        text, count = document.source, 0
+        name = findings[0].file if findings else display(path)
+        text = document.source
+        count = 0
         for _ in range(MAX_FIX_PASSES):
-            own = [
-                replace(f, fix=replace(f.fix, edits=edits))
-                for f in findings
-                if f.fix is not None and f.fix.safe
-                for edits in [tuple(e for e in f.fix.edits if absolute(e.file or "") == mine)]
-                if edits and len(edits) == len(f.fix.edits)
-            ]
-            try:
-                changed = fixes_by_file(own, lambda _file, now=text: now, refused=lambda f, r: None)
-            except InputError:
-                return None
-            if not changed:
+            own = own_safe_fixes(findings, str(path))
+            # Every edit of ``own`` names this file, as its findings do.
+            read = {name: text}.__getitem__
+            changed = fixes_by_file(
+                own, read, refused=lambda file, reason: None, dockerfiles={name}
+            )
+            fixed = next(iter(changed.values()), None)
+            if fixed is None or fixed[1].text == text:
                 break
-            ((_, result),) = changed.values()
-            if result.text == text:
-                break
-            text, count = result.text, count + len(result.applied)
-            again = check_text(path, display(path), text, self.options)
-            if again.trouble is not None:
-                break
-            findings = again.findings
+            text = fixed[1].text
+            count += len(fixed[1].applied)
+            findings = check_text(path, name, text, self.options).findings
         if count == 0:
             return None
-        lines = document.lines
-        end = ServerTextPosition(len(lines), 0)
+        end = ServerTextPosition(len(document.lines), 0)
         whole = document.range_to_client_units(ServerTextRange(ServerTextPosition(0, 0), end))
-        count = len(result.applied)
         return types.CodeAction(
             title=f"dlint: apply {count} safe fix{'es' * (count != 1)}",
             kind=FIX_ALL,
@@ -362,6 +350,18 @@ class DlintServer(LanguageServer):
                 kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
             )
         )
+
+
+def own_safe_fixes(findings: Iterable[Finding], file: str) -> list[Finding]:
+    """The findings whose fix is safe and edits only ``file`` (an absolute path)."""
+    return [
+        f
+        for f in findings
+        if f.fix is not None
+        and f.fix.safe
+        and f.fix.edits
+        and all(absolute(e.file or "") == file for e in f.fix.edits)
+    ]
 
 
 def rule_markdown(finding: Finding) -> str:

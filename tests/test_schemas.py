@@ -2,8 +2,8 @@
 
 An editor that validates ``.dlint.yaml`` with the schema must flag exactly what
 ``dlint check`` refuses; the cases below are run through both. (One difference is
-deliberate: dlint also takes ids and aliases in any letter case, the schema offers them
-as dlint spells them, which is what completion should show.)
+deliberate: dlint also takes ids, aliases and prefixes in any letter case, the schema
+offers them as dlint spells them, which is what completion should show.)
 """
 
 from __future__ import annotations
@@ -78,6 +78,13 @@ SETTINGS: list[Any] = [
     {"ignore": None},
     {"ignore": [1]},
     {"extend-select": ["shellcheck"]},
+    {"select": ["D4", "DL30"]},
+    {"select": "D4, DL3015"},
+    {"ignore": ["D9"]},
+    {"ignore": ["DL9999", "SC9999", "DS-9999"]},
+    {"ignore": ["NoSuchBuildkitCheck"]},
+    {"ignore": ["no_such_rule"]},
+    {"severity": {"D4": "error"}},
     {"severity": {"root-user": "error", "DL3008": "style"}},
     {"severity": {"root-user": "fatal"}},
     {"severity": {"no-such-rule": "error"}},

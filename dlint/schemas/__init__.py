@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dlint.config import KEYS, SEVERITIES
+from dlint.config import BUILDKIT_CHECK, CODE_PREFIX, KEYS, PEER_CODE, SEVERITIES
 from dlint.rule import Rule, all_rules
 
 FOLDER = Path(__file__).parent
@@ -35,20 +35,35 @@ class SchemaOutOfDate(Exception):
 
 
 def rule_codes(rules: tuple[Rule, ...]) -> list[str]:
-    """Every spelling of a rule reference the schema offers: ``ALL``, names, ids, aliases.
+    """Every spelling of a rule the schema offers: ``ALL``, names, ids, aliases, prefixes.
 
-    dlint also accepts ids and aliases in any letter case (and Trivy's other spellings);
-    the schema lists them as dlint writes them, which is what completion should offer.
+    dlint also accepts ids, aliases and prefixes in any letter case (and Trivy's other
+    spellings); the schema lists them as dlint writes them, which is what completion
+    should offer. A prefix (``D4``, ``DL30``) is listed when it selects a rule.
     """
     codes = ["ALL", "all"]
     for rule in rules:
         codes += [rule.name, rule.id, *rule.aliases]
-    return list(dict.fromkeys(codes))
+    return list(dict.fromkeys(codes + code_prefixes(rules)))
+
+
+def code_prefixes(rules: tuple[Rule, ...]) -> list[str]:
+    """The id and peer-code prefixes that select at least one rule, in order."""
+    found = []
+    for rule in rules:
+        for code in (rule.id, *(alias.upper() for alias in rule.aliases)):
+            found += [code[:end] for end in range(1, len(code)) if CODE_PREFIX.match(code[:end])]
+    return sorted(set(found))
+
+
+# Codes of the peers (hadolint, ShellCheck, Trivy, BuildKit checks) that no dlint rule
+# carries: dlint skips them with a warning, so a config shared with hadolint stays valid.
+PEER_CODES = (PEER_CODE.pattern, BUILDKIT_CHECK.pattern)
 
 
 def rule_list(codes: list[str]) -> dict[str, Any]:
     """A list of rules, or the comma-separated string the command line also takes."""
-    one = "|".join(re.escape(code) for code in codes)
+    one = "|".join([*(re.escape(code) for code in codes), *(p.strip("^$") for p in PEER_CODES)])
     return {
         "anyOf": [
             {"type": "array", "items": RULE},
@@ -109,7 +124,13 @@ def config_body(rules: tuple[Rule, ...]) -> dict[str, Any]:
 def definitions(rules: tuple[Rule, ...]) -> dict[str, Any]:
     """The shared ``$defs``: a rule reference, a list of them and each rule's options."""
     return {
-        "rule": {"enum": rule_codes(rules), "description": "a rule name, id or alias"},
+        "rule": {
+            "description": "a rule name, id, alias or id prefix, or a peer's code",
+            "anyOf": [
+                {"enum": rule_codes(rules)},
+                *({"type": "string", "pattern": pattern} for pattern in PEER_CODES),
+            ],
+        },
         "rules": rule_list(rule_codes(rules)),
         "options": {rule.id: option_schema(rule) for rule in rules},
     }
