@@ -296,7 +296,9 @@ def spec_data(project: Project) -> dict[str, Any]:
     health = _health_path(project)
     service: dict[str, Any] = {"port": project.port}
     readiness: dict[str, Any] = {"timeout": 60}
-    if not project.healthcheck:
+    # A known health route is asked directly: the image's HEALTHCHECK probe has its own
+    # timeout (often 3 s), which a loaded CI machine exceeds. Without one, the HEALTHCHECK.
+    if health or not project.healthcheck:
         readiness["http"] = health or "/"
     service["readiness"] = readiness
     inside: dict[str, Any] = {"user": _user_expectation(project.user)}
