@@ -295,8 +295,12 @@ def spec_data(project: Project) -> dict[str, Any]:
     """The spec as data, in the order the file shows it."""
     health = _health_path(project)
     service: dict[str, Any] = {"port": project.port}
-    readiness: dict[str, Any] = {"timeout": 60}
-    if not project.healthcheck:
+    # 120 s, not the schema's 60: the generated reference spec's extra containers took
+    # longer than 60 s to answer on the shared CI machine at load average 17-19.
+    readiness: dict[str, Any] = {"timeout": 120}
+    # A known health route is asked directly: the image's HEALTHCHECK probe has its own
+    # timeout (often 3 s), which a loaded CI machine exceeds. Without one, the HEALTHCHECK.
+    if health or not project.healthcheck:
         readiness["http"] = health or "/"
     service["readiness"] = readiness
     inside: dict[str, Any] = {"user": _user_expectation(project.user)}

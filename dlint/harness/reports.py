@@ -452,9 +452,16 @@ def layer_chart(report: ImageReport, width: int = 900) -> str:
     return "".join(parts)
 
 
-def _table(headers: list[str], rows: list[list[str]], table_id: str = "") -> str:
+def _table(
+    headers: list[str],
+    rows: list[list[str]],
+    table_id: str = "",
+    attributes: list[str] | None = None,
+) -> str:
+    """A table of ``rows`` (lists of ``<td>`` cells); ``attributes`` go on each ``<tr>``."""
     head = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join(rows_html for rows_html in ("<tr>" + "".join(r) + "</tr>" for r in rows))
+    extra = attributes or [""] * len(rows)
+    body = "".join(f"<tr{a}>{''.join(r)}</tr>" for a, r in zip(extra, rows, strict=True))
     ident = f' id="{table_id}"' if table_id else ""
     return f"<table{ident}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
@@ -464,16 +471,19 @@ def _checks_html(run: RunRecord) -> str:
     for check in run.checks:
         message = f"<pre>{_e(check.message.strip())}</pre>" if check.message.strip() else ""
         rows.append(
-            f'<tr data-outcome="{_e(check.outcome)}"><td><code>{_e(check.name)}</code></td>'
-            f'<td class="{_e(check.outcome)}">{_e(check.outcome)}</td>'
-            f'<td class="n">{check.seconds:.2f} s</td><td>{message}</td></tr>'
+            [
+                f"<td><code>{_e(check.name)}</code></td>",
+                f'<td class="{_e(check.outcome)}">{_e(check.outcome)}</td>',
+                f'<td class="n">{check.seconds:.2f} s</td>',
+                f"<td>{message}</td>",
+            ]
         )
+    outcomes = [f' data-outcome="{_e(check.outcome)}"' for check in run.checks]
     buttons = (
         '<p><button data-show="problems">only problems</button>'
         '<button data-show="all">all checks</button></p>'
     )
-    table = _table(["check", "outcome", "time", "message"], [], "checks")
-    return buttons + table.replace("<tbody></tbody>", "<tbody>" + "".join(rows) + "</tbody>")
+    return buttons + _table(["check", "outcome", "time", "message"], rows, "checks", outcomes)
 
 
 def _proofs_html(run: RunRecord) -> str:

@@ -213,6 +213,7 @@ def test_forbidden_path_patterns(path, pattern, matches):
 CRAFTED_DOCKERFILE = """\
 FROM python:3.11-slim
 COPY libcudart.so.12 /usr/local/lib/libcudart.so.12
+COPY fake.h /usr/include/dlint/fake.h
 COPY project /app
 RUN python -m compileall -q /app \\
     && mkdir -p /root/.cache/pip/http && cp /app/model.pt /root/.cache/pip/http/blob
@@ -237,12 +238,13 @@ image_report:
 
 @pytest.fixture
 def crafted(tmp_path: Path) -> Path:
-    """A tiny image with every bloat class in it: a fake CUDA library, a .git folder,
+    """A tiny image with every bloat class in it: a fake CUDA library, a header, a .git folder,
     tests, a notebook, byte code, a model and its duplicate, a pip cache, a deleted file."""
     context = tmp_path / "crafted"
     project = context / "project"
     for path, content in {
         "libcudart.so.12": b"\x7fELF fake CUDA runtime" * 100,
+        "fake.h": b"int fake(void);\n",
         "project/.git/HEAD": b"ref: refs/heads/main\n",
         "project/tests/test_app.py": b"def test_app():\n    assert True\n",
         "project/explore.ipynb": b'{"cells": []}',
@@ -274,9 +276,10 @@ def test_crafted_image_report_and_budgets_on_the_engine(
     }, output
     assert "image-forbidden[/app/service] PASSED" in result.stdout
     assert "budget 1.0 MB" in result.stdout
-    assert "/tmp/download.bin (300.0 kB, layer 4, deleted in layer 5)" in result.stdout
+    assert "/tmp/download.bin (300.0 kB, layer 5, deleted in layer 6)" in result.stdout
     for kind in (
         "cuda-without-gpu",
+        "compilers-and-headers",
         "git",
         "tests",
         "notebooks",

@@ -37,7 +37,7 @@ def test_reference_spec_has_the_reference_values(tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"wrote {project / 'dlint-test.yaml'}" in done.stdout
     spec = load_spec(project / "dlint-test.yaml", project).data
-    assert spec["service"] == {"port": 8080, "readiness": {"timeout": 60}}  # its HEALTHCHECK
+    assert spec["service"] == {"port": 8080, "readiness": {"timeout": 120, "http": "/health"}}
     assert spec["inside"]["user"] == {"uid": 10001, "gid": 10001}
     assert spec["inside"]["pid1"] == "gunicorn"
     assert spec["inside"]["packages_lock"] == "requirements.lock"
