@@ -310,3 +310,38 @@ def test_a_frontend_that_cannot_be_fetched_is_one_clear_line(
     assert "`# syntax=frontends.invalid/dockerfile:1` frontend" in first
     assert "Traceback" not in result.stderr
     assert leftovers(result.run_id) == []
+
+
+def test_spec_secrets_become_buildx_values_and_a_missing_file_is_an_error(tmp_path: Path):
+    from dlint.harness.spec import SpecError, load_spec
+
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    spec = tmp_path / "dlint-test.yaml"
+    spec.write_text(
+        "version: 1\nservice: {port: 80}\n"
+        "build: {secrets: [{id: pip, src: pip.txt}, {id: hf, env: HF_TOKEN}]}\n"
+    )
+    with pytest.raises(SpecError, match=r"build.secrets\[0\].src: file .*pip.txt does not exist"):
+        load_spec(spec, tmp_path)
+    (tmp_path / "pip.txt").write_text("token")
+    assert load_spec(spec, tmp_path).build_secrets == (
+        f"id=pip,src={tmp_path / 'pip.txt'}",
+        "id=hf,env=HF_TOKEN",
+    )
+    spec.write_text("version: 1\nservice: {port: 80}\nbuild: {secrets: [{id: pip}]}\n")
+    with pytest.raises(SpecError, match=r"build.secrets\[0\]"):
+        load_spec(spec, tmp_path)
+
+
+def test_a_spec_naming_an_image_cannot_also_ask_for_a_rebuild(tmp_path: Path):
+    from dlint.harness.spec import SpecError, load_spec
+
+    spec = tmp_path / "dlint-test.yaml"
+    spec.write_text(
+        "version: 1\nimage: team/model:1\nservice: {port: 80}\n"
+        "runtime: {cached_rebuild: {edit: app.py, expect_cached: [pip]}}\n"
+    )
+    with pytest.raises(SpecError, match=r"runtime\.cached_rebuild: the spec names an image"):
+        load_spec(spec, tmp_path)
+    spec.write_text("version: 1\nimage: team/model:1\nservice: {port: 80}\n")
+    assert load_spec(spec, tmp_path).image == "team/model:1"
