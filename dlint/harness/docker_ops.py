@@ -184,14 +184,6 @@ def find_engine(environment: Mapping[str, str] | None = None) -> Engine:
     return Engine(f"unix://{DEFAULT_SOCKET}", "the default socket")
 
 
-def engine_address() -> str:
-    """The address of the engine the client talks to (see ``find_engine``)."""
-    try:
-        return find_engine().address
-    except CannotRun:
-        return os.environ.get("DOCKER_HOST") or f"unix://{DEFAULT_SOCKET}"
-
-
 def _client(engine: Engine) -> docker.DockerClient:
     # ssh:// through the system's ssh client: paramiko is not a dependency.
     return docker.DockerClient(

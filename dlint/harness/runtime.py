@@ -20,7 +20,9 @@ from dlint.harness.verdict import CheckFailed, expect
 if TYPE_CHECKING:
     from dlint.harness.reach import Endpoint
 
-EDIT_LINE = "\n# dlint: code edit made to prove the dependency layers stay cached\n"
+# The run id makes each run's edit new: BuildKit's cache outlives the images of earlier
+# runs and would serve a rebuild of the same edit, so nothing would be rebuilt.
+EDIT_LINE = "\n# dlint: code edit made to prove the dependency layers stay cached ({run_id})\n"
 DEFAULT_GRACE = 10
 DEFAULT_STOP_AFTER = 0.5
 IDLE_SETTLE_SECONDS = 0.5
@@ -33,7 +35,7 @@ def rebuild_after_edit(lab: Lab, settings: dict[str, Any]) -> BuildResult:
         context = Path(scratch) / "context"
         shutil.copytree(lab.spec.context, context, ignore=shutil.ignore_patterns(".git"))
         with (context / settings["edit"]).open("a", encoding="utf-8") as edited:
-            edited.write(EDIT_LINE)
+            edited.write(EDIT_LINE.format(run_id=lab.run_id))
         lab.emit(f"rebuilding after editing {settings['edit']}")
         return lab.build(context, f"{lab.tag}-edit")
 

@@ -208,6 +208,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 http.server.ThreadingHTTPServer(("0.0.0.0", 8000), Handler).serve_forever()
 PY
+COPY VERSION /app/VERSION
 USER 10001:10001
 EXPOSE 8000
 CMD ["/app/serve.py"]
@@ -232,6 +233,10 @@ http:
     expect:
       status: 200
       json_subset: {greeting: hi, six: 1.16.0}
+runtime:
+  cached_rebuild:
+    edit: VERSION
+    expect_cached: ["pip install", "cat /run/secrets/token"]
 """
 
 
@@ -243,6 +248,7 @@ def buildkit_service(tmp_path: Path) -> Path:
     (context / "Dockerfile").write_text(SERVICE_DOCKERFILE)
     (context / "dlint-test.yaml").write_text(SERVICE_SPEC)
     (context / "token.txt").write_text("s3cret")
+    (context / "VERSION").write_text("1.0\n")
     (context / ".dockerignore").write_text("token.txt\ndlint-test.yaml\n")
     return context
 
@@ -256,8 +262,8 @@ def test_heredocs_cache_mount_and_secret_build_and_pass(
     assert "BuildKit (buildx default builder)" in result.stdout
     # No registry here: the # syntax= frontend cannot be fetched, and the built-in reads it.
     assert "building with the engine's built-in Dockerfile frontend" in result.stdout
-    assert "Step 4/11 : RUN --mount=type=cache,target=/root/.cache/pip" in result.stdout
-    assert "6 checks: 6 passed" in result.stdout
+    assert "Step 4/12 : RUN --mount=type=cache,target=/root/.cache/pip" in result.stdout
+    assert "7 checks: 7 passed" in result.stdout
     assert leftovers(result.run_id) == []
 
 
@@ -265,11 +271,13 @@ def test_heredocs_cache_mount_and_secret_build_and_pass(
 def test_the_named_builder_is_used_and_an_unknown_one_refused(
     docker_client, dlint_test, buildkit_service, leftovers
 ):
-    result = dlint_test(str(buildkit_service), "--builder", "default", "-k", "greeting")
+    # The second run on this engine: BuildKit's cache still holds the first run's edit,
+    # and the cached-rebuild proof must still see its own edit rebuilt.
+    result = dlint_test(str(buildkit_service), "--builder", "default", "-k", "greeting or rebuild")
     assert result.code == 0, result.stdout + result.stderr
     assert "BuildKit (default)" in result.stdout
-    # The first build's steps came from the cache: only the instructions differ in text.
     assert "  ---> Using cache" in result.stdout
+    assert "2 checks: 2 passed" in result.stdout
     missing = dlint_test(str(buildkit_service), "--builder", "dlint-no-such-builder")
     assert missing.code == 2, missing.stdout + missing.stderr
     assert "buildx builder dlint-no-such-builder cannot build" in missing.stderr
@@ -310,3 +318,38 @@ def test_a_frontend_that_cannot_be_fetched_is_one_clear_line(
     assert "`# syntax=frontends.invalid/dockerfile:1` frontend" in first
     assert "Traceback" not in result.stderr
     assert leftovers(result.run_id) == []
+
+
+def test_spec_secrets_become_buildx_values_and_a_missing_file_is_an_error(tmp_path: Path):
+    from dlint.harness.spec import SpecError, load_spec
+
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    spec = tmp_path / "dlint-test.yaml"
+    spec.write_text(
+        "version: 1\nservice: {port: 80}\n"
+        "build: {secrets: [{id: pip, src: pip.txt}, {id: hf, env: HF_TOKEN}]}\n"
+    )
+    with pytest.raises(SpecError, match=r"build.secrets\[0\].src: file .*pip.txt does not exist"):
+        load_spec(spec, tmp_path)
+    (tmp_path / "pip.txt").write_text("token")
+    assert load_spec(spec, tmp_path).build_secrets == (
+        f"id=pip,src={tmp_path / 'pip.txt'}",
+        "id=hf,env=HF_TOKEN",
+    )
+    spec.write_text("version: 1\nservice: {port: 80}\nbuild: {secrets: [{id: pip}]}\n")
+    with pytest.raises(SpecError, match=r"build.secrets\[0\]"):
+        load_spec(spec, tmp_path)
+
+
+def test_a_spec_naming_an_image_cannot_also_ask_for_a_rebuild(tmp_path: Path):
+    from dlint.harness.spec import SpecError, load_spec
+
+    spec = tmp_path / "dlint-test.yaml"
+    spec.write_text(
+        "version: 1\nimage: team/model:1\nservice: {port: 80}\n"
+        "runtime: {cached_rebuild: {edit: app.py, expect_cached: [pip]}}\n"
+    )
+    with pytest.raises(SpecError, match=r"runtime\.cached_rebuild: the spec names an image"):
+        load_spec(spec, tmp_path)
+    spec.write_text("version: 1\nimage: team/model:1\nservice: {port: 80}\n")
+    assert load_spec(spec, tmp_path).image == "team/model:1"
