@@ -165,3 +165,22 @@ def test_sigterm_while_verifying_leaves_nothing(start_dlint_test, leftovers):
     assert "Traceback" not in stdout + stderr
     assert "dlint: interrupted (SIGTERM)" in stderr
     assert leftovers(run_id) == []
+
+
+@pytest.mark.docker
+def test_an_original_that_does_not_build_is_one_line_and_exit_2(tmp_path, dlint_test, leftovers):
+    """Nothing to compare with: could not run, one line saying why, nothing left."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "Dockerfile").write_text(
+        'FROM python:3.11-slim\nworkdir /srv\nRUN false\nCMD ["python", "-m", "http.server"]\n'
+    )
+    (project / "dlint-test.yaml").write_text("version: 1\nservice: {port: 8000}\n")
+    (project / ".dlint.yaml").write_text("select: [instruction-casing]\n")
+    result = dlint_test(str(project), "--verify-fixes")
+    assert result.code == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(
+        "dlint: error: the original context does not build, nothing to compare: build of "
+    ), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert leftovers(result.run_id) == []
