@@ -27,8 +27,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docker.models.containers import Container
 
 REPO = Path(__file__).resolve().parents[1]
 PORT = 8080
@@ -98,6 +102,8 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int
+    cpu_ms_per_request: float = 0.0
 
 
 def _milliseconds(value: str) -> float:
@@ -108,11 +114,13 @@ def _milliseconds(value: str) -> float:
 
 
 def parse_wrk(output: str) -> WrkResult:
-    """Requests/s, median and p99 latency, and errors (socket errors + non-2xx/3xx)."""
+    """Requests/s, median and p99 latency, errors (socket errors + non-2xx/3xx), and the
+    number of requests."""
     rate = re.search(r"^Requests/sec:\s+([0-9.]+)", output, re.MULTILINE)
+    total = re.search(r"^\s+(\d+) requests in ", output, re.MULTILINE)
     p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
-    if not (rate and p50 and p99):
+    if not (rate and p50 and p99 and total):
         raise ValueError(f"wrk output without rate and latency distribution:\n{output}")
     errors = 0
     sockets = re.search(
@@ -123,7 +131,20 @@ def parse_wrk(output: str) -> WrkResult:
     status = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if status:
         errors += int(status[1])
-    return WrkResult(float(rate[1]), _milliseconds(p50[1]), _milliseconds(p99[1]), errors)
+    return WrkResult(
+        float(rate[1]), _milliseconds(p50[1]), _milliseconds(p99[1]), errors, int(total[1])
+    )
+
+
+def cpu_nanoseconds(container: "Container") -> int:
+    """CPU time the container's processes used so far (the engine's stats, in ns).
+
+    On a machine shared with other work, requests/s measure the share of the CPU the
+    container got as much as the server; CPU per request does not depend on that share.
+    """
+    stats = container.stats(stream=False)
+    assert isinstance(stats, dict), "stream=False returns one sample"
+    return int(stats["cpu_stats"]["cpu_usage"]["total_usage"])
 
 
 def write_seed_context(folder: Path, reference: Path) -> Path:
@@ -212,13 +233,17 @@ def measure(args: argparse.Namespace) -> int:
                     if answer.json().get("class_name") != "setosa":
                         raise RuntimeError(f"{name} predicts wrongly: {answer.text}")
                     run_wrk(port, 2, args.connections, script)  # warm-up, not counted
+                    cpu_before = cpu_nanoseconds(container)
                     result = run_wrk(port, args.duration, args.connections, script)
+                    cpu = (cpu_nanoseconds(container) - cpu_before) / 1e6
+                    result = replace(result, cpu_ms_per_request=cpu / max(result.requests, 1))
                 finally:
                     container.remove(force=True)
                 results[name].append(result)
                 _say(
                     f"round {round_number + 1} {name}: {result.requests_per_second:.0f} req/s, "
-                    f"p99 {result.p99_ms:.1f} ms, {result.errors} errors"
+                    f"p99 {result.p99_ms:.1f} ms, {result.errors} errors, "
+                    f"{result.cpu_ms_per_request:.2f} CPU ms/request"
                 )
         print_table(images, results, args)
         return 0
@@ -236,22 +261,29 @@ def print_table(
         f"wrk -t1 -c{args.connections} -d{args.duration}s POST /predict, 127.0.0.1, "
         f"{args.rounds} alternating rounds, medians"
     )
-    print(f"{'image':<10} {'MB':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'image':<10} {'MB':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'CPU ms/req':>10}"
+    )
     medians = {}
     for name, runs in results.items():
         rate = statistics.median(r.requests_per_second for r in runs)
         p50 = statistics.median(r.p50_ms for r in runs)
         p99 = statistics.median(r.p99_ms for r in runs)
         errors = sum(r.errors for r in runs)
-        medians[name] = (rate, p99, images[name].size_bytes)
+        cpu = statistics.median(r.cpu_ms_per_request for r in runs)
+        medians[name] = (rate, p99, images[name].size_bytes, cpu)
         size = images[name].size_bytes / 1e6
-        print(f"{name:<10} {size:>5.0f} {rate:>8.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7}")
-    (seed_rate, seed_p99, seed_size), (ref_rate, ref_p99, ref_size) = (
+        print(
+            f"{name:<10} {size:>5.0f} {rate:>8.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7} {cpu:>10.2f}"
+        )
+    (seed_rate, seed_p99, seed_size, seed_cpu), (ref_rate, ref_p99, ref_size, ref_cpu) = (
         medians["seed"],
         medians["reference"],
     )
     print(
         f"reference / seed: {ref_rate / seed_rate:.2f}x req/s, p99 {ref_p99 / seed_p99:.2f}x, "
+        f"{seed_cpu / ref_cpu:.2f}x fewer CPU ms per request, "
         f"image {100 * (1 - ref_size / seed_size):.0f}% smaller"
     )
 

@@ -182,6 +182,7 @@ def test_benchmark_reads_rate_latency_and_errors_from_wrk():
     assert result.p50_ms == pytest.approx(0.85)
     assert result.p99_ms == pytest.approx(1200.0)
     assert result.errors == 9
+    assert result.requests == 12900
 
 
 def test_benchmark_refuses_wrk_output_without_a_latency_distribution():
