@@ -14,6 +14,7 @@ Needs a Docker engine (``bash scripts/ensure-docker.sh``) and ``wrk`` (Debian:
 ``apt-get install wrk``). Usage::
 
     python benchmarks/load_reference.py [--rounds 3] [--duration 10] [--reference DIR]
+        [--before EARLIER_REFERENCE_DIR]
 
 Exit codes: 0 done, 2 cannot run (no engine, no wrk, a build failed), 130 interrupted.
 """
@@ -201,10 +202,10 @@ def measure(args: argparse.Namespace) -> int:
     try:
         script = scratch / "post.lua"
         script.write_text(WRK_SCRIPT, encoding="utf-8")
-        contexts = {
-            "seed": write_seed_context(scratch / "seed", args.reference),
-            "reference": args.reference,
-        }
+        contexts = {"seed": write_seed_context(scratch / "seed", args.reference)}
+        if args.before is not None:
+            contexts["before"] = args.before
+        contexts["reference"] = args.reference
         images = {}
         for name, context in contexts.items():
             docker_ops.ensure_base_images(client, context / "Dockerfile")
@@ -277,15 +278,13 @@ def print_table(
         print(
             f"{name:<10} {size:>5.0f} {rate:>8.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7} {cpu:>10.2f}"
         )
-    (seed_rate, seed_p99, seed_size, seed_cpu), (ref_rate, ref_p99, ref_size, ref_cpu) = (
-        medians["seed"],
-        medians["reference"],
-    )
-    print(
-        f"reference / seed: {ref_rate / seed_rate:.2f}x req/s, p99 {ref_p99 / seed_p99:.2f}x, "
-        f"{seed_cpu / ref_cpu:.2f}x fewer CPU ms per request, "
-        f"image {100 * (1 - ref_size / seed_size):.0f}% smaller"
-    )
+    seed_rate, seed_p99, seed_size, seed_cpu = medians.pop("seed")
+    for name, (rate, p99, size_bytes, cpu) in medians.items():
+        print(
+            f"{name} / seed: {rate / seed_rate:.2f}x req/s, p99 {p99 / seed_p99:.2f}x, "
+            f"{seed_cpu / cpu:.2f}x fewer CPU ms per request, "
+            f"image {100 * (1 - size_bytes / seed_size):.0f}% smaller"
+        )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -298,11 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, default=REPO / "reference")
+    parser.add_argument(
+        "--before", type=Path, help="an earlier reference folder, measured in the same rounds"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per image (default 3)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     args = parser.parse_args(argv)
     args.reference = args.reference.resolve()
+    args.before = args.before.resolve() if args.before else None
     from dlint.harness.docker_ops import CannotRun
 
     try:
