@@ -14,6 +14,7 @@ Needs a Docker engine (``bash scripts/ensure-docker.sh``) and ``wrk`` (Debian:
 ``apt-get install wrk``). Usage::
 
     python benchmarks/load_reference.py [--rounds 3] [--duration 10] [--reference DIR]
+        [--before EARLIER_REFERENCE_DIR]
 
 Exit codes: 0 done, 2 cannot run (no engine, no wrk, a build failed), 130 interrupted.
 """
@@ -27,8 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from docker.models.containers import Container
 
 REPO = Path(__file__).resolve().parents[1]
 PORT = 8080
@@ -98,6 +103,8 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int
+    cpu_ms_per_request: float = 0.0
 
 
 def _milliseconds(value: str) -> float:
@@ -108,11 +115,13 @@ def _milliseconds(value: str) -> float:
 
 
 def parse_wrk(output: str) -> WrkResult:
-    """Requests/s, median and p99 latency, and errors (socket errors + non-2xx/3xx)."""
+    """Requests/s, median and p99 latency, errors (socket errors + non-2xx/3xx), and the
+    number of requests."""
     rate = re.search(r"^Requests/sec:\s+([0-9.]+)", output, re.MULTILINE)
+    total = re.search(r"^\s+(\d+) requests in ", output, re.MULTILINE)
     p50 = re.search(r"^\s+50%\s+(\S+)", output, re.MULTILINE)
     p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
-    if not (rate and p50 and p99):
+    if not (rate and p50 and p99 and total):
         raise ValueError(f"wrk output without rate and latency distribution:\n{output}")
     errors = 0
     sockets = re.search(
@@ -123,7 +132,20 @@ def parse_wrk(output: str) -> WrkResult:
     status = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if status:
         errors += int(status[1])
-    return WrkResult(float(rate[1]), _milliseconds(p50[1]), _milliseconds(p99[1]), errors)
+    return WrkResult(
+        float(rate[1]), _milliseconds(p50[1]), _milliseconds(p99[1]), errors, int(total[1])
+    )
+
+
+def cpu_nanoseconds(container: "Container") -> int:
+    """CPU time the container's processes used so far (the engine's stats, in ns).
+
+    On a machine shared with other work, requests/s measure the share of the CPU the
+    container got as much as the server; CPU per request does not depend on that share.
+    """
+    stats = container.stats(stream=False)
+    assert isinstance(stats, dict), "stream=False returns one sample"
+    return int(stats["cpu_stats"]["cpu_usage"]["total_usage"])
 
 
 def write_seed_context(folder: Path, reference: Path) -> Path:
@@ -181,10 +203,10 @@ def measure(args: argparse.Namespace) -> int:
     try:
         script = scratch / "post.lua"
         script.write_text(WRK_SCRIPT, encoding="utf-8")
-        contexts = {
-            "seed": write_seed_context(scratch / "seed", args.reference),
-            "reference": args.reference,
-        }
+        contexts = {"seed": write_seed_context(scratch / "seed", args.reference)}
+        if args.before is not None:
+            contexts["before"] = args.before
+        contexts["reference"] = args.reference
         images = {}
         for name, context in contexts.items():
             docker_ops.ensure_base_images(client, context / "Dockerfile")
@@ -213,13 +235,17 @@ def measure(args: argparse.Namespace) -> int:
                     if answer.json().get("class_name") != "setosa":
                         raise RuntimeError(f"{name} predicts wrongly: {answer.text}")
                     run_wrk(port, 2, args.connections, script)  # warm-up, not counted
+                    cpu_before = cpu_nanoseconds(container)
                     result = run_wrk(port, args.duration, args.connections, script)
+                    cpu = (cpu_nanoseconds(container) - cpu_before) / 1e6
+                    result = replace(result, cpu_ms_per_request=cpu / max(result.requests, 1))
                 finally:
                     container.remove(force=True)
                 results[name].append(result)
                 _say(
                     f"round {round_number + 1} {name}: {result.requests_per_second:.0f} req/s, "
-                    f"p99 {result.p99_ms:.1f} ms, {result.errors} errors"
+                    f"p99 {result.p99_ms:.1f} ms, {result.errors} errors, "
+                    f"{result.cpu_ms_per_request:.2f} CPU ms/request"
                 )
         print_table(images, results, args)
         return 0
@@ -237,24 +263,29 @@ def print_table(
         f"wrk -t1 -c{args.connections} -d{args.duration}s POST /predict, 127.0.0.1, "
         f"{args.rounds} alternating rounds, medians"
     )
-    print(f"{'image':<10} {'MB':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(
+        f"{'image':<10} {'MB':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
+        f"{'CPU ms/req':>10}"
+    )
     medians = {}
     for name, runs in results.items():
         rate = statistics.median(r.requests_per_second for r in runs)
         p50 = statistics.median(r.p50_ms for r in runs)
         p99 = statistics.median(r.p99_ms for r in runs)
         errors = sum(r.errors for r in runs)
-        medians[name] = (rate, p99, images[name].size_bytes)
+        cpu = statistics.median(r.cpu_ms_per_request for r in runs)
+        medians[name] = (rate, p99, images[name].size_bytes, cpu)
         size = images[name].size_bytes / 1e6
-        print(f"{name:<10} {size:>5.0f} {rate:>8.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7}")
-    (seed_rate, seed_p99, seed_size), (ref_rate, ref_p99, ref_size) = (
-        medians["seed"],
-        medians["reference"],
-    )
-    print(
-        f"reference / seed: {ref_rate / seed_rate:.2f}x req/s, p99 {ref_p99 / seed_p99:.2f}x, "
-        f"image {100 * (1 - ref_size / seed_size):.0f}% smaller"
-    )
+        print(
+            f"{name:<10} {size:>5.0f} {rate:>8.0f} {p50:>8.2f} {p99:>8.2f} {errors:>7} {cpu:>10.2f}"
+        )
+    seed_rate, seed_p99, seed_size, seed_cpu = medians.pop("seed")
+    for name, (rate, p99, size_bytes, cpu) in medians.items():
+        print(
+            f"{name} / seed: {rate / seed_rate:.2f}x req/s, p99 {p99 / seed_p99:.2f}x, "
+            f"{seed_cpu / cpu:.2f}x fewer CPU ms per request, "
+            f"image {100 * (1 - size_bytes / seed_size):.0f}% smaller"
+        )
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -267,11 +298,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, _interrupt)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, default=REPO / "reference")
+    parser.add_argument(
+        "--before", type=Path, help="an earlier reference folder, measured in the same rounds"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="rounds per image (default 3)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     args = parser.parse_args(argv)
     args.reference = args.reference.resolve()
+    args.before = args.before.resolve() if args.before else None
     from dlint.harness.docker_ops import CannotRun
 
     try:

@@ -182,6 +182,7 @@ def test_benchmark_reads_rate_latency_and_errors_from_wrk():
     assert result.p50_ms == pytest.approx(0.85)
     assert result.p99_ms == pytest.approx(1200.0)
     assert result.errors == 9
+    assert result.requests == 12900
 
 
 def test_benchmark_refuses_wrk_output_without_a_latency_distribution():
@@ -201,10 +202,11 @@ def test_sync_workers_and_the_control_socket_fail_the_load_checks(dlint_test, va
     """The reference as it was (sync workers, gunicorn's default control socket) fails the
     idle-connection and clean-log checks on the real engine; nothing is left behind."""
     context = variant(
-        ("Dockerfile", '"--worker-class", "gthread"', '"--worker-class", "sync"'),
+        # More than one thread turns a sync worker into gthread: drop the threads too.
+        ("Dockerfile", '"gthread", "--workers", "2", "--threads", "8"', '"sync", "--workers", "2"'),
         ("Dockerfile", ' "--no-control-socket",', ""),
     )
-    result = dlint_test(str(context), "-k", "idle or clean-log or chunked")
+    result = dlint_test(str(context), "-k", "readiness or idle or clean-log or chunked")
     assert result.code == 1, result.stdout + result.stderr
     assert result.failed == {"runtime-idle-connections", "runtime-clean-log"}
     assert "idle connections were open: they hold every worker" in result.stdout
