@@ -22,8 +22,9 @@ from dlint.config import (
     merge_settings,
     read_settings,
 )
-from dlint.engine import Result, Target, check_targets, targets_for
+from dlint.engine import Result, Target, targets_for
 from dlint.load import InputError, read_text
+from dlint.parallel import check_all
 from dlint.records import dataclass
 from dlint.report import RunInfo, render
 from dlint.rule import RulePackError, all_rules
@@ -72,7 +73,7 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         targets = targets_for(options.paths, options.context)
     except (InputError, ConfigError, RulePackError) as error:
         return fail(err, str(error))
-    result = check_targets(targets, config_for)
+    result = check_all(targets, config_for)
     report_to = out
     fixable = False
     if options.diff:
@@ -157,7 +158,7 @@ def fix_loop(
             replace(t, text=changed[t.name][1].text) if t.path is None and t.name in changed else t
             for t in targets
         ]
-        result = check_targets(targets, config_for)
+        result = check_all(targets, config_for)
         if not any(fixed.skipped for _, fixed in changed.values()):
             break
     for file, count in counts.items():
