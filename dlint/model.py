@@ -571,7 +571,15 @@ class Dockerfile:
 
     def of(self, *keywords: str) -> list[Instruction]:
         """Instructions of every stage with one of ``keywords`` (``ONBUILD`` ones too)."""
-        return [i for stage in self.stages for i in stage.of(*keywords)]
+        found = self._of.get(keywords)
+        if found is None:
+            found = self._of[keywords] = [i for stage in self.stages for i in stage.of(*keywords)]
+        return list(found)
+
+    @cached_property
+    def _of(self) -> dict[tuple[str, ...], list[Instruction]]:
+        # A hundred rules ask for every RUN of a file of thousands of stages: answer once.
+        return {}
 
     @cached_property
     def copies(self) -> tuple[Copy, ...]:
