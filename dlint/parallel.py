@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
 import signal
 from collections.abc import Callable, Sequence
 
@@ -31,7 +30,7 @@ SLICES_PER_WORKER = 8
 
 def workers(count: int) -> int:
     """How many processes to check ``count`` targets with (1: check them here)."""
-    if count < MIN_TARGETS or not hasattr(os, "fork"):
+    if count < MIN_TARGETS or not hasattr(os, "fork") or not hasattr(signal, "pthread_sigmask"):
         return 1
     if os.environ.get("DLINT_JOBS", "").isdigit():
         return max(1, int(os.environ["DLINT_JOBS"]))
@@ -44,6 +43,8 @@ def check_all(targets: Sequence[Target], config_for: ConfigFor) -> Result:
     jobs = workers(len(targets))
     if jobs == 1:
         return check_targets(targets, config_for)
+    import pickle  # only a run with workers needs it
+
     size = max(1, -(-len(targets) // (jobs * SLICES_PER_WORKER)))
     slices = [(start, min(start + size, len(targets))) for start in range(0, len(targets), size)]
     # Worker n takes slices n, n + jobs, n + 2 * jobs...: uneven folders spread over all.
@@ -52,8 +53,13 @@ def check_all(targets: Sequence[Target], config_for: ConfigFor) -> Result:
     running: dict[int, int] = {}  # pid -> the pipe its results come through
     try:
         for share in shares:
-            pid, pipe = _fork(targets, config_for, [slices[i] for i in share])
-            running[pid] = pipe
+            # Ctrl-C waits until the new worker is on the list of those to stop.
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                pid, pipe = _fork(targets, config_for, [slices[i] for i in share])
+                running[pid] = pipe
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         for (pid, pipe), share in zip(list(running.items()), shares, strict=True):
             with os.fdopen(pipe, "rb") as reader:
                 try:
@@ -77,12 +83,19 @@ def _fork(
     targets: Sequence[Target], config_for: ConfigFor, slices: list[tuple[int, int]]
 ) -> tuple[int, int]:
     """Start a worker that checks ``slices`` of ``targets``; its pid and result pipe."""
+    import pickle
+
     reader, writer = os.pipe()
     pid = os.fork()
     if pid:
         os.close(writer)
+        with contextlib.suppress(OSError):  # the child may have done it already
+            os.setpgid(pid, pid)
         return pid, reader
+    # A group of its own: stopping the worker stops the ShellCheck it may be running.
+    os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     os.close(reader)
     code = 0
     try:
@@ -98,9 +111,9 @@ def _fork(
 
 
 def _stop(pid: int) -> None:
-    """End a worker that is no longer wanted (the run was interrupted) and reap it."""
+    """End a worker (and its ShellCheck) that is no longer wanted, and reap it."""
     with contextlib.suppress(OSError):
-        os.kill(pid, signal.SIGKILL)
+        os.killpg(pid, signal.SIGKILL)
     with contextlib.suppress(OSError):
         os.waitpid(pid, 0)
 
