@@ -26,8 +26,9 @@ from dlint.config import (
     path_matches,
     read_settings,
 )
-from dlint.engine import Result, Target, check_targets, targets_for
+from dlint.engine import Result, Target, targets_for
 from dlint.load import InputError, display, read_text
+from dlint.parallel import check_all
 from dlint.records import dataclass
 from dlint.report import RunInfo, render
 from dlint.rule import Rule, RulePackError, all_rules
@@ -94,7 +95,7 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         print("dlint: warning: every Dockerfile found is excluded", file=err)
     if options.show_files:
         return show_files(targets, out)
-    result = check_targets(targets, config_for)
+    result = check_all(targets, config_for)
     if options.unsafe_fixes and not (options.fix or options.diff):
         return fail(err, "--unsafe-fixes only widens --fix or --diff; add one of them")
     if options.write_baseline:
@@ -368,7 +369,7 @@ def fix_loop(
             replace(t, text=changed[t.name][1].text) if t.path is None and t.name in changed else t
             for t in targets
         ]
-        result = check_targets(targets, config_for)
+        result = check_all(targets, config_for)
     for file, count in counts.items():
         print(f"dlint: fixed {count} problem{'s' * (count != 1)} in {file}", file=err)
     return targets, result, sum(counts.values())

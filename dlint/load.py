@@ -418,9 +418,19 @@ class ContextFiles:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.real = os.path.realpath(root)
+        # One Dockerfile names the same sources again and again (a file of thousands of
+        # stages); each is resolved on disk once per check.
+        self._resolved: dict[str, tuple[Path | None, str | None]] = {}
+        self._files: dict[str, tuple[Path | None, str | None]] = {}
 
     def _inside(self, relpath: str) -> tuple[Path | None, str | None]:
         """The path for ``relpath`` and None, or None and why it is refused."""
+        found = self._resolved.get(relpath)
+        if found is None:
+            found = self._resolved[relpath] = self._resolve(relpath)
+        return found
+
+    def _resolve(self, relpath: str) -> tuple[Path | None, str | None]:
         if climbs_out(relpath):
             return None, OUTSIDE
         clean = posixpath.normpath(relpath.lstrip("/") or ".")
@@ -435,6 +445,12 @@ class ContextFiles:
 
     def file(self, relpath: str) -> tuple[Path | None, str | None]:
         """The regular file at ``relpath`` (None when there is none), and why it is refused."""
+        found = self._files.get(relpath)
+        if found is None:
+            found = self._files[relpath] = self._file(relpath)
+        return found
+
+    def _file(self, relpath: str) -> tuple[Path | None, str | None]:
         path, reason = self._inside(relpath)
         if path is None or not os.path.lexists(path):
             return None, reason

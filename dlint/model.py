@@ -483,14 +483,27 @@ class Stage:
         (``onbuild`` is True on them): they are judged by what they do. An ``ONBUILD USER``
         or ``CMD`` is not: it configures another image, not this one.
         """
+        if len(keywords) == 1:
+            return list(self._by_keyword.get(keywords[0], ()))
+        return [i for i in self._with_triggers if i.keyword in keywords]
+
+    @cached_property
+    def _with_triggers(self) -> tuple[Instruction, ...]:
+        """The instructions in order, each ``ONBUILD`` followed by the one it carries."""
         found = []
         for instruction in self.instructions:
-            if instruction.keyword in keywords:
-                found.append(instruction)
-            trigger = instruction.trigger
-            if trigger is not None and trigger.keyword in keywords:
-                found.append(trigger)
-        return found
+            found.append(instruction)
+            if instruction.keyword == "ONBUILD" and instruction.trigger is not None:
+                found.append(instruction.trigger)
+        return tuple(found)
+
+    @cached_property
+    def _by_keyword(self) -> dict[str, list[Instruction]]:
+        # Rules ask every stage for its RUNs, COPYs...: one pass answers them all.
+        index: dict[str, list[Instruction]] = {}
+        for instruction in self._with_triggers:
+            index.setdefault(instruction.keyword, []).append(instruction)
+        return index
 
     @property
     def copies_from(self) -> tuple[str, ...]:
@@ -558,7 +571,15 @@ class Dockerfile:
 
     def of(self, *keywords: str) -> list[Instruction]:
         """Instructions of every stage with one of ``keywords`` (``ONBUILD`` ones too)."""
-        return [i for stage in self.stages for i in stage.of(*keywords)]
+        found = self._of.get(keywords)
+        if found is None:
+            found = self._of[keywords] = [i for stage in self.stages for i in stage.of(*keywords)]
+        return list(found)
+
+    @cached_property
+    def _of(self) -> dict[tuple[str, ...], list[Instruction]]:
+        # A hundred rules ask for every RUN of a file of thousands of stages: answer once.
+        return {}
 
     @cached_property
     def copies(self) -> tuple[Copy, ...]:

@@ -55,7 +55,7 @@ def _process(cls: T, frozen: bool, order: bool) -> T:
         str(kind).startswith(("ClassVar", "InitVar", "typing.ClassVar", "dataclasses."))
         for kind in annotations.values()
     )
-    if inherits or special:
+    if inherits or special or "__slots__" in cls.__dict__:
         return dataclasses.dataclass(frozen=frozen, order=order)(cls)  # type: ignore[return-value]
     fields: dict[str, dataclasses.Field[Any]] = {}
     for name, kind in annotations.items():

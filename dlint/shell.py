@@ -77,7 +77,10 @@ def iter_tokens(source: str, shell: bool = True) -> Iterator[Token]:
 
 OPERATOR_STARTS = frozenset(o[0] for o in CONTROL_OPERATORS)
 REDIRECT_STARTS = frozenset("0123456789<>&")
-PLAIN_WORD = re.compile(r"[^\s;&|()<>'\"\\$`]+")
+# Runs of characters that are neither a stop nor the start of a quote, an escape, ``$(``
+# or backticks: each is one step of the word loop, so a run is read in one match.
+PLAIN_WORD = re.compile(r"(?:[^\s;&|()<>'\"\\$`]|\$(?!\())+")
+PLAIN_DOCKER_RUN = re.compile(r"(?:[^\s'\"\\$`]|\$(?!\())+")
 QUOTING = re.compile(r"['\"\\]")
 WORD_STOPS = frozenset(" \t\r\n;&|()<>")
 WHITESPACE = frozenset(" \t\r\n")
@@ -90,8 +93,10 @@ def _read_word(source: str, i: int, stops: frozenset[str] = WORD_STOPS) -> tuple
     if end > i and (end == len(source) or source[end] in stops):
         return source[i:end], end  # no quotes, escapes or substitutions: the common word
     start, n = i, len(source)
+    plain_run = PLAIN_WORD if stops is WORD_STOPS else PLAIN_DOCKER_RUN
     while i < n and source[i] not in stops:
-        i = _construct_end(source, i)
+        run = plain_run.match(source, i)
+        i = run.end() if run else _construct_end(source, i)
     i = min(i, n)
     return unquote(source[start:i]), i
 

@@ -18,6 +18,7 @@ import shutil
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from dlint.records import dataclass
 
@@ -95,59 +96,104 @@ def header(script: Script) -> list[str]:
 
 
 def run(scripts: list[Script], exclude: tuple[str, ...] = ()) -> list[Comment] | None:
-    """ShellCheck's comments on ``scripts``; None when it is missing or does not answer."""
+    """ShellCheck's comments on ``scripts``; None when it is missing or does not answer.
+
+    A script that occurs more than once (``apt-get update`` in every stage) is checked once
+    and its comments given to each occurrence; many scripts are split over the cores.
+    """
     executable = binary()
     if executable is None:
         return None
     if not scripts:
         return []
-    import json
-    import subprocess
     import tempfile
 
+    unique = list(dict.fromkeys(scripts))
+    number = {script: index for index, script in enumerate(unique)}
     with tempfile.TemporaryDirectory(prefix="dlint-shellcheck-") as folder:
         paths = []
-        for index, script in enumerate(scripts):
+        for index, script in enumerate(unique):
             path = Path(folder) / f"{index}.sh"
             path.write_text("".join(f"{line}\n" for line in header(script)) + script.text)
             paths.append(path)
         command = [executable, "--format=json1", "--norc"]
         if exclude:
             command.append("--exclude=" + ",".join(c.removeprefix("SC") for c in exclude))
-        try:
+        items = _report(command, [str(p) for p in paths])
+    if items is None:
+        return None
+    index_of = {str(p): i for i, p in enumerate(paths)}
+    by_script: list[list[dict[str, Any]]] = [[] for _ in unique]
+    for item in items:
+        file_index = index_of.get(item.get("file", ""))
+        if file_index is not None:
+            by_script[file_index].append(item)
+    found = []
+    for position, script in enumerate(scripts):
+        skip = len(header(script))
+        for item in by_script[number[script]]:
+            line, end_line = item["line"] - skip, item["endLine"] - skip
+            if line < 1:
+                continue
+            found.append(
+                Comment(
+                    position,
+                    int(item["code"]),
+                    item["level"],
+                    item["message"],
+                    line,
+                    item["column"],
+                    end_line,
+                    item["endColumn"],
+                )
+            )
+    return found
+
+
+# Scripts per ShellCheck process when there are many: one process per core above this.
+SCRIPTS_PER_PROCESS = 64
+
+
+def _report(command: list[str], files: list[str]) -> list[dict[str, Any]] | None:
+    """The comments of one ShellCheck run over ``files`` (in file order), or None."""
+    import json
+    import subprocess
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    parts = max(1, min(cores, len(files) // SCRIPTS_PER_PROCESS))
+    size = -(-len(files) // parts)
+    chunks = [files[start : start + size] for start in range(0, len(files), size)]
+    try:
+        if len(chunks) == 1:
             done = subprocess.run(
-                [*command, *map(str, paths)],
+                [*command, *files],
                 capture_output=True,
                 text=True,
                 timeout=TIMEOUT_SECONDS,
                 check=False,
             )
-            report = json.loads(done.stdout or "{}")
-        except (OSError, subprocess.SubprocessError, ValueError):
-            return None
-    index_of = {str(p): i for i, p in enumerate(paths)}
-    found = []
-    for item in report.get("comments", []):
-        index = index_of.get(item.get("file", ""))
-        if index is None:
-            continue
-        skip = len(header(scripts[index]))
-        line, end_line = item["line"] - skip, item["endLine"] - skip
-        if line < 1:
-            continue
-        found.append(
-            Comment(
-                index,
-                int(item["code"]),
-                item["level"],
-                item["message"],
-                line,
-                item["column"],
-                end_line,
-                item["endColumn"],
+            return list(json.loads(done.stdout or "{}").get("comments", []))
+        running = [
+            subprocess.Popen(
+                [*command, *chunk], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
             )
-        )
-    return found
+            for chunk in chunks
+        ]
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    items: list[dict[str, Any]] = []
+    try:
+        for process in running:
+            out, _ = process.communicate(timeout=TIMEOUT_SECONDS)
+            items.extend(json.loads(out or "{}").get("comments", []))
+    except (subprocess.SubprocessError, ValueError):
+        return None
+    finally:
+        for process in running:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return items
 
 
 def offset(text: str, line: int, column: int) -> int:

@@ -8,6 +8,7 @@ broken binary turns the checks off without failing.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -171,3 +172,33 @@ def test_offset_clamps_to_the_text() -> None:
     assert shellcheck.offset("ab\ncd\n", 2, 2) == 4
     assert shellcheck.offset("ab\ncd", 2, 9) == 5
     assert shellcheck.offset("ab", 5, 1) == 2
+
+
+def test_a_script_written_twice_is_checked_once_and_reported_at_both(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """``apt-get update`` in every stage: one script file, a finding at each RUN."""
+    calls = []
+    real = subprocess.run
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    text = "FROM debian:12-slim\nRUN ls $D\nRUN echo ok\nRUN ls $D\n"
+    found = places(findings(tmp_path, text))
+    assert [(code, start) for code, start, _ in found] == [("SC2086", "2:8"), ("SC2086", "4:8")]
+    assert sum(arg.endswith(".sh") for arg in calls[0]) == 2
+
+
+def test_many_scripts_are_split_over_processes_with_the_same_findings(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """Over SCRIPTS_PER_PROCESS scripts go to one ShellCheck per core, in order."""
+    text = "FROM debian:12-slim\n" + "".join(f"RUN ls $D{i}\n" for i in range(12))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1}, raising=False)
+    together = places(findings(tmp_path, text))
+    monkeypatch.setattr(shellcheck, "SCRIPTS_PER_PROCESS", 4)
+    assert places(findings(tmp_path, text)) == together
+    assert [start for _, start, _ in together] == [f"{line}:8" for line in range(2, 14)]
