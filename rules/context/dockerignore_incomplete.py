@@ -240,13 +240,36 @@ def lines_of(found: list[tuple[ContextEntry, str]]) -> list[str]:
     return list(dict.fromkeys(line for _, line in found))
 
 
-def append_fix(ignore: Dockerignore, lines: list[str]) -> Fix:
+def ignore_changes(build: Build, lines: list[str]) -> tuple[str, ...]:
+    """What the image loses when the context stops sending what ``lines`` exclude: those
+    paths under each whole-context copy's destination; the .dockerignore itself is copied
+    in (new or longer) unless it excludes itself."""
+    changes: list[str] = []
+    ignore = build.dockerignore
+    for copy in build.dockerfile.copies:
+        if not copy.whole_context:
+            continue
+        folder = copy.destination.rstrip("/")
+        if ignore is None or not ignore.excludes(".dockerignore"):
+            changes.append(f"files:{folder}/.dockerignore")
+        for line in lines:
+            pattern = line.strip().strip("/")
+            if pattern and not pattern.startswith(("#", "!")):
+                changes.append(f"removed:{folder}/{pattern}/**")
+    return tuple(dict.fromkeys(changes))
+
+
+def append_fix(ignore: Dockerignore, lines: list[str], build: Build) -> Fix:
     """Add ``lines`` at the end of the ignore file."""
     text_lines = ignore.text.split("\n")
     end = Position(len(text_lines), len(text_lines[-1].removesuffix("\r")) + 1)
     lead = "" if not ignore.text or ignore.text.endswith("\n") else "\n"
     added = lead + "".join(f"{line}\n" for line in lines)
-    return Fix("add the lines to the .dockerignore", (Edit(Span(end, end), added, ignore.path),))
+    return Fix(
+        "add the lines to the .dockerignore",
+        (Edit(Span(end, end), added, ignore.path),),
+        changes=ignore_changes(build, lines),
+    )
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -257,9 +280,8 @@ def check(build: Build) -> Iterator[Problem]:
     first_line = ignore.text.splitlines()[0] if ignore.text else ""
     span = Span.of(1, 1, 1, len(first_line) + 1)
     for kind, found in unwanted(build, ignore).items():
-        yield Problem(
-            message(kind, found, ignore), span, append_fix(ignore, lines_of(found)), ignore.path
-        )
+        fix = append_fix(ignore, lines_of(found), build)
+        yield Problem(message(kind, found, ignore), span, fix, ignore.path)
 
 
 RULE = Rule(

@@ -54,7 +54,7 @@ from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build
 from dlint.rule import Rule
 
-from .dockerignore_incomplete import lines_of, unwanted
+from .dockerignore_incomplete import ignore_changes, lines_of, unwanted
 
 HEADER = "# Written by dlint check --fix: what the build context holds and the image does not need."
 
@@ -64,12 +64,13 @@ def create_fix(build: Build) -> Fix | None:
     if build.context is None:
         return None
     path = posixpath.normpath(posixpath.join(build.context.root, ".dockerignore"))
-    lines = [
-        HEADER,
-        *(line for found in unwanted(build, None).values() for line in lines_of(found)),
-    ]
-    text = "".join(f"{line}\n" for line in lines)
-    return Fix("create a .dockerignore", (Edit(Span.of(1, 1, 1, 1), text, path),))
+    entries = [line for found in unwanted(build, None).values() for line in lines_of(found)]
+    text = "".join(f"{line}\n" for line in [HEADER, *entries])
+    return Fix(
+        "create a .dockerignore",
+        (Edit(Span.of(1, 1, 1, 1), text, path),),
+        changes=ignore_changes(build, entries),
+    )
 
 
 def check(build: Build) -> Iterator[Problem]:

@@ -30,6 +30,8 @@ from dlint.model import Build, Instruction
 from dlint.rule import Rule
 
 AUTHORS = "org.opencontainers.image.authors"
+# The image's top-level Author field (what MAINTAINER set) goes; the label comes.
+AUTHOR = "Author"
 
 
 def label_fix(instruction: Instruction) -> Fix:
@@ -38,7 +40,10 @@ def label_fix(instruction: Instruction) -> Fix:
     quoted = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
     label = f'LABEL {AUTHORS}="{quoted}"'
     return Fix(
-        "replace MAINTAINER with the authors label", (Edit(instruction.span, label),), reshapes=True
+        "replace MAINTAINER with the authors label",
+        (Edit(instruction.span, label),),
+        reshapes=True,
+        changes=(AUTHOR, f"Labels:{AUTHORS}"),
     )
 
 

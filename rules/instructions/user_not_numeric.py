@@ -73,7 +73,7 @@ def check(build: Build) -> Iterator[Problem]:
     uid, gid = ids.get(("user", user)), ids.get(("group", group)) if group else ""
     if uid is not None and gid is not None and word.text == resolved.text:
         text = f"{uid}:{gid}" if gid else uid
-        fix = Fix(f"use UID {text}", (Edit(word.span, text),))
+        fix = Fix(f"use UID {text}", (Edit(word.span, text),), changes=("User",))
     yield Problem(
         f"USER '{user}' is a name: Kubernetes' runAsNonRoot cannot verify it is not root; "
         "use the numeric UID (and GID)",

@@ -33,6 +33,10 @@ from ._common import run_commands
 HIGH_UID = 100000
 
 
+# Without the user's records in the login logs, these files are smaller (or absent).
+LOGS = ("files:/var/log/lastlog", "files:/var/log/faillog")
+
+
 def uid_word(command: Command) -> Word | None:
     """The word holding the ``-u``/``--uid`` value of a useradd, if any."""
     words = command.arguments
@@ -64,7 +68,9 @@ def check(build: Build) -> Iterator[Problem]:
                 f"useradd of UID {uid.text} without -l writes a lastlog file of hundreds "
                 "of MB into the layer; add --no-log-init",
                 uid.span,
-                insert_option_after(command.words[0].raw, command.words[0].span, "--no-log-init"),
+                insert_option_after(
+                    command.words[0].raw, command.words[0].span, "--no-log-init", changes=LOGS
+                ),
             )
 
 

@@ -42,6 +42,7 @@ rest of the source, which a requirements file that names a local path (`-e .`,
 poetry, npm) are left to you: which files the install needs depends on the backend.
 """
 
+import os
 import posixpath
 import re
 from collections.abc import Iterator
@@ -182,13 +183,27 @@ def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instructi
             if not word.known or inside.startswith(".."):
                 return None
             files.append(inside)
-    files += [r.path for r in build.requirements if r.installed_by is run]
+    # A requirements file's path is how findings show it (relative to the working
+    # directory, or absolute): the COPY needs it relative to the context.
+    for required in (r for r in build.requirements if r.installed_by is run):
+        inside = context_path(build, required.path)
+        if inside is None:
+            return None
+        files.append(inside)
     lines = [manifest_copy(copy, workdir, folder, names) for folder, names in by_folder(files)]
     edits = (
         insert_before(dockerfile, copying, lines, instruction_lines(dockerfile, run)),
         remove_lines(dockerfile, run.span.start.line, run.span.end.line),
     )
     return Fix("install the requirements before copying the rest", edits, False, reshapes=True)
+
+
+def context_path(build: Build, shown: str) -> str | None:
+    """``shown`` (a path as findings name it) relative to the build context, or None."""
+    if build.context is None:
+        return None
+    inside = os.path.relpath(os.path.realpath(shown), os.path.realpath(build.context.root))
+    return None if inside.startswith("..") else inside.replace(os.sep, "/")
 
 
 def names_a_file(word: Word) -> bool:

@@ -53,7 +53,9 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 "apk keeps its index in /var/cache/apk; add --no-cache",
                 pkg.verb.span,
-                insert_option_after(pkg.verb.raw, pkg.verb.span, "--no-cache"),
+                insert_option_after(
+                    pkg.verb.raw, pkg.verb.span, "--no-cache", changes=(f"removed:{CACHE}/**",)
+                ),
             )
 
 

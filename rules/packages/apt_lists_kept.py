@@ -91,7 +91,11 @@ def cleanup_fix(run: Instruction) -> Fix | None:
         return None
     end = run.locate(len(script) - 1, len(script)).end
     removal = f" && rm -rf {LISTS}/*"
-    return Fix("remove the apt lists in the same RUN", (Edit(Span(end, end), removal),))
+    return Fix(
+        "remove the apt lists in the same RUN",
+        (Edit(Span(end, end), removal),),
+        changes=(f"removed:{LISTS}/**",),
+    )
 
 
 RULE = Rule(

@@ -98,7 +98,13 @@ def healthcheck_fix(build: Build) -> Fix | None:
         if starts
         else insert_after(dockerfile, final.instructions[-1], [line])
     )
-    return Fix("add a HEALTHCHECK that probes the service", (edit,), False, reshapes=True)
+    return Fix(
+        "add a HEALTHCHECK that probes the service",
+        (edit,),
+        False,
+        reshapes=True,
+        changes=("Healthcheck",),
+    )
 
 
 def exposed(dockerfile: Dockerfile) -> list[str]:

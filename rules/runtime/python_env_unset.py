@@ -70,6 +70,13 @@ def is_python_image(build: Build) -> bool:
     return any(PYTHON.match(w.rsplit("/", 1)[-1]) for w in " ".join(argv).split())
 
 
+def env_changes(name: str) -> tuple[str, ...]:
+    """The variable is set; without bytecode written, the caches Python would write go."""
+    if name == "PYTHONDONTWRITEBYTECODE":
+        return (f"Env:{name}", "removed:**/__pycache__/**", "removed:**/*.pyc")
+    return (f"Env:{name}",)
+
+
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each Python variable the final image does not set."""
     dockerfile = build.dockerfile
@@ -90,6 +97,7 @@ def check(build: Build) -> Iterator[Problem]:
                         ),
                     ),
                     reshapes=True,
+                    changes=env_changes(name),
                 ),
             )
 

@@ -95,6 +95,18 @@ UID = 10001
 RUNTIME = ("CMD", "ENTRYPOINT", "HEALTHCHECK", "EXPOSE", "STOPSIGNAL", "LABEL", "VOLUME")
 
 
+# What creating the user writes: the account databases (and the backups useradd keeps
+# of them), the home folder. --no-log-init keeps it out of lastlog and faillog.
+ACCOUNT_FILES = (
+    *(
+        f"files:/etc/{name}{suffix}"
+        for name in ("passwd", "group", "shadow", "gshadow", "subuid", "subgid")
+        for suffix in ("", "-")
+    ),
+    "files:/home/app/**",
+)
+
+
 def created_user(dockerfile: Dockerfile) -> str | None:
     """The user a ``useradd``/``adduser`` of the final image creates (its UID when given)."""
     for run in dockerfile.in_final_image("RUN"):
@@ -126,13 +138,21 @@ def user_fix(dockerfile: Dockerfile, base: ImageRef, final: Stage) -> Fix:
     """Switch to the user the image creates, or create one (as the base image can)."""
     steps = [i for i in final.instructions if i.keyword not in RUNTIME]
     made = created_user(dockerfile)
+    changes: tuple[str, ...] = ("User",)
     if made is not None:
         lines = [f"USER {made}"]
     else:
         create = create_user(base)
         lines = [*([create] if create else []), f"USER {UID}:{UID}"]
+        changes += ACCOUNT_FILES if create else ()
     edit = insert_after(dockerfile, steps[-1], lines)
-    return Fix("create an unprivileged user and switch to it", (edit,), False, reshapes=True)
+    return Fix(
+        "create an unprivileged user and switch to it",
+        (edit,),
+        False,
+        reshapes=True,
+        changes=changes,
+    )
 
 
 RULE = Rule(

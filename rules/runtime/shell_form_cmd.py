@@ -83,13 +83,18 @@ def exec_form_fix(dockerfile: Dockerfile, instruction: Instruction, unsafe: bool
     quoted = command.startswith("[")
     words = single_quoted_array(command) if quoted else plain_words(command)
     safe = words is not None and not (unsafe or quoted or dockerfile_has_shell(dockerfile))
+    # The image runs the same words without /bin/sh in front (Cmd.form); a malformed
+    # array or an ``sh -c`` wrapper changes the command itself.
+    key = instruction.keyword.capitalize()
+    changes = (f"{key}.form",) if words is not None and not quoted else (key,)
     if words is None:
         if unsafe or quoted:
             return None  # sh -c would become the entrypoint's arguments, or is no fix
         single = not any(op in command for op in ("&&", "||", ";", "|", "&", "\n"))
         words = ["sh", "-c", f"exec {command}" if single else command]
     reshapes = span.start.line != span.end.line  # continuation lines become one
-    return Fix("write the command in exec form", (Edit(span, exec_array(words)),), safe, reshapes)
+    edit = Edit(span, exec_array(words))
+    return Fix("write the command in exec form", (edit,), safe, reshapes, changes=changes)
 
 
 def single_quoted_array(command: str) -> list[str] | None:

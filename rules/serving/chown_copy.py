@@ -120,11 +120,16 @@ def copy_flag_fix(
     exact = all(c.destination.rstrip("/") == path for c in copies) and not any(
         path in r.value for r in dockerfile.in_final_image("RUN") if r.index < run.index
     )
+    # Exact: the same owners (modes) as the recursive command left. Otherwise files that
+    # were in the folder before the copies keep theirs: only owners (modes) may differ.
+    kind = "owners" if chown else "files"
+    changes = () if exact else (f"{kind}:{path.rstrip('/')}/**",)
     return Fix(
         f"give the copies {option} and drop the recursive {command.program}",
         tuple(edits),
         safe=exact,
         reshapes=True,
+        changes=changes,
     )
 
 

@@ -186,7 +186,11 @@ def probe_fix(dockerfile: Dockerfile, healthcheck: Instruction, url: str | None)
     span = healthcheck.locate(index, len(value.rstrip()))
     edit = Edit(span, f"CMD {exec_array(argv)}")
     return Fix(
-        "probe with the image's own language", (edit,), False, span.start.line != span.end.line
+        "probe with the image's own language",
+        (edit,),
+        False,
+        span.start.line != span.end.line,
+        changes=("Healthcheck",),
     )
 
 
