@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 FIXABLE = Path(__file__).parent / "data" / "fixable"
+CHAPTER = Path(__file__).parent / "data" / "chapter"
 
 # Runs dlint's command line with two extra rules in the pack (a test cannot reach into
 # the process `dlint test` is, so the rules are added before main() runs).
@@ -138,6 +139,52 @@ def test_a_fix_that_changes_the_image_is_reported_as_broke_and_fails_the_run(tmp
     run_id = re.search(r"run (dlint-[0-9a-f]+)", done.stdout)
     assert run_id is not None, done.stdout
     assert leftovers(run_id[1]) == []
+
+
+@pytest.mark.docker
+def test_the_chapter_draft_fixed_safe_and_unsafe_changes_only_what_each_fix_declares(
+    dlint_test, leftovers
+):
+    # Naive layer order, shell-form CMD, root, no HEALTHCHECK, chown -R, MAINTAINER, apt
+    # lists kept, a notebook sent to the image: every fix either keeps the image or
+    # changes exactly what it declares, and the service still passes its spec.
+    original = CHAPTER.joinpath("Dockerfile").read_text()
+    result = dlint_test(str(CHAPTER), "--verify-fixes", "--unsafe-fixes", "-q")
+    assert result.code == 0, result.stdout + result.stderr
+    found = verdicts(result.stdout)
+    assert {name: outcome for name, (outcome, _) in found.items()} == {
+        "dockerignore-incomplete": "changed as intended",
+        "root-user": "changed as intended",
+        "missing-healthcheck": "changed as intended",
+        "python-env-unset": "changed as intended",
+        "maintainer-deprecated": "changed as intended",
+        "apt-lists-kept": "changed as intended",
+        "apt-recommends": "changed as intended",
+        "copy-before-install": "kept",
+        "chown-copy": "kept",
+        "shell-form-cmd": "changed as intended",
+        "pip-cache-kept": "kept",
+    }
+    assert (
+        "/app/explore.ipynb removed (file 0644 65534:65534 66 B)"
+        in (found["dockerignore-incomplete"][1])
+    )
+    assert found["shell-form-cmd"][1] == [
+        'Cmd: shell form -> exec form, same words (["/bin/sh", "-c", "python app.py"] -> '
+        '["python", "app.py"])'
+    ]
+    assert found["maintainer-deprecated"][1] == [
+        'Labels org.opencontainers.image.authors added: (none) -> "Jane Doe <jane@example.com>"',
+        'Author changed: "Jane Doe <jane@example.com>" -> (none)',
+    ]
+    assert found["root-user"][1][0] == 'User changed: (none) -> "10001:10001"'
+    assert found["missing-healthcheck"][1][0].startswith("Healthcheck changed: (none) -> {")
+    assert "/var/lib/apt/lists/auxfiles removed (dir 0755 42:0)" in found["apt-lists-kept"][1]
+    # Twelve fixes (python-env-unset twice); then the spec passes on the fixed image.
+    assert "verify-fixes: 3 kept, 9 changed as intended, 0 broke" in result.stdout
+    assert "4 checks: 4 passed" in result.stdout
+    assert leftovers(result.run_id) == []
+    assert CHAPTER.joinpath("Dockerfile").read_text() == original, "only a copy is fixed"
 
 
 def test_unsafe_fixes_need_verify_fixes(dlint_test):
