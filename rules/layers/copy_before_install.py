@@ -186,10 +186,10 @@ def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instructi
     # A requirements file's path is how findings show it (relative to the working
     # directory, or absolute): the COPY needs it relative to the context.
     for required in (r for r in build.requirements if r.installed_by is run):
-        inside = context_path(build, required.path)
-        if inside is None:
+        relative = context_path(build, required.path)
+        if relative is None:
             return None
-        files.append(inside)
+        files.append(relative)
     lines = [manifest_copy(copy, workdir, folder, names) for folder, names in by_folder(files)]
     edits = (
         insert_before(dockerfile, copying, lines, instruction_lines(dockerfile, run)),

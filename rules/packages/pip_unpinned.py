@@ -96,7 +96,17 @@ def pin_fix(word: Word, text: str, spec: str | None) -> Fix | None:
         return None
     requirement = text[: SPECIFIER.search(text).start()] + spec  # type: ignore[union-attr]
     quote = word.raw[0] if word.raw[:1] in ("'", '"') else ""
-    return Fix(f"pin {requirement}", (Edit(word.span, f"{quote}{requirement}{quote}"),), False)
+    edit = Edit(word.span, f"{quote}{requirement}{quote}")
+    return Fix(f"pin {requirement}", (edit,), False, changes=PINNED_FILES)
+
+
+# Another version of the package (and of what it depends on) where pip installs it, and
+# its scripts. Not measured here: it needs an index with two versions.
+PINNED_FILES = (
+    "files:**/site-packages/**",
+    "files:**/dist-packages/**",
+    "files:/usr/local/bin/**",
+)
 
 
 RULE = Rule(

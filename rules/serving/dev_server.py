@@ -89,6 +89,15 @@ def production_advice(app: App, kind: str) -> str:
     return "serve it with a production server such as gunicorn or uvicorn"
 
 
+# What `pip install gunicorn` adds: the package (and its dependencies) where pip puts
+# them, and the gunicorn script.
+GUNICORN_FILES = (
+    "files:/usr/local/lib/**",
+    "files:/usr/lib/python3*/**",
+    "files:/usr/local/bin/gunicorn",
+)
+
+
 def gunicorn_fix(build: Build, app: App, server: Server) -> Fix | None:
     """Serve Flask's app object with gunicorn from the CMD, installing gunicorn if needed."""
     dockerfile = build.dockerfile
@@ -108,7 +117,9 @@ def gunicorn_fix(build: Build, app: App, server: Server) -> Fix | None:
     value = cmd.value
     span = cmd.locate(value.index("["), len(value.rstrip()))
     edits = [Edit(span, exec_array(argv))]
+    changes: tuple[str, ...] = ("Cmd",)
     if not has_gunicorn(build):
+        changes += GUNICORN_FILES
         # As root, and before the code is copied in: an edit of the code keeps the layer.
         copies = [
             i
@@ -117,7 +128,13 @@ def gunicorn_fix(build: Build, app: App, server: Server) -> Fix | None:
         ]
         before = next(iter(copies + final.of("USER")), cmd)
         edits.append(insert_before(dockerfile, before, ["RUN pip install --no-cache-dir gunicorn"]))
-    return Fix("serve the app with gunicorn", tuple(edits), False, reshapes=len(edits) > 1)
+    return Fix(
+        "serve the app with gunicorn",
+        tuple(edits),
+        False,
+        reshapes=len(edits) > 1,
+        changes=changes,
+    )
 
 
 def has_gunicorn(build: Build) -> bool:

@@ -39,7 +39,7 @@ Kubernetes always mount `/dev/shm`; only where heartbeat files live changes. Wor
 
 from collections.abc import Iterator
 
-from dlint.app import image_env
+from dlint.app import StartCommand, image_env
 from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build
 from dlint.rule import Rule
@@ -66,7 +66,7 @@ def check(build: Build) -> Iterator[Problem]:
             "filesystem, where a slow write gets healthy workers killed; add "
             "--worker-tmp-dir /dev/shm",
             launch.words[0].span,
-            tmp_dir_fix(launch.words[0].raw, launch.words[0].span, launch.file),
+            tmp_dir_fix(launch.words[0].raw, launch.words[0].span, launch.file, app.start),
             file=launch.file,
         )
     if config is not None:
@@ -81,11 +81,24 @@ def check(build: Build) -> Iterator[Problem]:
                 )
 
 
-def tmp_dir_fix(raw: str, span: Span, file: str | None) -> Fix:
+def tmp_dir_fix(raw: str, span: Span, file: str | None, start: StartCommand) -> Fix:
     """Insert ``--worker-tmp-dir /dev/shm`` after the gunicorn word (JSON-array aware)."""
     quoted = raw.startswith('"')
     text = ', "--worker-tmp-dir", "/dev/shm"' if quoted else " --worker-tmp-dir /dev/shm"
-    return Fix("add --worker-tmp-dir /dev/shm", (Edit(Span(span.end, span.end), text, file),))
+    edit = Edit(Span(span.end, span.end), text, file)
+    return Fix("add --worker-tmp-dir /dev/shm", (edit,), changes=launch_changes(span, file, start))
+
+
+def launch_changes(span: Span, file: str | None, start: StartCommand) -> tuple[str, ...]:
+    """Where the start command's words live in the image: the ENTRYPOINT or CMD that holds
+    them, or the entrypoint script (a longer file)."""
+    if file is not None:
+        source = start.script.source if start.script is not None else None
+        return (f"files:{source.image_path}",) if source and source.image_path else ()
+    entrypoint = start.entrypoint
+    if entrypoint is not None and entrypoint.span.start <= span.start <= entrypoint.span.end:
+        return ("Entrypoint",)
+    return ("Cmd",)
 
 
 RULE = Rule(

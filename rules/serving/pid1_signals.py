@@ -140,7 +140,9 @@ def exec_in_script(script: Script) -> Fix | None:
         return None
     start = last_command.words[0].span.start
     edit = Edit(Span(start, start), "exec ", script.source.path)
-    return Fix("exec the last command of the entrypoint script", (edit,), False)
+    # The script in the image is five bytes longer; the configuration stays.
+    changes = (f"files:{script.source.image_path}",) if script.source.image_path else ()
+    return Fix("exec the last command of the entrypoint script", (edit,), False, changes=changes)
 
 
 DEBIAN = ("python", "debian", "ubuntu", "cuda", "pytorch", "tensorflow", "buildpack-deps")
@@ -148,6 +150,23 @@ TINI = {
     "apt": "RUN apt-get update && apt-get install -y --no-install-recommends tini "
     "&& rm -rf /var/lib/apt/lists/*",
     "apk": "RUN apk add --no-cache tini",
+}
+
+
+# What installing tini adds: its binaries and documents, and the package manager's
+# records of the install (the apt lists it downloads are removed in the same RUN).
+TINI_FILES = {
+    "apt": (
+        "files:/usr/bin/tini*",
+        "files:/usr/share/doc/tini/**",
+        "files:/usr/share/man/**",
+        "files:/var/lib/dpkg/**",
+        "files:/var/lib/apt/**",
+        "files:/var/cache/apt/**",
+        "files:/var/cache/debconf/**",
+        "files:/var/log/**",
+    ),
+    "apk": ("files:/sbin/tini*", "files:/lib/apk/db/**", "files:/etc/apk/**"),
 }
 
 
@@ -178,7 +197,13 @@ def tini_fix(build: Build) -> Fix | None:
     else:
         return None
     install = insert_after(dockerfile, final.from_instruction, [TINI[manager]])
-    return Fix("run the server under tini", (install, start), False, reshapes=True)
+    return Fix(
+        "run the server under tini",
+        (install, start),
+        False,
+        reshapes=True,
+        changes=("Entrypoint", *TINI_FILES[manager]),
+    )
 
 
 def ignores_sigterm(app: App) -> bool:
