@@ -93,8 +93,7 @@ def production_advice(app: App, kind: str) -> str:
 # them, and the gunicorn script.
 GUNICORN_FILES = (
     "files:/usr/local/lib/**",
-    "files:/usr/lib/python3*/**",
-    "files:/usr/local/bin/gunicorn",
+    "files:/usr/local/bin/gunicorn*",
 )
 
 
