@@ -13,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import sklearn
+from service.model import LinearModel
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
-
-from service.model import LinearModel
 
 SEED = 20240601
 TOLERANCE = 1e-9
@@ -44,9 +43,7 @@ def train(output: Path) -> float:
     x_train, x_test, y_train, y_test = train_test_split(
         iris.data, iris.target, test_size=0.25, random_state=SEED, stratify=iris.target
     )
-    pipeline = make_pipeline(
-        StandardScaler(), LogisticRegression(max_iter=1000, random_state=SEED)
-    )
+    pipeline = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, random_state=SEED))
     pipeline.fit(x_train, y_train)
     accuracy = float(pipeline.score(x_test, y_test))
     document = export(
@@ -57,7 +54,8 @@ def train(output: Path) -> float:
     document["feature_names"] = [str(name) for name in iris.feature_names]
     document["test_accuracy"] = accuracy
     served = LinearModel.from_document(json.loads(json.dumps(document)))
-    difference = np.abs(served.probabilities(iris.data.tolist()) - pipeline.predict_proba(iris.data))
+    expected = pipeline.predict_proba(iris.data)
+    difference = np.abs(served.probabilities(iris.data.tolist()) - expected)
     if difference.max() > TOLERANCE:
         raise SystemExit(f"exported model differs from scikit-learn by {difference.max():.2e}")
     output.parent.mkdir(parents=True, exist_ok=True)
