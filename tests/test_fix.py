@@ -292,23 +292,3 @@ def test_reshaping_fixes_keep_crlf_escape_character_comments_and_indentation(
         'CMD ["python", "app.py"]',
         "",
     ]
-
-
-def test_summary_counts_fixes_left_over_and_the_hidden_unsafe_ones() -> None:
-    """A safe fix still there after --fix (refused, say) is counted; unsafe ones only
-    when --unsafe-fixes was not given."""
-    from dataclasses import replace
-
-    from dlint.fix import summary_lines
-
-    edit = insert(2, 16, " --no-cache-dir")
-    safe = finding((edit,))
-    unsafe = replace(safe, fix=Fix("f", (edit,), safe=False))
-    assert summary_lines([safe, unsafe], 0, False) == [
-        "1 fixable with --fix.",
-        "1 more fixable with --unsafe-fixes.",
-    ]
-    assert summary_lines([safe, unsafe], 3, True) == [
-        "Fixed 3 problems.",
-        "2 fixable with --fix --unsafe-fixes.",
-    ]
