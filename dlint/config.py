@@ -131,6 +131,7 @@ def path_matches(path: Path, pattern: str, root: Path | None) -> bool:
 # (DS-0005) and BuildKit's check names (JSONArgsRecommended). One dlint has no rule for is
 # a warning, not an error, so a configuration carried over from them keeps working.
 PEER_CODE = re.compile(r"^(?:DL\d{4}|SC\d{4}|DS-\d{4})$")
+SHELLCHECK_CODE = re.compile(r"^SC\d{4}$", re.IGNORECASE)
 BUILDKIT_CHECK = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$")
 # A prefix of rule ids or peer codes: ``D4`` (D400-D499), ``DL30`` (DL3000-DL3099).
 CODE_PREFIX = re.compile(r"^[A-Z]{1,3}\d{0,3}$")
@@ -228,8 +229,10 @@ def from_mapping(data: Any, source: str, root: Path | None = None) -> Config:
     if "extend-select" in data:
         extra = rule_ids(data["extend-select"], f"{source}: extend-select", warnings)
         config = replace(config, extend_select=extra)
+    shellcheck_codes: list[str] = []
     if "ignore" in data:
-        config = replace(config, ignore=rule_ids(data["ignore"], f"{source}: ignore", warnings))
+        names, shellcheck_codes = _split_shellcheck_codes(data["ignore"])
+        config = replace(config, ignore=rule_ids(names, f"{source}: ignore", warnings))
     if "severity" in data:
         config = replace(config, severity=_severities(data["severity"], source, warnings))
     if "per-path-ignores" in data:
@@ -251,7 +254,28 @@ def from_mapping(data: Any, source: str, root: Path | None = None) -> Config:
                 **options,
                 trusted.id: {**options.get(trusted.id, {}), "registries": registries},
             }
+    shellcheck = find_rule("shellcheck") if shellcheck_codes else None
+    if shellcheck is not None:
+        # `ignore: [SC2086]`: a code of the findings the shellcheck rule passes through.
+        mine = options.get(shellcheck.id, {})
+        excluded = [*mine.get("exclude", shellcheck.options["exclude"]), *shellcheck_codes]
+        options = {**options, shellcheck.id: {**mine, "exclude": excluded}}
     return replace(config, options=options, warnings=tuple(warnings))
+
+
+def _split_shellcheck_codes(values: Any) -> tuple[Any, list[str]]:
+    """``ignore`` without the ShellCheck codes no rule carries, and those codes apart."""
+    if isinstance(values, str):
+        values = [v.strip() for v in values.split(",") if v.strip()]
+    if not isinstance(values, list):
+        return values, []
+    codes = [
+        v.upper()
+        for v in values
+        if isinstance(v, str) and SHELLCHECK_CODE.match(v) and find_rule(v) is None
+    ]
+    rest = [v for v in values if not (isinstance(v, str) and v.upper() in codes)]
+    return rest, codes
 
 
 def _severities(data: Any, source: str, warnings: list[str]) -> dict[str, Severity]:

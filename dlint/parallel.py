@@ -15,6 +15,8 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable, Sequence
+from types import FrameType
+from typing import Any
 
 from dlint.config import Config
 from dlint.engine import Result, Target, check_targets
@@ -51,6 +53,7 @@ def check_all(targets: Sequence[Target], config_for: ConfigFor) -> Result:
     shares = [list(range(n, len(slices), jobs)) for n in range(jobs)]
     parts: dict[int, Result] = {}
     running: dict[int, int] = {}  # pid -> the pipe its results come through
+    previous = _on_sigterm(_terminated)
     try:
         for share in shares:
             # Ctrl-C waits until the new worker is on the list of those to stop.
@@ -76,6 +79,8 @@ def check_all(targets: Sequence[Target], config_for: ConfigFor) -> Result:
             _stop(pid)
             with contextlib.suppress(OSError):
                 os.close(pipe)
+        if previous is not None:
+            _on_sigterm(previous)
     return merge([parts[i] for i in range(len(slices))])
 
 
@@ -128,3 +133,19 @@ def merge(parts: Sequence[Result]) -> Result:
         result.failing += part.failing
     result.findings.sort(key=Finding.sort_key)
     return result
+
+
+SignalHandler = Callable[[int, FrameType | None], Any] | int | None
+
+
+def _on_sigterm(handler: SignalHandler) -> SignalHandler:
+    """Install ``handler`` for SIGTERM and return the one before (main thread only)."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: signals are the main thread's business
+        return None
+
+
+def _terminated(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM (CI cancelling a job) while workers run: stop them, exit 128 + 15."""
+    raise SystemExit(128 + signum)

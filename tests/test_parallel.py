@@ -79,7 +79,15 @@ def _children(pid: int) -> list[str]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads /proc")
-def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("signum", "code", "said"),
+    [(signal.SIGINT, 130, "dlint: interrupted\n"), (signal.SIGTERM, 143, "")],
+    ids=["ctrl-c", "sigterm"],
+)
+def test_a_signal_stops_the_workers_cleanly(
+    tmp_path: Path, signum: int, code: int, said: str
+) -> None:
+    """Ctrl-C (or CI cancelling the job) while workers run: they end too, no traceback."""
     root = tree(tmp_path, 400)
     env = {**os.environ, "DLINT_JOBS": "2"}
     run = subprocess.Popen(
@@ -94,10 +102,10 @@ def test_ctrl_c_stops_the_workers_with_one_line(tmp_path: Path) -> None:
         time.sleep(0.05)
     workers = _children(run.pid)
     assert workers, "the check ended before its workers could be seen"
-    run.send_signal(signal.SIGINT)
+    run.send_signal(signum)
     _, err = run.communicate(timeout=60)
-    assert run.returncode == 130
-    assert err == "dlint: interrupted\n"
+    assert run.returncode == code
+    assert err == said
     for pid in workers:
         assert (
             not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()

@@ -134,6 +134,23 @@ def test_exclude_option_and_global_ignore(tmp_path: Path) -> None:
     assert [p[0] for p in places(findings(tmp_path, ignored))] == ["SC2006"]
 
 
+def test_ignore_names_shellcheck_codes_like_rules(tmp_path: Path, capsys) -> None:
+    """``ignore: [SC2086]`` (config or ``--ignore``) drops that code's findings, no warning."""
+    text = "FROM debian:12-slim\nRUN ls $HOME && echo `date`\n"
+    assert from_mapping({"ignore": ["SC2086"]}, "test").warnings == ()
+    assert [p[0] for p in places(findings(tmp_path, text, ignore="sc2086, SC2046, SC2005"))] == [
+        "SC2006"
+    ]
+    (tmp_path / "Dockerfile").write_text(text)
+    from dlint.cli import main
+
+    codes = "SC2005,SC2006,SC2046,SC2086"
+    args = ["--isolated", "--select", "shellcheck", "--ignore", codes, "--format", "json"]
+    code = main(["check", *args, str(tmp_path / "Dockerfile")])
+    captured = capsys.readouterr()
+    assert code == 0 and captured.out.strip() == "[]" and captured.err == ""
+
+
 def test_one_process_per_dockerfile(tmp_path: Path, monkeypatch) -> None:
     """Every script of a Dockerfile goes to a single shellcheck run."""
     calls = []

@@ -106,6 +106,8 @@ def config_body(rules: tuple[Rule, ...]) -> dict[str, Any]:
         "per-path-ignores": {"type": "object", "additionalProperties": rules_value},
         "failure-threshold": {"enum": [*SEVERITIES, "none"]},
         "trusted-registries": {"type": "array", "items": {"type": "string"}},
+        "exclude": {"type": "array", "items": {"type": "string"}},
+        "extend-exclude": {"type": "array", "items": {"type": "string"}},
         "rules": {"type": "object", "properties": option_refs, "additionalProperties": False},
     }
     missing = sorted(set(KEYS) - set(values))

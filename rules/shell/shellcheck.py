@@ -11,9 +11,11 @@ unquoted package list from an `ARG` (`apt-get install -y $BUILD_DEPS`) is split 
 purpose and is not reported. `SC1090`/`SC1091` (a sourced file dlint cannot see) are left out.
 
 It needs the `shellcheck` binary: `pip install 'dlint[shellcheck]'` installs it. Without
-it the rule reports nothing. `# hadolint ignore=SC2086` before an instruction (and
-`# hadolint global ignore=SC2086`) silences that code there; the option `exclude` (a list
-of codes, `rules: {shellcheck: {exclude: [SC2086]}}`) silences codes everywhere.
+it the rule reports nothing. `# hadolint ignore=SC2086` or `# dlint ignore=SC2086` before
+an instruction (and `# hadolint global ignore=SC2086`) silences that code there; a code
+in `ignore` (the configuration's or `--ignore SC2086`) silences it everywhere, as does the
+option `exclude` (a list of codes, `rules: {shellcheck: {exclude: [SC2086]}}`, whose
+default leaves out SC1090 and SC1091; a code in `ignore` is added to it).
 
 ## Why it matters
 A `RUN` is a shell script that runs once, at build time, where no one watches it: an

@@ -6,6 +6,7 @@ cache mount, a secret mount, COPY --chmod, a # syntax= line) and run ``dlint tes
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -263,7 +264,7 @@ def test_heredocs_cache_mount_and_secret_build_and_pass(
     # No registry here: the # syntax= frontend cannot be fetched, and the built-in reads it.
     assert "building with the engine's built-in Dockerfile frontend" in result.stdout
     assert "Step 4/12 : RUN --mount=type=cache,target=/root/.cache/pip" in result.stdout
-    assert "7 checks: 7 passed" in result.stdout
+    assert re.search(r"^(\d+) checks: \1 passed$", result.stdout, re.M), result.stdout
     assert leftovers(result.run_id) == []
 
 

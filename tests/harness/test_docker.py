@@ -91,7 +91,7 @@ def test_a_spec_naming_an_image_tests_it_and_leaves_it(docker_client, dlint_test
         assert result.code == 0, result.stdout + result.stderr
         assert f"image {GIVEN_IMAGE} " in result.stdout
         assert "(named by the spec, not built)" in result.stdout
-        assert "3 checks: 3 passed" in result.stdout
+        assert "4 checks: 4 passed" in result.stdout  # and the image report
         assert docker_client.images.get(GIVEN_IMAGE).tags == [GIVEN_IMAGE]
         selector = {"label": f"dlint.run={result.run_id}"}
         assert docker_client.containers.list(all=True, filters=selector) == []

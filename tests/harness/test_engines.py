@@ -16,6 +16,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from test_buildkit import SERVICE_DOCKERFILE, SERVICE_SPEC
 
 from dlint.harness import docker_ops
 from dlint.harness.docker_ops import Engine, find_engine
@@ -184,14 +185,38 @@ def second_engine(docker_client) -> Iterator[tuple[str, docker.DockerClient]]:
         shutil.rmtree(root, ignore_errors=True)
 
 
+def _through(address: str) -> dict[str, str]:
+    environment = {**os.environ, "DOCKER_HOST": address}
+    environment.pop("DOCKER_CONTEXT", None)
+    return environment
+
+
+@pytest.mark.docker
+@pytest.mark.second_engine
+def test_a_buildkit_service_passes_through_a_helper_on_the_second_engine(
+    second_engine, dlint_test, tmp_path
+):
+    """Every kind of check (readiness probe, inside, HTTP, cached rebuild) through a helper."""
+    address, client = second_engine
+    context = tmp_path / "service"
+    context.mkdir()
+    (context / "Dockerfile").write_text(SERVICE_DOCKERFILE)
+    (context / "dlint-test.yaml").write_text(SERVICE_SPEC)
+    (context / "token.txt").write_text("s3cret")
+    (context / "VERSION").write_text("1.0\n")
+    result = dlint_test(str(context), "--reach", "helper", env=_through(address), timeout=900)
+    assert result.code == 0, result.stdout + result.stderr
+    assert "7 checks: 7 passed" in result.stdout
+    assert f"reaching {result.run_id}-service through helper container" in result.stdout
+    assert client.containers.list(all=True) == []
+
+
 @pytest.mark.docker
 @pytest.mark.second_engine
 def test_reference_passes_on_a_second_engine_reached_only_through_docker_host(
     second_engine, docker_client, dlint_test, reference, tmp_path
 ):
     address, client = second_engine
-    environment = {**os.environ, "DOCKER_HOST": address}
-    environment.pop("DOCKER_CONTEXT", None)
     report = tmp_path / "junit.xml"
     result = dlint_test(
         str(reference),
@@ -199,7 +224,7 @@ def test_reference_passes_on_a_second_engine_reached_only_through_docker_host(
         "helper",
         "--junit-xml",
         str(report),
-        env=environment,
+        env=_through(address),
         timeout=1200,
     )
     assert result.code == 0, result.stdout + result.stderr

@@ -16,6 +16,7 @@ from typing import ClassVar
 import pytest
 
 from dlint.harness import contract, runtime
+from dlint.harness.reach import PublishedPort
 from dlint.harness.verdict import CheckFailed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,21 +84,25 @@ def threaded() -> Iterator[int]:
 def test_idle_connections_starve_a_one_at_a_time_server(one_at_a_time, monkeypatch):
     monkeypatch.setattr(runtime, "IDLE_REQUEST_TIMEOUT", 1.0)
     with pytest.raises(CheckFailed, match="while 2 idle connections were open"):
-        runtime.check_idle_connections(one_at_a_time, {"connections": 2, "exchange": HEALTH})
+        runtime.check_idle_connections(
+            PublishedPort(one_at_a_time), {"connections": 2, "exchange": HEALTH}
+        )
 
 
 def test_idle_connections_leave_a_threaded_server_answering(threaded):
-    runtime.check_idle_connections(threaded, {"connections": 4, "exchange": HEALTH})
+    runtime.check_idle_connections(PublishedPort(threaded), {"connections": 4, "exchange": HEALTH})
 
 
 def test_idle_connections_check_holds_to_the_latency_budget(threaded, monkeypatch):
     slow = {**HEALTH, "expect": {"status": 200, "max_ms": 0.001}}
     with pytest.raises(CheckFailed, match="with 3 idle connections open: took"):
-        runtime.check_idle_connections(threaded, {"connections": 3, "exchange": slow})
+        runtime.check_idle_connections(
+            PublishedPort(threaded), {"connections": 3, "exchange": slow}
+        )
 
 
 def test_idle_connections_are_closed_afterwards(threaded):
-    runtime.check_idle_connections(threaded, {"connections": 2, "exchange": HEALTH})
+    runtime.check_idle_connections(PublishedPort(threaded), {"connections": 2, "exchange": HEALTH})
     # A one-connection backlog would still accept: prove the port answers normally.
     with socket.create_connection(("127.0.0.1", threaded), timeout=5):
         pass
@@ -106,8 +111,8 @@ def test_idle_connections_are_closed_afterwards(threaded):
 def test_chunked_request_sends_the_body_without_content_length(threaded):
     Handler.seen.clear()
     request = {"method": "POST", "path": "/p", "body_bytes": 70000, "chunked": True}
-    assert contract.send(threaded, request).status == 200
-    assert contract.send(threaded, {**request, "chunked": False}).status == 200
+    assert contract.send(PublishedPort(threaded), request).status == 200
+    assert contract.send(PublishedPort(threaded), {**request, "chunked": False}).status == 200
     assert [(encoding, len(body)) for encoding, body in Handler.seen] == [
         ("chunked", 70000),
         (None, 70000),

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from test_image_report import BLOB, saved_image  # type: ignore[import-not-found]
+from test_image_report import BLOB, saved_image
 
 from dlint.harness.image_report import analyse
 from dlint.harness.reports import CheckRecord, RunRecord, to_html, to_markdown

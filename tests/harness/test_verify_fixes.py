@@ -98,7 +98,7 @@ def test_verify_fixes_keeps_the_image_and_runs_the_spec_on_the_fixed_one(dlint_t
         "pip-cache-kept": "kept",
         "expose-protocol-casing": "kept",
     }
-    assert "3 checks: 3 passed" in result.stdout
+    assert "4 checks: 4 passed" in result.stdout  # and the image report
     assert "verify-fixes: 5 kept, 0 changed as intended, 0 broke" in result.stdout
     assert leftovers(result.run_id) == []
     assert FIXABLE.joinpath("Dockerfile").read_text() == original, "only a copy is fixed"
@@ -134,7 +134,7 @@ def test_a_fix_that_changes_the_image_is_reported_as_broke_and_fails_the_run(tmp
         '["python", "-m", "http.server", "8000", "--bind", "0.0.0.0"]'
     ]
     # The spec alone would not have caught it: the page is still served as a listing.
-    assert "3 checks: 3 passed" in done.stdout
+    assert "4 checks: 4 passed" in done.stdout  # and the image report
     assert "verify-fixes: 1 kept, 1 changed as intended, 1 broke" in done.stdout
     run_id = re.search(r"run (dlint-[0-9a-f]+)", done.stdout)
     assert run_id is not None, done.stdout
