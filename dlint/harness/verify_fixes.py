@@ -32,6 +32,7 @@ import docker.errors
 from dlint.finding import Finding
 from dlint.harness import docker_ops, imagediff, plugin, session, signals
 from dlint.harness.docker_ops import CannotRun
+from dlint.harness.image_report import ChunkReader
 from dlint.harness.imagediff import Difference, Intent, IntentError
 from dlint.harness.spec import SpecError, find_spec, load_spec
 
@@ -312,7 +313,7 @@ class Builds:
         )
         try:
             chunks = cast(Iterator[bytes], container.export(chunk_size=EXPORT_CHUNK))
-            stream = io.BufferedReader(_Stream(chunks), EXPORT_CHUNK)
+            stream = io.BufferedReader(ChunkReader(chunks), EXPORT_CHUNK)
             return imagediff.file_tree(stream)
         finally:
             with contextlib.suppress(docker.errors.NotFound):
@@ -339,28 +340,6 @@ class Builds:
 
 def _layers(attrs: Mapping[str, Any]) -> list[str]:
     return list((attrs.get("RootFS") or {}).get("Layers") or [])
-
-
-class _Stream(io.RawIOBase):
-    """A file object over the chunks of ``docker export``, read once from start to end."""
-
-    def __init__(self, chunks: Iterator[bytes]) -> None:
-        self.chunks = chunks
-        self.pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self.pending:
-            try:
-                self.pending = next(self.chunks)
-            except StopIteration:
-                return 0
-        size = min(len(buffer), len(self.pending))
-        buffer[:size] = self.pending[:size]
-        self.pending = self.pending[size:]
-        return size
 
 
 def judge(lab: Builds, fixes: Fixes) -> tuple[list[Verdict], list[str]]:
