@@ -298,6 +298,21 @@ def image_env(dockerfile: Dockerfile) -> dict[str, str]:
     return env
 
 
+def created_users(dockerfile: Dockerfile) -> list[tuple[str | None, str]]:
+    """(uid or None, name) of each ``useradd``/``adduser`` the final image runs, in order."""
+    found: list[tuple[str | None, str]] = []
+    for run in dockerfile.in_final_image("RUN"):
+        for command in run.commands:
+            if command.program not in ("useradd", "adduser"):
+                continue
+            argv = command.argv
+            uid = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-u", "--uid")), None)
+            names = [a for a in argv[1:] if not a.startswith("-") and a != uid]
+            if names:
+                found.append((uid, names[-1]))
+    return found
+
+
 def workdir(dockerfile: Dockerfile) -> str:
     """The ``WORKDIR`` the final image starts in (``/`` when none is set)."""
     path = "/"

@@ -40,6 +40,7 @@ folders needs those made writable, so review it. An explicit `USER root` is left
 
 from collections.abc import Iterator
 
+from dlint.app import created_users
 from dlint.edits import insert_after
 from dlint.finding import Fix, Problem, Severity
 from dlint.model import Build, Dockerfile, ImageRef, Stage
@@ -109,15 +110,8 @@ ACCOUNT_FILES = (
 
 def created_user(dockerfile: Dockerfile) -> str | None:
     """The user a ``useradd``/``adduser`` of the final image creates (its UID when given)."""
-    for run in dockerfile.in_final_image("RUN"):
-        for command in run.commands:
-            if command.program not in ("useradd", "adduser"):
-                continue
-            argv = command.argv
-            uid = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-u", "--uid")), None)
-            names = [a for a in argv[1:] if not a.startswith("-") and a != uid]
-            if names:
-                return uid if uid and uid.isdigit() else names[-1]
+    for uid, name in created_users(dockerfile):
+        return uid if uid and uid.isdigit() else name
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from dlint.app import App, build_app, last
+from dlint.app import App, build_app, created_users, last
 from dlint.model import Build, Dockerfile, Instruction
 
 ROOT_USERS = frozenset({"root", "0"})
@@ -28,16 +28,9 @@ def runtime_user(dockerfile: Dockerfile) -> tuple[str, Instruction] | None:
 def user_ids(dockerfile: Dockerfile) -> dict[str, str]:
     """uid -> name and name -> uid from ``useradd -u N name`` / ``adduser -u N name``."""
     pairs: dict[str, str] = {}
-    for run in dockerfile.in_final_image("RUN"):
-        for command in run.commands:
-            if command.program not in ("useradd", "adduser"):
-                continue
-            argv = command.argv
-            uid = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-u", "--uid")), None)
-            operands = [a for a in argv[1:] if not a.startswith("-") and a != uid]
-            name = operands[-1] if operands else None
-            if uid and name:
-                pairs[uid], pairs[name] = name, uid
+    for uid, name in created_users(dockerfile):
+        if uid:
+            pairs[uid], pairs[name] = name, uid
     return pairs
 
 

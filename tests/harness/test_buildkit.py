@@ -241,17 +241,22 @@ runtime:
 """
 
 
-@pytest.fixture
-def buildkit_service(tmp_path: Path) -> Path:
-    """A service whose Dockerfile only BuildKit builds."""
-    context = tmp_path / "service"
+def write_buildkit_service(context: Path, dockerignore: bool = True) -> Path:
+    """Write the service whose Dockerfile only BuildKit builds into ``context``."""
     context.mkdir()
     (context / "Dockerfile").write_text(SERVICE_DOCKERFILE)
     (context / "dlint-test.yaml").write_text(SERVICE_SPEC)
     (context / "token.txt").write_text("s3cret")
     (context / "VERSION").write_text("1.0\n")
-    (context / ".dockerignore").write_text("token.txt\ndlint-test.yaml\n")
+    if dockerignore:
+        (context / ".dockerignore").write_text("token.txt\ndlint-test.yaml\n")
     return context
+
+
+@pytest.fixture
+def buildkit_service(tmp_path: Path) -> Path:
+    """A service whose Dockerfile only BuildKit builds."""
+    return write_buildkit_service(tmp_path / "service")
 
 
 @pytest.mark.docker

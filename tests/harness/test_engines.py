@@ -16,7 +16,7 @@ from pathlib import Path
 
 import docker
 import pytest
-from test_buildkit import SERVICE_DOCKERFILE, SERVICE_SPEC
+from test_buildkit import write_buildkit_service
 
 from dlint.harness import docker_ops
 from dlint.harness.docker_ops import Engine, find_engine
@@ -198,12 +198,7 @@ def test_a_buildkit_service_passes_through_a_helper_on_the_second_engine(
 ):
     """Every kind of check (readiness probe, inside, HTTP, cached rebuild) through a helper."""
     address, client = second_engine
-    context = tmp_path / "service"
-    context.mkdir()
-    (context / "Dockerfile").write_text(SERVICE_DOCKERFILE)
-    (context / "dlint-test.yaml").write_text(SERVICE_SPEC)
-    (context / "token.txt").write_text("s3cret")
-    (context / "VERSION").write_text("1.0\n")
+    context = write_buildkit_service(tmp_path / "service", dockerignore=False)
     result = dlint_test(str(context), "--reach", "helper", env=_through(address), timeout=900)
     assert result.code == 0, result.stdout + result.stderr
     assert "8 checks: 8 passed" in result.stdout  # the image report included
