@@ -143,8 +143,7 @@ def rule_ids(values: Any, where: str, warnings: list[str] | None = None) -> froz
     An unknown name is an error with the closest rule name as a suggestion; a peer code
     that no dlint rule carries is skipped with a line added to ``warnings``.
     """
-    if isinstance(values, str):
-        values = [v.strip() for v in values.split(",") if v.strip()]
+    values = _listed(values)
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise ConfigError(f"{where}: expected a list of rule names")
     ids: set[str] = set()
@@ -263,10 +262,16 @@ def from_mapping(data: Any, source: str, root: Path | None = None) -> Config:
     return replace(config, options=options, warnings=tuple(warnings))
 
 
+def _listed(values: Any) -> Any:
+    """A comma-separated string of rule names as a list; anything else as it is."""
+    if isinstance(values, str):
+        return [v.strip() for v in values.split(",") if v.strip()]
+    return values
+
+
 def _split_shellcheck_codes(values: Any) -> tuple[Any, list[str]]:
     """``ignore`` without the ShellCheck codes no rule carries, and those codes apart."""
-    if isinstance(values, str):
-        values = [v.strip() for v in values.split(",") if v.strip()]
+    values = _listed(values)
     if not isinstance(values, list):
         return values, []
     codes = [
