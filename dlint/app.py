@@ -18,7 +18,6 @@ import bisect
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ from dlint.model import (
     Word,
     exec_script,  # the model's own `sh -c` reading
 )
-from dlint.records import dataclass
+from dlint.records import dataclass, field, replace
 from dlint.script import SHELLS, parse_script
 
 if TYPE_CHECKING:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from dlint.config import ConfigError, relative_to_root
 from dlint.finding import Finding
+from dlint.records import replace
 
 FORMAT = "dlint-baseline/1"
 

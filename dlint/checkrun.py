@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -29,7 +28,7 @@ from dlint.config import (
 from dlint.engine import Result, Target, targets_for
 from dlint.load import InputError, display, read_text
 from dlint.parallel import check_all
-from dlint.records import dataclass
+from dlint.records import dataclass, replace
 from dlint.report import RunInfo, render
 from dlint.rule import Rule, RulePackError, all_rules
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from dlint import __version__
 
@@ -30,12 +30,47 @@ EPILOG = """exit codes:
 """
 
 
+def _terminal_width() -> int:
+    """The width argparse would use (``shutil.get_terminal_size``), without importing shutil.
+
+    argparse builds a help formatter for every ``add_argument``, and its formatter imports
+    ``shutil`` (and with it zlib, bz2 and lzma): a sixth of a pre-commit run's imports.
+    """
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return (columns or 80) - 2
+
+
+class Formatter(argparse.HelpFormatter):
+    """argparse's help layout, sized as argparse sizes it but without importing shutil."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width=_terminal_width())
+
+
+class RawFormatter(Formatter, argparse.RawDescriptionHelpFormatter):
+    """:class:`Formatter` that prints descriptions and epilogs as written (exit codes)."""
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser whose errors suggest the closest option or choice.
 
     argparse in Python 3.11 says only "unrecognized arguments: --selct" or "invalid
     choice: 'jsn'"; this adds "(did you mean --select?)" as ruff and git do.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         """Print the usage and the error with a suggestion, then exit 2."""
@@ -70,8 +105,12 @@ def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
     return found
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``dlint`` argument parser with its subcommands."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The ``dlint`` argument parser with its subcommands.
+
+    Given the ``command`` being run, ``dlint test``'s options (which import the harness
+    package) are added only when it is that command or unknown.
+    """
     from dlint.report import FORMATS
 
     parser = Parser(
@@ -79,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Lint Dockerfiles for ML services, and prove a reference image on a "
         "real Docker engine.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawFormatter,
     )
     parser.add_argument("--version", action="version", version=f"dlint {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -92,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Containerfile, Dockerfile.*, *.Dockerfile and *.dockerfile; '-' reads one "
         "Dockerfile from standard input.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawFormatter,
     )
     check.add_argument(
         "paths",
@@ -204,11 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
         "test",
         help="build the image of DIR on a Docker engine and check it from inside and outside",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=RawFormatter,
     )
-    from dlint import harness
+    if command in (None, "test"):
+        from dlint import harness
 
-    harness.add_arguments(test)
+        harness.add_arguments(test)
     commands.add_parser(
         "lsp",
         help="run the language server (stdio) for editors; needs pip install 'dlint[lsp]'",
@@ -227,10 +267,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command(words: Sequence[str]) -> str | None:
+    """The subcommand ``words`` run when it is plainly the first word, else None."""
+    first = words[0] if words else None
+    return first if first in ("check", "rules", "explain", "lsp", "clean", "init") else None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dlint`` command; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command(words))
+    args = parser.parse_args(words)
     try:
         if args.command == "check":
             from dlint.checkrun import run_check
@@ -288,9 +335,8 @@ def run_lsp() -> int:
 
 def check_options(args: argparse.Namespace) -> CheckOptions:
     """The parsed ``dlint check`` arguments as the check run's options."""
-    from dataclasses import fields
-
     from dlint.checkrun import CheckOptions
+    from dlint.records import fields
 
     return CheckOptions(**{f.name: getattr(args, f.name) for f in fields(CheckOptions)})
 

@@ -15,10 +15,9 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import field
 
 from dlint.model import Command, Instruction, Word
-from dlint.records import dataclass
+from dlint.records import dataclass, field
 
 PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
 PIP = re.compile(r"^pip(\d(\.\d+)?)?$")

@@ -13,13 +13,12 @@ import re
 import reprlib
 import sys
 from collections.abc import Mapping
-from dataclasses import field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dlint.finding import Finding, Severity
-from dlint.records import dataclass
+from dlint.records import dataclass, field, replace
 from dlint.rule import Rule, all_rules, canonical_code, find_rule
 
 CONFIG_NAMES = (".dlint.yaml", ".dlint.yml")

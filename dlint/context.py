@@ -7,12 +7,11 @@ rules read them through :class:`dlint.model.Build` and never touch the disk them
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import field
 from typing import TYPE_CHECKING
 
 from dlint.dockerignore import Glob, PatternIndex
 from dlint.finding import Span
-from dlint.records import dataclass
+from dlint.records import dataclass, field
 
 if TYPE_CHECKING:
     from dlint.model import Instruction

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import field
 from pathlib import Path
 
 from dlint import ignores
@@ -27,7 +26,7 @@ from dlint.load import (
 )
 from dlint.model import Build
 from dlint.parse import DockerfileSyntaxError, parse_dockerfile
-from dlint.records import dataclass
+from dlint.records import dataclass, field
 from dlint.rule import Rule
 
 DEFAULT = Config()
@@ -129,7 +128,7 @@ def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -
     comment suppressed; their findings can be ignored like any other.
     """
     suppressions = ignores.collect(build.dockerfile, rules)
-    plain = [f for r in rules if not r.after_ignores for f in run_rule(r, build, config)]
+    plain = [f for found in _run_plain(build, rules, config) for f in found]
     kept, used = ignores.apply(plain, suppressions, build.dockerfile.path)
     ran = frozenset(r.id for r in rules)
     meta = [
@@ -140,6 +139,42 @@ def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -
     ]
     kept += ignores.apply(meta, suppressions, build.dockerfile.path)[0]
     return [f for f in kept if not config.ignored_in(f)]
+
+
+def _run_plain(build: Build, rules: Sequence[Rule], config: Config) -> list[list[Finding]]:
+    """The findings of each rule that runs before the ignores, in the order of ``rules``.
+
+    A rule that ``waits`` on another program (ShellCheck) runs in a thread started first,
+    so its wait overlaps the other rules' work; its findings keep their place.
+    """
+    plain = [r for r in rules if not r.after_ignores]
+    waiting = [r for r in plain if r.waits] if len(plain) > 1 else []
+    if not waiting:
+        return [run_rule(r, build, config) for r in plain]
+    import threading
+
+    done: dict[str, list[Finding] | BaseException] = {}
+
+    def run_waiting(rule: Rule) -> None:
+        try:
+            done[rule.id] = run_rule(rule, build, config)
+        except BaseException as error:  # handed to the calling thread below
+            done[rule.id] = error
+
+    threads = [threading.Thread(target=run_waiting, args=(r,), daemon=True) for r in waiting]
+    for thread in threads:
+        thread.start()
+    try:
+        found = {r.id: run_rule(r, build, config) for r in plain if not r.waits}
+    finally:
+        for thread in threads:
+            thread.join()
+    for rule in waiting:
+        outcome = done[rule.id]
+        if isinstance(outcome, BaseException):
+            raise outcome
+        found[rule.id] = outcome
+    return [found[r.id] for r in plain]
 
 
 ConfigFor = Callable[[Target], Config]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from enum import StrEnum
 
-from dlint.records import dataclass
+from dlint.records import dataclass, replace
 
 
 class Severity(StrEnum):

@@ -14,7 +14,6 @@ import posixpath
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import NoReturn
@@ -35,7 +34,7 @@ from dlint.context import (
 from dlint.dockerignore import Glob
 from dlint.finding import Span
 from dlint.model import Build, Copy, Dockerfile, Instruction
-from dlint.records import dataclass
+from dlint.records import dataclass, field
 from dlint.requirements import parse_requirements
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")

@@ -1,31 +1,187 @@
-"""Record classes: ``dataclasses.dataclass`` at a tenth of its start-up cost.
+"""Record classes: ``dataclasses.dataclass`` at a fraction of its start-up cost.
 
-``dlint check`` on one file is a pre-commit hook's whole run, and Python's ``@dataclass``
+``dlint check`` on one file is a pre-commit hook's whole run. Python's ``@dataclass``
 takes about 2 ms per class to build (it compiles each generated method with its own
-``exec``); the model, the findings and the recognisers define some sixty of them. This
+``exec``), and importing :mod:`dataclasses` imports :mod:`inspect` (another 15 ms); the
+model, the findings and the recognisers define some sixty record classes. This
 ``dataclass`` makes the same methods (``__init__`` with defaults, factories and
 ``__post_init__``, ``__repr__``, ``__eq__``, ``__hash__``, the frozen ``__setattr__`` and
-``__delattr__``, ordering, ``__match_args__``) from one source text with one ``exec``, and
-fills in ``__dataclass_fields__`` with real :class:`dataclasses.Field` objects, so
-``dataclasses.fields``, ``replace`` and ``asdict`` work on its classes unchanged.
+``__delattr__``, ordering, ``__match_args__``) from one source text whose compiled code is
+kept between runs (as ``__pycache__`` keeps a module's), and never imports
+:mod:`dataclasses`. Its classes carry ``__dataclass_fields__`` and
+``__dataclass_params__`` in the shapes :mod:`dataclasses` reads, so ``dataclasses.fields``,
+``replace``, ``asdict`` and a ``dataclasses.dataclass`` subclass work on them unchanged;
+:func:`field`, :func:`fields` and :func:`replace` here do the same without the import.
 
 Only what dlint uses is made here: ``frozen`` and ``order``, fields with ``default``,
-``default_factory``, ``init``, ``repr`` and ``compare``, no base class that is itself a
-dataclass. Anything else (``slots``, ``kw_only``, ``ClassVar``/``InitVar`` annotations,
-dataclass inheritance) is handed to ``dataclasses.dataclass`` itself, so a class never
-silently gets the wrong methods.
+``default_factory``, ``init``, ``repr``, ``hash`` and ``compare``, no base class that is
+itself a dataclass. Anything else (``slots``, ``kw_only``, ``ClassVar``/``InitVar``
+annotations, dataclass inheritance) is handed to ``dataclasses.dataclass`` itself, so a
+class never silently gets the wrong methods.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import marshal
+import os
+import sys
 from collections.abc import Callable
+from types import CodeType
 from typing import Any, TypeVar, dataclass_transform, overload
 
-field = dataclasses.field
 T = TypeVar("T", bound=type)
+R = TypeVar("R")
 
 _MUTABLE_DEFAULTS = (list, dict, set)
+
+
+class _Nothing:
+    """No default (``dataclasses.MISSING``, without importing :mod:`dataclasses`)."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+_NOTHING: Any = _Nothing()
+
+
+def _dataclasses() -> Any:
+    import dataclasses
+
+    return dataclasses
+
+
+class Field:
+    """A field of a record class, read as :class:`dataclasses.Field` is read.
+
+    ``default`` and ``default_factory`` are ``dataclasses.MISSING`` when unset, and
+    ``_field_type`` is ``dataclasses._FIELD``; both are looked up only when :mod:`dataclasses`
+    asks (it is imported by then), so making a record never imports it.
+    """
+
+    __slots__ = (
+        "_default",
+        "_factory",
+        "compare",
+        "hash",
+        "init",
+        "kw_only",
+        "metadata",
+        "name",
+        "repr",
+        "type",
+    )
+
+    def __init__(
+        self,
+        default: Any = _NOTHING,
+        default_factory: Any = _NOTHING,
+        init: bool = True,
+        repr: bool = True,
+        hash: bool | None = None,
+        compare: bool = True,
+        metadata: Any = None,
+    ) -> None:
+        if default is not _NOTHING and default_factory is not _NOTHING:
+            raise ValueError("cannot specify both default and default_factory")
+        self.name: str = ""
+        self.type: Any = None
+        self._default, self._factory = default, default_factory
+        self.init, self.repr, self.hash, self.compare = init, repr, hash, compare
+        self.metadata = {} if metadata is None else metadata
+        self.kw_only = False
+
+    @property
+    def default(self) -> Any:
+        return _dataclasses().MISSING if self._default is _NOTHING else self._default
+
+    @property
+    def default_factory(self) -> Any:
+        return _dataclasses().MISSING if self._factory is _NOTHING else self._factory
+
+    @property
+    def _field_type(self) -> Any:
+        return _dataclasses()._FIELD
+
+    def __repr__(self) -> str:
+        return (
+            f"Field(name={self.name!r},type={self.type!r},default={self._default!r},"
+            f"default_factory={self._factory!r},init={self.init!r},repr={self.repr!r},"
+            f"hash={self.hash!r},compare={self.compare!r},metadata={self.metadata!r},"
+            "kw_only=False)"
+        )
+
+
+def field(
+    *,
+    default: Any = _NOTHING,
+    default_factory: Callable[[], Any] | Any = _NOTHING,
+    init: bool = True,
+    repr: bool = True,
+    hash: bool | None = None,
+    compare: bool = True,
+    metadata: Any = None,
+) -> Any:
+    """A field with options, as ``dataclasses.field`` makes one (``kw_only`` aside)."""
+    return Field(default, default_factory, init, repr, hash, compare, metadata)
+
+
+class _Params:
+    """``__dataclass_params__`` in the shape :mod:`dataclasses` reads on a subclass."""
+
+    __slots__ = (
+        "eq",
+        "frozen",
+        "init",
+        "kw_only",
+        "match_args",
+        "order",
+        "repr",
+        "slots",
+        "unsafe_hash",
+        "weakref_slot",
+    )
+
+    def __init__(self, frozen: bool, order: bool) -> None:
+        self.init = self.repr = self.eq = self.match_args = True
+        self.order, self.frozen = order, frozen
+        self.unsafe_hash = self.kw_only = self.slots = self.weakref_slot = False
+
+    def __repr__(self) -> str:
+        return f"_DataclassParams(frozen={self.frozen!r},order={self.order!r})"
+
+
+def _made_here(record: Any) -> bool:
+    """Whether this module made the class of ``record`` (not a subclass dataclasses made)."""
+    cls = record if isinstance(record, type) else type(record)
+    return bool(cls.__dict__.get("__dlint_record__", False))
+
+
+def fields(record: Any) -> tuple[Any, ...]:
+    """The fields of a record class or instance, in order (``dataclasses.fields``)."""
+    if not _made_here(record):
+        return tuple(_dataclasses().fields(record))
+    return tuple(record.__dataclass_fields__.values())
+
+
+def replace(record: R, /, **changes: Any) -> R:
+    """A copy of ``record`` with ``changes`` (``dataclasses.replace``)."""
+    if not _made_here(record):
+        return _dataclasses().replace(record, **changes)
+    for name, spec in type(record).__dataclass_fields__.items():  # type: ignore[attr-defined]
+        if not spec.init:
+            if name in changes:
+                raise ValueError(
+                    f"field {name} is declared with init=False, it cannot be specified"
+                )
+            continue
+        if name not in changes:
+            changes[name] = getattr(record, name)
+    return record.__class__(**changes)
+
+
+def _frozen_error(message: str) -> BaseException:
+    return _dataclasses().FrozenInstanceError(message)
 
 
 @overload
@@ -36,7 +192,7 @@ def dataclass(cls: T, /) -> T: ...
 def dataclass(*, frozen: bool = False, order: bool = False) -> Callable[[T], T]: ...
 
 
-@dataclass_transform(field_specifiers=(dataclasses.field, dataclasses.Field))
+@dataclass_transform(field_specifiers=(field, Field))
 def dataclass(
     cls: T | None = None, /, *, frozen: bool = False, order: bool = False
 ) -> T | Callable[[T], T]:
@@ -48,6 +204,16 @@ def dataclass(
     return wrap if cls is None else wrap(cls)
 
 
+def _foreign_field(value: Any) -> bool:
+    """Whether ``value`` is a :class:`dataclasses.Field` (only possible once it is imported)."""
+    module = sys.modules.get("dataclasses")
+    return module is not None and isinstance(value, module.Field)
+
+
+def _delegate(cls: T, frozen: bool, order: bool) -> T:
+    return _dataclasses().dataclass(frozen=frozen, order=order)(cls)
+
+
 def _process(cls: T, frozen: bool, order: bool) -> T:
     annotations: dict[str, Any] = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
     inherits = any(hasattr(base, "__dataclass_fields__") for base in cls.__mro__[1:])
@@ -56,40 +222,48 @@ def _process(cls: T, frozen: bool, order: bool) -> T:
         for kind in annotations.values()
     )
     if inherits or special or "__slots__" in cls.__dict__:
-        return dataclasses.dataclass(frozen=frozen, order=order)(cls)  # type: ignore[return-value]
-    fields: dict[str, dataclasses.Field[Any]] = {}
+        return _delegate(cls, frozen, order)
+    specs: dict[str, Field] = {}
     for name, kind in annotations.items():
-        default = cls.__dict__.get(name, dataclasses.MISSING)
-        spec: dataclasses.Field[Any] = (
-            default if isinstance(default, dataclasses.Field) else field(default=default)
-        )
-        if getattr(spec, "kw_only", dataclasses.MISSING) not in (dataclasses.MISSING, False):
-            return dataclasses.dataclass(frozen=frozen, order=order)(cls)  # type: ignore[return-value]
-        if isinstance(spec.default, _MUTABLE_DEFAULTS):
+        default = cls.__dict__.get(name, _NOTHING)
+        if _foreign_field(default):
+            if default.kw_only not in (_dataclasses().MISSING, False):
+                return _delegate(cls, frozen, order)
+            missing = _dataclasses().MISSING
+            default = Field(
+                _NOTHING if default.default is missing else default.default,
+                _NOTHING if default.default_factory is missing else default.default_factory,
+                default.init,
+                default.repr,
+                default.hash,
+                default.compare,
+                default.metadata or None,
+            )
+        spec = default if isinstance(default, Field) else Field(default=default)
+        if isinstance(spec._default, _MUTABLE_DEFAULTS):
             raise ValueError(
-                f"mutable default {type(spec.default)} for field {name} is not allowed: "
+                f"mutable default {type(spec._default)} for field {name} is not allowed: "
                 "use default_factory"
             )
         spec.name = name
-        spec.kw_only = False
         spec.type = kind
-        spec._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
-        fields[name] = spec
-        if isinstance(default, dataclasses.Field):
-            if spec.default is dataclasses.MISSING:
+        specs[name] = spec
+        if isinstance(default, Field):
+            if spec._default is _NOTHING:
                 delattr(cls, name)
             else:
-                setattr(cls, name, spec.default)
+                setattr(cls, name, spec._default)
     namespace: dict[str, Any] = {
-        "_MISSING": dataclasses.MISSING,
-        "_FrozenError": dataclasses.FrozenInstanceError,
+        "_MISSING": _NOTHING,
+        "_FrozenError": _frozen_error,
         "_object": object,
         "_cls": cls,
     }
-    lines = _methods(cls, list(fields.values()), frozen, order, namespace)
-    exec("\n".join(lines), namespace)
-    cls.__dataclass_fields__ = fields  # type: ignore[attr-defined]
-    cls.__dataclass_params__ = _params(frozen, order)  # type: ignore[attr-defined]
+    lines = _methods(cls, list(specs.values()), frozen, order, namespace)
+    exec(_compiled("\n".join(lines)), namespace)
+    cls.__dataclass_fields__ = specs  # type: ignore[attr-defined]
+    cls.__dataclass_params__ = _Params(frozen, order)  # type: ignore[attr-defined]
+    cls.__dlint_record__ = True  # type: ignore[attr-defined]
     for name in ("__init__", "__repr__", "__eq__", *_ORDER):
         if name in namespace and name not in cls.__dict__:
             _attach(cls, name, namespace[name])
@@ -97,27 +271,96 @@ def _process(cls: T, frozen: bool, order: bool) -> T:
         for name in _ORDER:
             if name in cls.__dict__ and cls.__dict__[name] is not namespace[name]:
                 raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
-    _hash(cls, fields, frozen, namespace)
+    _hash(cls, frozen, namespace)
     if frozen:
         for name in ("__setattr__", "__delattr__"):
             if name in cls.__dict__:
                 raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
             _attach(cls, name, namespace[name])
     if "__match_args__" not in cls.__dict__:
-        cls.__match_args__ = tuple(f.name for f in fields.values() if f.init)  # type: ignore[attr-defined, misc]
+        cls.__match_args__ = tuple(f.name for f in specs.values() if f.init)  # type: ignore[attr-defined, misc]
     if cls.__doc__ is None:
-        cls.__doc__ = f"{cls.__name__}({', '.join(fields)})"
+        cls.__doc__ = f"{cls.__name__}({', '.join(specs)})"
     return cls
 
 
-def _params(frozen: bool, order: bool) -> object:
-    """The ``__dataclass_params__`` that ``dataclasses`` itself reads (on a subclass)."""
-    params = object.__new__(dataclasses._DataclassParams)  # type: ignore[attr-defined]
-    values = {"init": True, "repr": True, "eq": True, "match_args": True}
-    values |= {"order": order, "frozen": frozen}
-    for name in dataclasses._DataclassParams.__slots__:  # type: ignore[attr-defined]
-        setattr(params, name, values.get(name, False))
-    return params
+def _compiled(source: str) -> CodeType:
+    """The code of ``source``: from the cache of earlier runs, else compiled (and cached).
+
+    Compiling the methods is nearly all of a record class's cost (about 0.8 ms each, some
+    sixty classes), so their code objects are kept between runs, as Python keeps a module's
+    in ``__pycache__``: one ``marshal`` file beside this module's own bytecode, keyed by
+    the source text itself, so a changed class never gets stale methods.
+    """
+    cache = _code_cache()
+    code = cache.get(source)
+    if code is None:
+        code = compile(source, "<dlint.records>", "exec")
+        cache[source] = code
+        _CACHE_STATE["dirty"] = True
+    return code
+
+
+# Where the methods' code is kept between runs, and whether this run added to it.
+_CACHE_STATE: dict[str, Any] = {"codes": None, "dirty": False}
+_CACHE_LIMIT = 2000  # entries; a cache that grows past this starts again
+
+
+def _cache_path() -> str | None:
+    """The cache file: in ``__pycache__`` beside this module (or under PYTHONPYCACHEPREFIX)."""
+    import importlib.util
+
+    try:
+        pyc = importlib.util.cache_from_source(__file__)
+    except (NotImplementedError, ValueError):  # no cache tag, or an odd __file__
+        return None
+    return pyc.removesuffix(".pyc") + ".methods.marshal"
+
+
+def _code_cache() -> dict[str, CodeType]:
+    codes: dict[str, CodeType] | None = _CACHE_STATE["codes"]
+    if codes is None:
+        codes = {}
+        path = _cache_path()
+        if path is not None:
+            try:
+                with open(path, "rb") as stream:
+                    loaded = marshal.loads(stream.read())
+                if isinstance(loaded, dict) and len(loaded) <= _CACHE_LIMIT:
+                    codes = {
+                        key: value
+                        for key, value in loaded.items()
+                        if isinstance(key, str) and isinstance(value, CodeType)
+                    }
+            except (OSError, EOFError, ValueError, TypeError):
+                codes = {}
+        _CACHE_STATE["codes"] = codes
+        import atexit
+
+        atexit.register(_save_cache)
+    return codes
+
+
+def _save_cache() -> None:
+    """Write the cache when this run compiled something new (never fails a run)."""
+    codes = _CACHE_STATE["codes"]
+    path = _cache_path()
+    if not _CACHE_STATE["dirty"] or codes is None or path is None or sys.dont_write_bytecode:
+        return
+    if len(codes) > _CACHE_LIMIT:
+        return
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as stream:
+            marshal.dump(codes, stream)
+        os.replace(temporary, path)
+    except OSError:
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+    _CACHE_STATE["dirty"] = False
 
 
 _ORDER = ("__lt__", "__le__", "__gt__", "__ge__")
@@ -130,7 +373,7 @@ def _attach(cls: type, name: str, function: Any) -> None:
 
 def _methods(
     cls: type,
-    fields: list[dataclasses.Field[Any]],
+    fields: list[Field],
     frozen: bool,
     order: bool,
     namespace: dict[str, Any],
@@ -142,17 +385,17 @@ def _methods(
     for f in fields:
         value = f"_dflt_{f.name}"
         factory = f"_factory_{f.name}"
-        has_factory = f.default_factory is not dataclasses.MISSING
+        has_factory = f._factory is not _NOTHING
         if has_factory:
-            namespace[factory] = f.default_factory
-        elif f.default is not dataclasses.MISSING:
-            namespace[value] = f.default
+            namespace[factory] = f._factory
+        elif f._default is not _NOTHING:
+            namespace[value] = f._default
         if f.init:
             if has_factory:
                 params.append(f"{f.name}=_MISSING")
                 seen_default = True
                 expr = f"{factory}() if {f.name} is _MISSING else {f.name}"
-            elif f.default is not dataclasses.MISSING:
+            elif f._default is not _NOTHING:
                 params.append(f"{f.name}={value}")
                 seen_default = True
                 expr = f.name
@@ -163,7 +406,7 @@ def _methods(
                 expr = f.name
         elif has_factory:
             expr = f"{factory}()"
-        elif f.default is not dataclasses.MISSING:
+        elif f._default is not _NOTHING:
             expr = value
         else:
             continue
@@ -208,17 +451,13 @@ def _methods(
     return lines
 
 
-def _hash(
-    cls: type, fields: dict[str, dataclasses.Field[Any]], frozen: bool, namespace: dict[str, Any]
-) -> None:
+def _hash(cls: type, frozen: bool, namespace: dict[str, Any]) -> None:
     """``__hash__`` as ``dataclass(eq=True)`` sets it: from the fields when frozen, else None.
 
     A class that defines its own ``__hash__`` keeps it.
     """
-    class_hash = cls.__dict__.get("__hash__", dataclasses.MISSING)
-    explicit = class_hash is not dataclasses.MISSING and not (
-        class_hash is None and "__eq__" in cls.__dict__
-    )
+    class_hash = cls.__dict__.get("__hash__", _NOTHING)
+    explicit = class_hash is not _NOTHING and not (class_hash is None and "__eq__" in cls.__dict__)
     if explicit:
         return
     if frozen:

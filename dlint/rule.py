@@ -10,14 +10,13 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dlint.finding import Problem, Severity
 from dlint.model import Build
-from dlint.records import dataclass
+from dlint.records import dataclass, field, replace
 
 RULE_ID = re.compile(r"^D\d{3,4}$")
 RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -44,6 +43,9 @@ class Rule:
     after_ignores: bool = False
     opt_in: bool = False
     """A matter of taste: runs only when selected by name, id, alias, prefix or ``ALL``."""
+    waits: bool = False
+    """Mostly waits on another program (ShellCheck): the engine runs it in a thread while
+    the other rules run, so its wait costs no wall time."""
     doc: str = field(default="", repr=False, compare=False)
     source: Path | None = field(default=None, repr=False, compare=False)
 

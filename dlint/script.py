@@ -18,11 +18,10 @@ import importlib.machinery
 import importlib.util
 import os
 import re
-from dataclasses import replace
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from dlint.records import dataclass
+from dlint.records import dataclass, replace
 from dlint.shell import unquote
 
 if TYPE_CHECKING:

@@ -130,4 +130,5 @@ RULE = Rule(
     check=check,
     options={"exclude": ["SC1090", "SC1091"]},
     tags=("shell", "reliability"),
+    waits=True,
 )
