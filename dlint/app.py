@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from dlint import regex
 from dlint.commands import PYTHON
 from dlint.finding import Position, Span
 from dlint.model import (
@@ -524,7 +525,7 @@ def _locator(text: str) -> Locator:
     return lambda begin, end: Span(place(begin), place(end))
 
 
-EXEC_BEFORE = re.compile(r"(?:^|[;&|({\s])exec(?:\s+-\S+)*\s+(?:\S+=\S*\s+|env\s+|-\S+\s+)*$")
+EXEC_BEFORE = regex.compile(r"(?:^|[;&|({\s])exec(?:\s+-\S+)*\s+(?:\S+=\S*\s+|env\s+|-\S+\s+)*$")
 
 
 def script_commands(text: str, locate: Locator, file: str | None = None) -> list[Launch]:
@@ -838,7 +839,7 @@ def command_server(launch: Launch, env: Mapping[str, str]) -> Server | None:
     return None
 
 
-STREAMLIT_DEV = re.compile(r"--(global\.developmentMode|server\.runOnSave)(=true)?$")
+STREAMLIT_DEV = regex.compile(r"--(global\.developmentMode|server\.runOnSave)(=true)?$")
 
 
 @dataclass(frozen=True)
@@ -1064,7 +1065,7 @@ CALLS_OF_INTEREST = frozenset(
 @cache
 def _call_text() -> re.Pattern[str]:
     """The names of CALLS_OF_INTEREST as one pattern (compiled on first use: start-up)."""
-    return re.compile(rf"\b(?:{'|'.join(sorted(CALLS_OF_INTEREST))})\b")
+    return regex.compile(rf"\b(?:{'|'.join(sorted(CALLS_OF_INTEREST))})\b")
 
 
 def _char_column(lines: list[str], line: int, byte_offset: int) -> int:

@@ -16,11 +16,12 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from dlint import regex
 from dlint.model import Command, Instruction, Word
 from dlint.records import dataclass, field
 
-PYTHON = re.compile(r"^python(\d(\.\d+)?)?$")
-PIP = re.compile(r"^pip(\d(\.\d+)?)?$")
+PYTHON = regex.compile(r"^python(\d(\.\d+)?)?$")
+PIP = regex.compile(r"^pip(\d(\.\d+)?)?$")
 
 INSTALL, REMOVE, UPDATE, UPGRADE, CLEAN, MARK = (
     "install",

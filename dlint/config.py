@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dlint import regex
 from dlint.finding import Finding, Severity
 from dlint.records import dataclass, field, replace
 from dlint.rule import Rule, all_rules, canonical_code, find_rule
@@ -129,11 +130,11 @@ def path_matches(path: Path, pattern: str, root: Path | None) -> bool:
 # Codes of the linters dlint stands next to: hadolint (DL3008), ShellCheck (SC2086), Trivy
 # (DS-0005) and BuildKit's check names (JSONArgsRecommended). One dlint has no rule for is
 # a warning, not an error, so a configuration carried over from them keeps working.
-PEER_CODE = re.compile(r"^(?:DL\d{4}|SC\d{4}|DS-\d{4})$")
-SHELLCHECK_CODE = re.compile(r"^SC\d{4}$", re.IGNORECASE)
-BUILDKIT_CHECK = re.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$")
+PEER_CODE = regex.compile(r"^(?:DL\d{4}|SC\d{4}|DS-\d{4})$")
+SHELLCHECK_CODE = regex.compile(r"^SC\d{4}$", re.IGNORECASE)
+BUILDKIT_CHECK = regex.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$")
 # A prefix of rule ids or peer codes: ``D4`` (D400-D499), ``DL30`` (DL3000-DL3099).
-CODE_PREFIX = re.compile(r"^[A-Z]{1,3}\d{0,3}$")
+CODE_PREFIX = regex.compile(r"^[A-Z]{1,3}\d{0,3}$")
 
 
 def rule_ids(values: Any, where: str, warnings: list[str] | None = None) -> frozenset[str]:

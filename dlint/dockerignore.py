@@ -18,10 +18,12 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from dlint import regex
+
 # Token kinds. "dstar" is a "**" inside a pattern: any run of whole folders, none
 # included; "any" is a trailing "**" (or a leading one before plain text): anything.
 LIT, ONE, STAR, CLASS, DSTAR, ANY = "lit", "one", "star", "class", "dstar", "any"
-WILDCARDS = re.compile(r"[*?\[\\]")
+WILDCARDS = regex.compile(r"[*?\[\\]")
 TAIL_KEY = 3  # characters of a pattern's literal tail used to file it in the index
 
 

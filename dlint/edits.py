@@ -8,19 +8,19 @@ they join, line endings left to the fixer (it writes ``\\r\\n`` into a CRLF file
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 
+from dlint import regex
 from dlint.finding import Edit, Position, Span
 from dlint.model import Dockerfile, Instruction
 from dlint.parse import split_lines
 
 # A word the shell passes on as written: no quoting, expansion, glob, redirection or
 # operator (and no leading '~', which the shell expands, or '#', which starts a comment).
-PLAIN = re.compile(r"[A-Za-z0-9_./:=@%+,^-][A-Za-z0-9_./:=@%+,^~-]*")
+PLAIN = regex.compile(r"[A-Za-z0-9_./:=@%+,^-][A-Za-z0-9_./:=@%+,^~-]*")
 # A quoted word whose quotes are the shell's only work: nothing expands inside.
-SINGLE_QUOTED = re.compile(r"'([^']*)'")
-DOUBLE_QUOTED = re.compile(r'"([^"$`\\!]*)"')
+SINGLE_QUOTED = regex.compile(r"'([^']*)'")
+DOUBLE_QUOTED = regex.compile(r'"([^"$`\\!]*)"')
 
 
 def plain_words(command: str) -> list[str] | None:

@@ -11,16 +11,16 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
+from dlint import regex
 from dlint.finding import Finding, Span
 from dlint.model import Dockerfile
 from dlint.records import dataclass
 from dlint.rule import Rule, find_rule
 
-DLINT = re.compile(r"^#\s*dlint\s+(ignore|ignore-file)\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
-HADOLINT = re.compile(r"^#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
+DLINT = regex.compile(r"^#\s*dlint\s+(ignore|ignore-file)\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
+HADOLINT = regex.compile(r"^#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
 
 
 @dataclass(frozen=True)

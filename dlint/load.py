@@ -18,6 +18,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import NoReturn
 
+from dlint import regex
 from dlint.commands import pip_installs
 from dlint.context import (
     NOT_REGULAR,
@@ -55,7 +56,7 @@ NOT_DOCKERFILE_SUFFIXES = (
 OPAQUE_DIRS = frozenset({".git", "node_modules", "__pycache__", ".ipynb_checkpoints", ".hg"})
 MAX_CONTEXT_ENTRIES = 500_000  # about 100 MB of entries; past it the listing says so
 MAX_GLOB_MATCHES = 10000
-WILDCARD = re.compile(r"[*?\[]")
+WILDCARD = regex.compile(r"[*?\[]")
 
 
 class InputError(Exception):
@@ -681,7 +682,7 @@ def _installed_requirements(
 MAX_HINT_BYTES = 1_000_000
 COMPOSE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
 MAKEFILE_NAMES = ("Makefile", "makefile", "GNUmakefile")
-DOCKER_BUILD = re.compile(r"\bdocker\s+(?:buildx\s+)?build\b((?:[^\n\\]|\\.)*)", re.DOTALL)
+DOCKER_BUILD = regex.compile(r"\bdocker\s+(?:buildx\s+)?build\b((?:[^\n\\]|\\.)*)", re.DOTALL)
 # `docker build` / `docker buildx build` options that take a value (the rest are flags).
 BUILD_VALUE_OPTIONS = frozenset(
     {

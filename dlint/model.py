@@ -26,6 +26,7 @@ from dlint.records import dataclass, field
 
 if TYPE_CHECKING:
     from dlint.app import App
+from dlint import regex
 from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
 from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, iter_tokens, substitute, tokenize
 
@@ -127,7 +128,7 @@ class Command:
 
 
 CONDITIONAL = frozenset({"if", "else", "||", "while", "for", "case", "function"})
-HEREDOC_MARKER = re.compile(r"\d*<<-?")
+HEREDOC_MARKER = regex.compile(r"\d*<<-?")
 TRIGGER_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 
 
@@ -420,7 +421,7 @@ def _expand(word: ShellWord, locate: Locator, scope: Mapping[str, str | None]) -
     return [Word(part, word.raw, span) for part in result.text.split()]
 
 
-IMAGE_REF = re.compile(
+IMAGE_REF = regex.compile(
     r"^(?:(?P<registry>[^/]+[.:][^/]*|localhost)/)?(?P<name>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>.+))?$"
 )
 
@@ -634,7 +635,7 @@ def _workdir_after(instructions: tuple[Instruction, ...], workdir: str) -> str:
 # Sources that take the whole context: "." (also "./", "/", "src/..") and "*", which
 # matches every top-level entry, dotfiles included.
 WHOLE_CONTEXT = frozenset({".", "*"})
-GIT_SOURCE = re.compile(r"^(git@|git://|ssh://|https?://[^#\s]+\.git(#|$))")
+GIT_SOURCE = regex.compile(r"^(git@|git://|ssh://|https?://[^#\s]+\.git(#|$))")
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 
+from dlint import regex
 from dlint.finding import Position, Span
 from dlint.model import (
     Comment,
@@ -66,17 +67,17 @@ GO_SPACE = (
     "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-GO_SPACE_RUN = re.compile(f"[{GO_SPACE}]+")
+GO_SPACE_RUN = regex.compile(f"[{GO_SPACE}]+")
 # What separates an instruction's keyword from its arguments (BuildKit's reWhitespace).
-ARG_SPACE = re.compile(r"[\t\v\f\r ]+")
+ARG_SPACE = regex.compile(r"[\t\v\f\r ]+")
 # Go's regexp \s is [\t\n\f\r ]: no vertical tab.
 GO_S = r"[\t\n\f\r ]"
 # BuildKit's "(.+?)\s*$" for the value is quadratic in Python's backtracking regex on a
 # long run of spaces (69 s for one 60,000-space line): the value is trimmed by hand.
-DIRECTIVE = re.compile(rf"#{GO_S}*([a-zA-Z][a-zA-Z0-9]*){GO_S}*=(.*)")
+DIRECTIVE = regex.compile(rf"#{GO_S}*([a-zA-Z][a-zA-Z0-9]*){GO_S}*=(.*)")
 GO_S_CHARS = "\t\n\f\r "
 KNOWN_DIRECTIVES = frozenset(["syntax", "escape", "check"])
-HEREDOC_WORD = re.compile(r"(\d*)<<(-?)([^<]*)")
+HEREDOC_WORD = regex.compile(r"(\d*)<<(-?)([^<]*)")
 # BuildKit's bufio.Scanner refuses a line longer than this many bytes.
 MAX_LINE_BYTES = 65535
 NOT_STRINGS = "when using JSON array syntax, arrays must be comprised of strings only"

@@ -22,12 +22,12 @@ class never silently gets the wrong methods.
 
 from __future__ import annotations
 
-import marshal
-import os
 import sys
 from collections.abc import Callable
 from types import CodeType
 from typing import Any, TypeVar, dataclass_transform, overload
+
+from dlint.startcache import Store
 
 T = TypeVar("T", bound=type)
 R = TypeVar("R")
@@ -285,82 +285,16 @@ def _process(cls: T, frozen: bool, order: bool) -> T:
 
 
 def _compiled(source: str) -> CodeType:
-    """The code of ``source``: from the cache of earlier runs, else compiled (and cached).
-
-    Compiling the methods is nearly all of a record class's cost (about 0.8 ms each, some
-    sixty classes), so their code objects are kept between runs, as Python keeps a module's
-    in ``__pycache__``: one ``marshal`` file beside this module's own bytecode, keyed by
-    the source text itself, so a changed class never gets stale methods.
-    """
-    cache = _code_cache()
-    code = cache.get(source)
-    if code is None:
+    """The code of ``source``: kept from an earlier run (:mod:`dlint.startcache`), else
+    compiled and kept. Compiling the methods was nearly all of a record class's cost."""
+    code = _METHODS.get(source)
+    if not isinstance(code, CodeType):
         code = compile(source, "<dlint.records>", "exec")
-        cache[source] = code
-        _CACHE_STATE["dirty"] = True
+        _METHODS.put(source, code)
     return code
 
 
-# Where the methods' code is kept between runs, and whether this run added to it.
-_CACHE_STATE: dict[str, Any] = {"codes": None, "dirty": False}
-_CACHE_LIMIT = 2000  # entries; a cache that grows past this starts again
-
-
-def _cache_path() -> str | None:
-    """The cache file: in ``__pycache__`` beside this module (or under PYTHONPYCACHEPREFIX)."""
-    import importlib.util
-
-    try:
-        pyc = importlib.util.cache_from_source(__file__)
-    except (NotImplementedError, ValueError):  # no cache tag, or an odd __file__
-        return None
-    return pyc.removesuffix(".pyc") + ".methods.marshal"
-
-
-def _code_cache() -> dict[str, CodeType]:
-    codes: dict[str, CodeType] | None = _CACHE_STATE["codes"]
-    if codes is None:
-        codes = {}
-        path = _cache_path()
-        if path is not None:
-            try:
-                with open(path, "rb") as stream:
-                    loaded = marshal.loads(stream.read())
-                if isinstance(loaded, dict) and len(loaded) <= _CACHE_LIMIT:
-                    codes = {
-                        key: value
-                        for key, value in loaded.items()
-                        if isinstance(key, str) and isinstance(value, CodeType)
-                    }
-            except (OSError, EOFError, ValueError, TypeError):
-                codes = {}
-        _CACHE_STATE["codes"] = codes
-        import atexit
-
-        atexit.register(_save_cache)
-    return codes
-
-
-def _save_cache() -> None:
-    """Write the cache when this run compiled something new (never fails a run)."""
-    codes = _CACHE_STATE["codes"]
-    path = _cache_path()
-    if not _CACHE_STATE["dirty"] or codes is None or path is None or sys.dont_write_bytecode:
-        return
-    if len(codes) > _CACHE_LIMIT:
-        return
-    temporary = f"{path}.{os.getpid()}.tmp"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(temporary, "wb") as stream:
-            marshal.dump(codes, stream)
-        os.replace(temporary, path)
-    except OSError:
-        import contextlib
-
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-    _CACHE_STATE["dirty"] = False
+_METHODS = Store("methods")
 
 
 _ORDER = ("__lt__", "__le__", "__gt__", "__ge__")

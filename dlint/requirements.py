@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 
+from dlint import regex
 from dlint.context import Requirement
 from dlint.finding import Span
 from dlint.records import dataclass
 
-INCLUDE = re.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
-EDITABLE = re.compile(r"^(-e|--editable)(?:\s*=\s*|\s+)(\S+)")
-URL_OR_PATH = re.compile(r"^(\w+(\+\w+)?://|\.|/|~)|\.(whl|zip|tar\.gz|tar\.bz2|tgz)$")
+INCLUDE = regex.compile(r"^(-r|--requirement|-c|--constraint)(?:\s*=\s*|\s+)(\S+)")
+EDITABLE = regex.compile(r"^(-e|--editable)(?:\s*=\s*|\s+)(\S+)")
+URL_OR_PATH = regex.compile(r"^(\w+(\+\w+)?://|\.|/|~)|\.(whl|zip|tar\.gz|tar\.bz2|tgz)$")
 
 
 @dataclass(frozen=True)
@@ -30,11 +31,11 @@ class Include:
 # The common shapes, ``name[extra]==1.2.3, !=1.2.4``, read without ``packaging``: importing
 # it costs about 35 ms of start-up (it pulls in platform and logging), a tenth of a
 # pre-commit run. Anything else (markers, URLs, unusual versions) goes to ``packaging``.
-SIMPLE = re.compile(
+SIMPLE = regex.compile(
     r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[A-Za-z0-9._,\s-]*\])?\s*"
     r"(?P<specs>(?:(?:===|==|~=|!=|<=|>=|<|>)\s*[0-9][A-Za-z0-9.*+!_-]*\s*(?:,\s*|$))*)$"
 )
-SPEC = re.compile(r"(===|==|~=|!=|<=|>=|<|>)\s*([0-9][A-Za-z0-9.*+!_-]*)")
+SPEC = regex.compile(r"(===|==|~=|!=|<=|>=|<|>)\s*([0-9][A-Za-z0-9.*+!_-]*)")
 
 
 def _simple_specs(text: str) -> list[tuple[str, str]] | None:
@@ -52,7 +53,7 @@ def _simple_specs(text: str) -> list[tuple[str, str]] | None:
     return specs
 
 
-PLAIN_RELEASE = re.compile(r"^[0-9]+(\.[0-9]+)*$")
+PLAIN_RELEASE = regex.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
 def _canonical(name: str) -> str:

@@ -8,21 +8,23 @@ beside it holds the cases that must and must not raise it.
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.records import dataclass, field, replace
 
-RULE_ID = re.compile(r"^D\d{3,4}$")
-RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+RULE_ID = regex.compile(r"^D\d{3,4}$")
+RULE_NAME = regex.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 # Peer codes a rule may carry: hadolint (DL3008), ShellCheck (SC2086), Trivy (DS-0002, and
 # its older DS002), Checkov (CKV_DOCKER_3, CKV2_DOCKER_1) and BuildKit check names.
-ALIAS = re.compile(r"^(DL\d{4}|SC\d{4}|DS-?\d{3,4}|CKV2?_DOCKER_\d+|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$")
+ALIAS = regex.compile(
+    r"^(DL\d{4}|SC\d{4}|DS-?\d{3,4}|CKV2?_DOCKER_\d+|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$"
+)
 
 Check = Callable[[Build], Iterable[Problem]]
 
@@ -67,7 +69,7 @@ class RulePackError(Exception):
 # Where rule ids come from: each area (a folder under rules/) declares its prefix in its
 # __init__.py (``ID_PREFIX = "D4"``), and its rules' ids are that prefix and two digits.
 # D1-D9 are taken; a tenth area takes D10 (ids D1000-D1099), and so on.
-AREA_PREFIX = re.compile(r"^D[1-9]\d?$")
+AREA_PREFIX = regex.compile(r"^D[1-9]\d?$")
 
 # The rule pack's package; tests point it at a copy to prove that a broken pack is loud.
 PACK = "dlint.rules"
@@ -172,7 +174,7 @@ def canonical_code(code: str) -> str:
     return f"DS-{int(trivy[1]):04d}" if trivy else upper
 
 
-TRIVY_CODE = re.compile(r"^(?:AVD-)?DS-?(\d{1,4})$")
+TRIVY_CODE = regex.compile(r"^(?:AVD-)?DS-?(\d{1,4})$")
 
 
 _INDEX: list[tuple[tuple[Rule, ...], dict[str, Rule]]] = []

@@ -17,10 +17,10 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import os
-import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from dlint import regex
 from dlint.records import dataclass, replace
 from dlint.shell import unquote
 
@@ -31,7 +31,7 @@ SHELLS = frozenset({"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"})
 # Programs that run the rest of their arguments as a command; their own options are skipped.
 WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nice", "nohup", "command", "builtin"})
 WRAPPER_VALUE_OPTIONS = frozenset({"-u", "-g", "-n", "--user", "--group", "-C", "--chdir"})
-ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+ASSIGNMENT = regex.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 EXPANSIONS = frozenset(
     {
         "simple_expansion",

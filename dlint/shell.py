@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
+from dlint import regex
 from dlint.records import dataclass
 
 CONTROL_OPERATORS = ("&&", "||", ";;", ";", "|&", "|", "&", "(", ")", "\n")
-REDIRECT = re.compile(r"\d*(>>|>&|<&|<<<|<<-|<<|&>|>\||>|<)")
+REDIRECT = regex.compile(r"\d*(>>|>&|<&|<<<|<<-|<<|&>|>\||>|<)")
 HEREDOC_OPERATORS = ("<<", "<<-")
 
 
@@ -79,9 +80,9 @@ OPERATOR_STARTS = frozenset(o[0] for o in CONTROL_OPERATORS)
 REDIRECT_STARTS = frozenset("0123456789<>&")
 # Runs of characters that are neither a stop nor the start of a quote, an escape, ``$(``
 # or backticks: each is one step of the word loop, so a run is read in one match.
-PLAIN_WORD = re.compile(r"(?:[^\s;&|()<>'\"\\$`]|\$(?!\())+")
-PLAIN_DOCKER_RUN = re.compile(r"(?:[^\s'\"\\$`]|\$(?!\())+")
-QUOTING = re.compile(r"['\"\\]")
+PLAIN_WORD = regex.compile(r"(?:[^\s;&|()<>'\"\\$`]|\$(?!\())+")
+PLAIN_DOCKER_RUN = regex.compile(r"(?:[^\s'\"\\$`]|\$(?!\())+")
+QUOTING = regex.compile(r"['\"\\]")
 WORD_STOPS = frozenset(" \t\r\n;&|()<>")
 WHITESPACE = frozenset(" \t\r\n")
 
@@ -177,7 +178,7 @@ def _matching_paren(source: str, i: int) -> int:
     return len(source)
 
 
-VARIABLE = re.compile(
+VARIABLE = regex.compile(
     r"\$(?:\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}"
     r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
 )

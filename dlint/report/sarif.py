@@ -8,12 +8,11 @@ relative to the directory dlint ran in (``%SRCROOT%``), which in CI is the check
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
-from dlint import __version__
+from dlint import __version__, regex
 from dlint.finding import Edit, Finding, Fix, Severity, Span
 from dlint.report import RunInfo
 from dlint.report.shared import fingerprints
@@ -30,8 +29,8 @@ LEVELS = {
 }
 # SARIF asks for fingerprint names with a version, so that a change of scheme is visible.
 FINGERPRINT = "dlintFindingHash/v1"
-HEADING = re.compile(r"^#{1,6}\s+(.*)$")
-FENCE = re.compile(r"^\s*(```|~~~)")
+HEADING = regex.compile(r"^#{1,6}\s+(.*)$")
+FENCE = regex.compile(r"^\s*(```|~~~)")
 
 
 def render(findings: list[Finding], run: RunInfo) -> str:

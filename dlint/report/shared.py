@@ -8,14 +8,15 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
 
+from dlint import regex
 from dlint.finding import Finding
 
 # Characters XML 1.0 cannot carry at all, not even escaped.
-NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+NOT_XML = regex.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 # A line named in a message: "line 7", "lines 3-5", "lines 3→5", and "app.py:12" (a source
 # file's line, not a port or an image tag, hence the file extensions).
-LINE_REFERENCE = re.compile(
+LINE_REFERENCE = regex.compile(
     r"\b(lines?) \d+(?:\s*(?:-|\u2013|→|to|and)\s*\d+)?"
     r"|(\.(?:py|sh|txt|in|cfg|toml|yaml|yml|json|lock|ini)):\d+(?::\d+)?\b"
 )

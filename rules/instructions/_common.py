@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from dlint import regex
 from dlint.model import Command, Dockerfile, Instruction, Stage, Word
 from dlint.records import dataclass
 
@@ -41,7 +42,7 @@ def all_instructions(dockerfile: Dockerfile) -> Iterator[Instruction]:
 
 
 # $NAME, ${NAME}, ${NAME:-word}, ${NAME:+word}, ${NAME-word}, ${NAME+word}
-VARIABLE_USE = re.compile(
+VARIABLE_USE = regex.compile(
     r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+?][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))"
 )
 

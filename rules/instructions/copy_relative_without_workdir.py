@@ -34,13 +34,14 @@ No automatic fix: the folder to work in is yours to choose.
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
 from ._common import is_absolute
 
-ONBUILD_WORKDIR = re.compile(r"\s*workdir\s", re.IGNORECASE)
+ONBUILD_WORKDIR = regex.compile(r"\s*workdir\s", re.IGNORECASE)
 
 
 def check(build: Build) -> Iterator[Problem]:

@@ -24,14 +24,14 @@ LABEL org.opencontainers.image.version=1.0 com.example.team=ml
 No automatic fix: tools may already read the old key.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-VALID = re.compile(r"^[a-z](?:[a-z0-9._/-]*[a-z0-9])?$")
+VALID = regex.compile(r"^[a-z](?:[a-z0-9._/-]*[a-z0-9])?$")
 RESERVED = ("com.docker.", "io.docker.", "org.dockerproject.")
 
 

@@ -36,10 +36,10 @@ with `schema: {org.opencontainers.image.revision: hash}` to check the commit too
 No automatic fix: only you know the right value.
 """
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import urlparse
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
@@ -54,18 +54,18 @@ DEFAULT_SCHEMA = {
     f"{OCI}documentation": "url",
     f"{OCI}licenses": "spdx",
 }
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+RFC3339 = regex.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 SPDX_ID = r"(?:LicenseRef-[A-Za-z0-9.-]+|[A-Za-z0-9][A-Za-z0-9.-]*\+?)"
-SPDX = re.compile(
+SPDX = regex.compile(
     rf"^\(*{SPDX_ID}(?: WITH [A-Za-z0-9.-]+)?\)*"
     rf"(?: (?:AND|OR) \(*{SPDX_ID}(?: WITH [A-Za-z0-9.-]+)?\)*)*$"
 )
-SEMVER = re.compile(
+SEMVER = regex.compile(
     r"^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
     r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
 )
-HASH = re.compile(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
-EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+HASH = regex.compile(r"^(?:[0-9a-f]{7,40}|[0-9a-f]{64})$")
+EMAIL = regex.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 
 
 def is_url(value: str) -> bool:

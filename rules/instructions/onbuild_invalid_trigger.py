@@ -22,14 +22,14 @@ ONBUILD RUN pip install --no-cache-dir -r /tmp/requirements.txt
 No automatic fix: what the trigger was meant to do is for you to decide.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-TRIGGER = re.compile(r"\s*([A-Za-z]+)")
+TRIGGER = regex.compile(r"\s*([A-Za-z]+)")
 FORBIDDEN = frozenset({"ONBUILD", "FROM", "MAINTAINER"})
 
 

@@ -21,14 +21,14 @@ FROM python:3.11-slim
 The fix removes the flag; the stage is built for the same platform, so it is safe.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build
 from dlint.rule import Rule
 
-TARGET_PLATFORM = re.compile(r"""^(["']?)\$(TARGETPLATFORM|\{TARGETPLATFORM\})\1$""")
+TARGET_PLATFORM = regex.compile(r"""^(["']?)\$(TARGETPLATFORM|\{TARGETPLATFORM\})\1$""")
 
 
 def check(build: Build) -> Iterator[Problem]:

@@ -30,14 +30,14 @@ COPY . .
 No automatic fix: the absolute path depends on the base image's `WORKDIR`.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build, Instruction
 from dlint.rule import Rule
 
-WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]?")
+WINDOWS_ABSOLUTE = regex.compile(r"^[A-Za-z]:[\\/]?")
 
 
 def absolute(instruction: Instruction) -> bool | None:

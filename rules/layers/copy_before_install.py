@@ -44,10 +44,10 @@ poetry, npm) are left to you: which files the install needs depends on the backe
 
 import os
 import posixpath
-import re
 from collections.abc import Iterator
 from fnmatch import fnmatch
 
+from dlint import regex
 from dlint.commands import INSTALL, UPGRADE, package_command, pip_install
 from dlint.edits import insert_before, instruction_lines, remove_lines
 from dlint.finding import Fix, Problem, Severity
@@ -63,7 +63,7 @@ MANIFESTS = (
     *("composer.json", "composer.lock", "README*", "MANIFEST.in", ".python-version"),
 )
 SOURCE_DIRS = frozenset(["src", "app", "lib", "pkg", "cmd", "internal", "api", "server"])
-SOURCE_FILE = re.compile(r"\.(py|pyx|ipynb|js|mjs|cjs|ts|tsx|jsx|rb|go|java|kt|rs|php)$")
+SOURCE_FILE = regex.compile(r"\.(py|pyx|ipynb|js|mjs|cjs|ts|tsx|jsx|rb|go|java|kt|rs|php)$")
 # Installers dlint.commands does not model as package managers: (program words) -> verbs.
 OTHER_INSTALLERS = {
     ("pip-sync",): (),

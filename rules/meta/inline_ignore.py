@@ -28,11 +28,12 @@ No automatic fix: moving an exception into the configuration is a decision about
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-INLINE = re.compile(r"^#\s*(dlint\s+ignore(-file)?|hadolint\s+(global\s+)?ignore)\s*=", re.I)
+INLINE = regex.compile(r"^#\s*(dlint\s+ignore(-file)?|hadolint\s+(global\s+)?ignore)\s*=", re.I)
 
 
 def check(build: Build) -> Iterator[Problem]:

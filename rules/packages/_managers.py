@@ -9,9 +9,9 @@ lives here once.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Callable, Iterable, Iterator
 
+from dlint import regex
 from dlint.commands import (
     CLEAN,
     INSTALL,
@@ -124,7 +124,7 @@ def cache_kept(
 # name-version[-release], the version starting with a digit, an optional epoch: what rpm
 # tools read as a pinned package (``gcc-c++-8.5.0-4.el8``, ``openssl-1:1.1.1k``); a name
 # that merely contains a digit after a dash (``java-11-openjdk``) is not one.
-RPM_VERSIONED = re.compile(r"-(\d+:)?\d[\w.+~^]*(-\d[\w.+~^]*)?$")
+RPM_VERSIONED = regex.compile(r"-(\d+:)?\d[\w.+~^]*(-\d[\w.+~^]*)?$")
 
 
 def rpm_unpinned(build: Build, programs: frozenset[str], rule_hint: str) -> Iterator[Problem]:

@@ -28,6 +28,7 @@ question the build could not answer.
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import INSTALL, REMOVE, UPGRADE, PackageCommand
 from dlint.finding import Problem, Severity
 from dlint.model import Build
@@ -35,7 +36,7 @@ from dlint.rule import Rule
 
 from ._managers import missing_yes, short_flags
 
-ASSUME_YES = re.compile(r"^APT::Get::Assume-Yes=[\"']?(true|1|yes)[\"']?$", re.I)
+ASSUME_YES = regex.compile(r"^APT::Get::Assume-Yes=[\"']?(true|1|yes)[\"']?$", re.I)
 
 
 def answers_yes(pkg: PackageCommand) -> bool:

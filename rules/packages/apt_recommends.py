@@ -32,13 +32,14 @@ so test the image after applying it.
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import apt_installs
 from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build, Stage
 from dlint.rule import Rule
 
-OPTION_OFF = re.compile(r"^APT::Install-Recommends=[\"']?(false|0|no|off)[\"']?$", re.I)
-CONFIG_OFF = re.compile(r"APT::Install-Recommends\s*\\?[\"']?(false|0|no|off)\b", re.I)
+OPTION_OFF = regex.compile(r"^APT::Install-Recommends=[\"']?(false|0|no|off)[\"']?$", re.I)
+CONFIG_OFF = regex.compile(r"APT::Install-Recommends\s*\\?[\"']?(false|0|no|off)\b", re.I)
 
 
 # What the fixed image may differ in: the recommended packages' files are missing, and

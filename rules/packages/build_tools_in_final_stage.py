@@ -39,15 +39,15 @@ and the runtime library that replaces a `-dev` package (`libpq5` for `libpq-dev`
 be chosen by hand.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import kept_packages
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-COMPILER = re.compile(r"^(gcc|g\+\+|clang|gfortran|cpp)(-\d+(\.\d+)*)?$")
+COMPILER = regex.compile(r"^(gcc|g\+\+|clang|gfortran|cpp)(-\d+(\.\d+)*)?$")
 BUILD_TOOLS = {
     "apt-get": (frozenset({"build-essential", "make", "cmake"}), "-dev"),
     "apk": (frozenset({"build-base", "make", "cmake", "linux-headers"}), "-dev"),

@@ -25,9 +25,9 @@ Better still for an application: `COPY package.json package-lock.json ./` and `n
 No automatic fix: which version to pin is yours to choose.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import INSTALL
 from dlint.finding import Problem, Severity
 from dlint.model import Build
@@ -35,7 +35,7 @@ from dlint.rule import Rule
 
 from ._managers import commands_of, is_local, word_text
 
-EXACT = re.compile(r"^v?\d+\.\d+\.\d+([-+][\w.-]+)?$")
+EXACT = regex.compile(r"^v?\d+\.\d+\.\d+([-+][\w.-]+)?$")
 TARBALL = (".tgz", ".tar", ".tar.gz")
 
 

@@ -31,9 +31,9 @@ pip caches, never what it installs.
 """
 
 import posixpath
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import PipInstall, deleted_paths, pip_installs
 from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build, Instruction
@@ -41,7 +41,7 @@ from dlint.rule import Rule
 
 from ._run import discarded_mounts
 
-INLINE_SETTING = re.compile(r"(?:^|[\s;&|(])PIP_NO_CACHE_DIR=[^\s;&|)]")
+INLINE_SETTING = regex.compile(r"(?:^|[\s;&|(])PIP_NO_CACHE_DIR=[^\s;&|)]")
 
 
 def cache_dirs(run: Instruction) -> list[str]:

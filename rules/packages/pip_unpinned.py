@@ -33,9 +33,9 @@ pin (extras kept). A version nobody wrote down is never guessed: only you know w
 you tested.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import pip_installs
 from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, Instruction, Word
@@ -76,8 +76,8 @@ def check(build: Build) -> Iterator[Problem]:
                 )
 
 
-PIN = re.compile(r"[A-Za-z0-9._-]+(?:\[[^\]]*\])?\s*===?\s*([A-Za-z0-9.+!_-]+)")
-SPECIFIER = re.compile(r"\s*(?:[<>=!~;@]|$)")
+PIN = regex.compile(r"[A-Za-z0-9._-]+(?:\[[^\]]*\])?\s*===?\s*([A-Za-z0-9.+!_-]+)")
+SPECIFIER = regex.compile(r"\s*(?:[<>=!~;@]|$)")
 
 
 def pinned_in_context(build: Build) -> dict[str, str]:

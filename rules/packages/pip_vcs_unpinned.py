@@ -27,9 +27,9 @@ RUN pip install --no-cache-dir \
 No automatic fix: which revision to pin is yours to choose.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import INSTALL
 from dlint.finding import Problem, Severity
 from dlint.model import Build
@@ -37,9 +37,9 @@ from dlint.rule import Rule
 
 from ._managers import commands_of, word_text
 
-VCS = re.compile(r"(?:^|\s|@)((?:git|hg|svn|bzr)\+[a-z]+://\S+)")
-COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
-TAG = re.compile(r"^v?\d+(\.\d+)*([.+-]?[\w.+-]*)?$")
+VCS = regex.compile(r"(?:^|\s|@)((?:git|hg|svn|bzr)\+[a-z]+://\S+)")
+COMMIT = regex.compile(r"^[0-9a-f]{7,40}$")
+TAG = regex.compile(r"^v?\d+(\.\d+)*([.+-]?[\w.+-]*)?$")
 
 
 def revision(url: str) -> str | None:

@@ -42,9 +42,9 @@ check; otherwise `http.client` asks for `/` and any answer at all passes. Review
 intervals (30 s, 5 s timeout, 30 s start period, 3 retries) against the service's start-up.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.app import App
 from dlint.edits import exec_array, insert_after, insert_before
 from dlint.finding import Fix, Problem, Severity
@@ -64,7 +64,7 @@ def app_of(build: Build) -> App:
 
 
 PYTHON_SERVERS = frozenset(["gunicorn", "uvicorn", "hypercorn", "daphne", "waitress", "flask"])
-HEALTH_PATH = re.compile(r"""["'](/(?:health|healthz|ready|readyz|ping|livez))["']""")
+HEALTH_PATH = regex.compile(r"""["'](/(?:health|healthz|ready|readyz|ping|livez))["']""")
 OPTIONS = "--interval=30s --timeout=5s --start-period=30s --retries=3"
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import posixpath
-import re
 
+from dlint import regex
 from dlint.app import App, build_app, created_users, last
 from dlint.model import Build, Dockerfile, Instruction
 
@@ -79,4 +79,4 @@ def covers(folder: str, path: str) -> bool:
     return folder == "/" or path == folder or path.startswith(folder + "/")
 
 
-RECURSIVE = re.compile(r"^-[A-Za-z]*R[A-Za-z]*$|^--recursive$")
+RECURSIVE = regex.compile(r"^-[A-Za-z]*R[A-Za-z]*$|^--recursive$")

@@ -46,9 +46,9 @@ judged), a volume mounted over the folder at run time, or a cache path set in co
 """
 
 import posixpath
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.app import image_env
 from dlint.commands import pip_installs
 from dlint.finding import Problem, Severity, Span
@@ -73,7 +73,7 @@ CACHE_VARIABLES = (
     *("HF_HOME", "HF_HUB_CACHE", "TRANSFORMERS_CACHE", "HUGGINGFACE_HUB_CACHE"),
     *("SENTENCE_TRANSFORMERS_HOME", "HF_DATASETS_CACHE", "TORCH_HOME", "XDG_CACHE_HOME"),
 )
-NAME = re.compile(r"^[A-Za-z0-9_.\-]+")
+NAME = regex.compile(r"^[A-Za-z0-9_.\-]+")
 
 
 def check(build: Build) -> Iterator[Problem]:

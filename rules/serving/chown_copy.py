@@ -37,9 +37,9 @@ path (so the copies are all that is in it); unsafe when the path is a folder aro
 destinations (other files in it keep their owner).
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.edits import remove_lines
 from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build, Command, Copy, Dockerfile, Instruction
@@ -80,7 +80,7 @@ def check(build: Build) -> Iterator[Problem]:
             )
 
 
-OCTAL = re.compile(r"^[0-7]{3,4}$")
+OCTAL = regex.compile(r"^[0-7]{3,4}$")
 
 
 def copy_flag_fix(

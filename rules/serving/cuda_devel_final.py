@@ -31,14 +31,14 @@ extension, `torch.compile` with Triton). The message names the `-runtime` tag, w
 what a fix would write.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-DEVEL = re.compile(r"(^|[-_.])devel([-_.]|$)")
+DEVEL = regex.compile(r"(^|[-_.])devel([-_.]|$)")
 
 
 def check(build: Build) -> Iterator[Problem]:

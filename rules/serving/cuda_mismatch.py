@@ -42,22 +42,23 @@ the package and names the index or base that would agree with the rest.
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import package_command, pip_installs
 from dlint.finding import Problem, Severity
 from dlint.model import Build, ImageRef, Word
 from dlint.rule import Rule
 
-CPU_INDEX = re.compile(r"download\.pytorch\.org/whl/cpu")
-WHEEL_CUDA = re.compile(r"(?:\+cu|/whl/cu)(\d{2,3})\b")
-BASE_CUDA = re.compile(r"(?:^|cuda)(\d{2})\.(\d)")
+CPU_INDEX = regex.compile(r"download\.pytorch\.org/whl/cpu")
+WHEEL_CUDA = regex.compile(r"(?:\+cu|/whl/cu)(\d{2,3})\b")
+BASE_CUDA = regex.compile(r"(?:^|cuda)(\d{2})\.(\d)")
 INDEX_OPTIONS = ("-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--index")
 # Bases known to have no CUDA; an unknown base (a team's GPU image) is never judged.
 CPU_BASES = frozenset(
     {"python", "debian", "ubuntu", "alpine", "amazonlinux", "fedora", "rockylinux", "almalinux"}
 )
 INDEX_VARIABLES = ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL")
-TORCH = re.compile(r"^torch(?:[=<>~!\s;\[]|$)", re.IGNORECASE)
-TF_CUDA = re.compile(r"^tensorflow\[[^\]]*and-cuda", re.IGNORECASE)
+TORCH = regex.compile(r"^torch(?:[=<>~!\s;\[]|$)", re.IGNORECASE)
+TF_CUDA = regex.compile(r"^tensorflow\[[^\]]*and-cuda", re.IGNORECASE)
 
 
 def check(build: Build) -> Iterator[Problem]:

@@ -36,9 +36,9 @@ original check. The check then passes where it always failed, and only a 2xx/3xx
 counts as healthy (as `curl -f` does).
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.app import last, script_commands
 from dlint.commands import kept_packages, pip_installs
 from dlint.edits import exec_array
@@ -46,7 +46,7 @@ from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, Dockerfile, ImageRef, Instruction, Word
 from dlint.rule import Rule
 
-FULL_URL = re.compile(r"https?://[^\s'\"]+")
+FULL_URL = regex.compile(r"https?://[^\s'\"]+")
 
 PROVIDES = {
     "curl": {"curl"},

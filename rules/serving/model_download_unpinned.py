@@ -43,6 +43,7 @@ call (or command) to pin and names the model id.
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.app import Call, PythonFile, Source, read_python
 from dlint.finding import Problem, Severity
 from dlint.model import Build, Command, Instruction
@@ -54,7 +55,7 @@ HUB_CALLS = frozenset(
     {"from_pretrained", "hf_hub_download", "snapshot_download", "pipeline", "SentenceTransformer"}
 )
 MOVING = frozenset({"main", "master", "latest", "HEAD"})
-MODEL_URL = re.compile(
+MODEL_URL = regex.compile(
     r"(huggingface\.co/.+/resolve/(main|master)/|\.(pt|pth|bin|onnx|safetensors|ckpt|gguf|h5"
     r"|joblib|pkl|tflite)(\?|$))"
 )

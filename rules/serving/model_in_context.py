@@ -37,9 +37,9 @@ files and their sizes, which is what a `.dockerignore` entry or a named `COPY` n
 """
 
 import fnmatch
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.context import ContextEntry
 from dlint.finding import Problem, Severity, Span
 from dlint.model import Build, CopySource
@@ -52,7 +52,7 @@ MODEL_GLOBS = (
     *("*.pt", "*.pth", "*.onnx", "*.safetensors", "*.ckpt", "*.joblib", "*.pkl", "*.h5"),
     *("*.keras", "*.gguf", "*.tflite"),
 )
-MODEL_NAME = re.compile("|".join(fnmatch.translate(g) for g in MODEL_GLOBS))
+MODEL_NAME = regex.compile("|".join(fnmatch.translate(g) for g in MODEL_GLOBS))
 LARGE = 100 * MB
 SHOWN = 3
 

@@ -44,6 +44,7 @@ the Python versions involved.
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.app import start_command
 from dlint.commands import PIP, PYTHON, pip_installs, system_installs
 from dlint.finding import Problem, Severity
@@ -57,7 +58,7 @@ UBUNTU.update({"24.04": "3.12", "24.10": "3.12", "25.04": "3.13"})
 UBUNTU_NAMES = {"bionic": "18.04", "focal": "20.04", "jammy": "22.04", "lunar": "23.04"}
 UBUNTU_NAMES.update({"mantic": "23.10", "noble": "24.04", "oracular": "24.10"})
 SYSTEM_BIN = ("/usr/", "/bin/", "/sbin/")
-VERSIONED_PYTHON = re.compile(r"^python(3\.\d+)$")
+VERSIONED_PYTHON = regex.compile(r"^python(3\.\d+)$")
 
 
 def distro(base: ImageRef) -> tuple[str, str, str] | None:

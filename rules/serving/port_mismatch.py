@@ -33,9 +33,9 @@ the server's port and where it comes from, and the finding points at the port to
 A port that comes from a variable the image does not set is unknown and never judged.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.app import Server, last
 from dlint.finding import Position, Problem, Severity, Span
 from dlint.model import Build, Dockerfile, Instruction
@@ -43,7 +43,7 @@ from dlint.rule import Rule
 
 from ._serving import app_of
 
-URL = re.compile(r"\bhttps?://(?:\[[^\]]*\]|[^/:\s'\"]+)(?::(\d+))?")
+URL = regex.compile(r"\bhttps?://(?:\[[^\]]*\]|[^/:\s'\"]+)(?::(\d+))?")
 
 
 def check(build: Build) -> Iterator[Problem]:

@@ -40,13 +40,14 @@ import posixpath
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import pip_installs
 from dlint.context import RequirementsFile
 from dlint.finding import Problem, Severity
 from dlint.model import Build, Instruction, Word
 from dlint.rule import Rule
 
-LOCK_NAME = re.compile(r"lock|constraint", re.IGNORECASE)
+LOCK_NAME = regex.compile(r"lock|constraint", re.IGNORECASE)
 LOCKING_ENV = ("PIP_CONSTRAINT", "PIP_REQUIRE_HASHES", "PIP_NO_DEPS", "UV_CONSTRAINT")
 LOCKING_OPTIONS = ("--no-deps", "--require-hashes", "-c", "--constraint", "--constraints")
 

@@ -47,22 +47,23 @@ import fnmatch
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Position, Problem, Severity, Span
 from dlint.model import Build, Copy, Instruction, Word
 from dlint.rule import Rule
 
 # Whole parts of the name only: TOKENIZERS_PARALLELISM is not a token.
-SECRET_NAME = re.compile(
+SECRET_NAME = regex.compile(
     r"(?:^|_)(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY|SECRET_?KEY|PRIVATE_?KEY"
     r"|CREDENTIALS?|AUTH_?KEY)(?:_|$)",
     re.IGNORECASE,
 )
-NOT_SECRET = re.compile(
+NOT_SECRET = regex.compile(
     r"(_FILE|_PATH|_DIR|_URL|_URI|_HOST|_ID|_NAME|_USER|_USERNAME|_ENDPOINT|_REGION|_TYPE"
     r"|_LENGTH|_EXPIRY|_TTL)$",
     re.IGNORECASE,
 )
-SECRET_VALUE = re.compile(
+SECRET_VALUE = regex.compile(
     r"(AKIA[0-9A-Z]{16}|ghp_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,}|glpat-[A-Za-z0-9_-]{20}"
     r"|hf_[A-Za-z0-9]{30,}|sk-[A-Za-z0-9_-]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----|[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@$]+@)"

@@ -42,6 +42,7 @@ whatever the URL serves today. The finding points at the URL to pin.
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import pip_installs
 from dlint.finding import Problem, Severity
 from dlint.model import Build, Instruction
@@ -49,9 +50,9 @@ from dlint.rule import Rule
 
 from .model_download_unpinned import MODEL_URL, verifies
 
-PINNED_REF = re.compile(r"^([0-9a-f]{7,40}|v?\d+(\.\d+)+([-.\w]*)?)$")
+PINNED_REF = regex.compile(r"^([0-9a-f]{7,40}|v?\d+(\.\d+)+([-.\w]*)?)$")
 VERIFIERS = frozenset({"gpg", "gpgv", "cosign", "minisign", "signify"})
-LOCAL_HOSTS = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])[:/]")
+LOCAL_HOSTS = regex.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])[:/]")
 
 
 def check(build: Build) -> Iterator[Problem]:

@@ -6,9 +6,9 @@ inherited by the stages built ``FROM`` it (``["/bin/sh", "-c"]`` when none is se
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 
+from dlint import regex
 from dlint.finding import Span
 from dlint.model import Build, Command, Heredoc, Instruction
 from dlint.records import dataclass
@@ -86,7 +86,7 @@ def texts(run: Instruction) -> Iterator[tuple[str, Locate]]:
 
 
 # ``NAME=value`` as a shell statement or prefix (``export``, ``ENV``-like lines in scripts).
-ASSIGNMENT = re.compile(
+ASSIGNMENT = regex.compile(
     r"(?:^|(?<=[\s;&|(]))(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|[^\s;&|)]*)"
 )
 

@@ -41,6 +41,7 @@ No automatic fix: the repository's key has to be imported first.
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import package_command
 from dlint.finding import Problem, Severity, Span
 from dlint.model import Build, Command, Word
@@ -49,14 +50,14 @@ from dlint.rule import Rule
 from ._shell import settings, texts
 
 TRUE = r"[\"']?(true|1|yes)[\"']?$"
-APT_OPTIONS = re.compile(
+APT_OPTIONS = regex.compile(
     rf"^(APT::Get::AllowUnauthenticated|Acquire::AllowInsecureRepositories)={TRUE}", re.I
 )
 # ``gpgcheck=0`` at a word start, or after a ``\n`` that printf will turn into a line break.
-GPGCHECK = re.compile(
+GPGCHECK = regex.compile(
     r"(?:(?<=\\n)|(?<![\w.]))(repo_)?gpgcheck\s*=\s*[\"']?(0|false|no|off)\b", re.I
 )
-TRUSTED = re.compile(r"\[[^\]]*\btrusted=yes\b[^\]]*\]")
+TRUSTED = regex.compile(r"\[[^\]]*\btrusted=yes\b[^\]]*\]")
 
 FLAGS = {
     "apk": {"--allow-untrusted": "apk's signature check"},

@@ -29,9 +29,9 @@ image (`COPY --from=ghcr.io/astral-sh/uv:0.4.18 /uv /bin/uv`).
 No automatic fix: the checksum has to come from you.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
@@ -42,7 +42,7 @@ from ._shell import texts
 SUBSTITUTIONS = ("$(curl", "$(wget", "`curl", "`wget", "<(curl", "<(wget")
 # ``curl … | [sudo -E] sh``: read from the text, because a shell reading its script from
 # stdin (``| sh``, ``| bash -``) is not a command the model lists.
-PIPED = re.compile(
+PIPED = regex.compile(
     r"(?<![\w.-])(curl|wget)\b[^|;&\n]*\|\s*(?:sudo\s+(?:-\S+\s+)*|env\s+)?(?:/\S*/)?"
     r"(sh|bash|zsh|dash|ash|ksh|python3?|perl|ruby|node)(?![\w.-])"
 )

@@ -37,19 +37,18 @@ RUN pip install --no-cache-dir "$EXTRA_PACKAGES"
 No automatic fix: ShellCheck's suggestions need a reader.
 """
 
-import re
 from collections.abc import Iterator, Sequence
 
-from dlint import ignores, shellcheck
+from dlint import ignores, regex, shellcheck
 from dlint.finding import Problem, Severity, Span
 from dlint.model import Build, Heredoc, Instruction
 from dlint.rule import Rule
 
 from ._shell import program, shell_of
 
-READER = re.compile(r"^\s*(?:\S*/)?(sh|bash|dash|ash|ksh|mksh|zsh)?(\s+-\S+)*\s*$")
-SHEBANG = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(\S+)")
-CODE = re.compile(r"^SC\d{4}$")
+READER = regex.compile(r"^\s*(?:\S*/)?(sh|bash|dash|ash|ksh|mksh|zsh)?(\s+-\S+)*\s*$")
+SHEBANG = regex.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(\S+)")
+CODE = regex.compile(r"^SC\d{4}$")
 
 
 class _Place:

@@ -45,6 +45,7 @@ No automatic fix: removing the option fails the build until the certificate is t
 import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.commands import package_command
 from dlint.finding import Problem, Severity, Span
 from dlint.model import Build, Command, Word
@@ -53,10 +54,10 @@ from dlint.rule import Rule
 from ._shell import settings, texts
 
 INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links"})
-OFF = re.compile(r"^[\"']?(0|false|no|off)[\"']?$", re.I)
-SSLVERIFY = re.compile(r"(?<![.\w])sslverify\s*=\s*[\"']?(0|false|no|off)\b", re.I)
-GIT_VERIFY = re.compile(r"^http\.(?:[^=]*\.)?sslverify(=(.*))?$", re.I)
-APT_VERIFY = re.compile(r"^Acquire::https?::(.+::)?Verify-(Peer|Host)=[\"']?(false|0|no)", re.I)
+OFF = regex.compile(r"^[\"']?(0|false|no|off)[\"']?$", re.I)
+SSLVERIFY = regex.compile(r"(?<![.\w])sslverify\s*=\s*[\"']?(0|false|no|off)\b", re.I)
+GIT_VERIFY = regex.compile(r"^http\.(?:[^=]*\.)?sslverify(=(.*))?$", re.I)
+APT_VERIFY = regex.compile(r"^Acquire::https?::(.+::)?Verify-(Peer|Host)=[\"']?(false|0|no)", re.I)
 
 # Variable -> when its value turns checks off, and the message's wording.
 VARIABLES = {

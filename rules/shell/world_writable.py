@@ -25,15 +25,15 @@ RUN chmod -R u=rwX,go=rX /app && install -d -o app -g app -m 700 /app/cache
 No automatic fix: which user needs to write where is yours to decide.
 """
 
-import re
 from collections.abc import Iterator
 
+from dlint import regex
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-OCTAL = re.compile(r"^0*([0-7]?)[0-7]{2}([0-7])$")
-SYMBOLIC = re.compile(r"^([ugoa]*)[+=][rwxXst]*w")
+OCTAL = regex.compile(r"^0*([0-7]?)[0-7]{2}([0-7])$")
+SYMBOLIC = regex.compile(r"^([ugoa]*)[+=][rwxXst]*w")
 
 
 def world_writable(mode: str) -> bool:

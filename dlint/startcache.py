@@ -1,0 +1,103 @@
+"""What dlint compiles at start-up, kept between runs as Python keeps bytecode.
+
+``dlint check`` on one file is a pre-commit hook's whole run, and a good part of it used
+to be spent compiling the same things every time: the record classes' generated methods
+(:mod:`dlint.records`) and the rules' regular expressions (:mod:`dlint.regex`). A
+:class:`Store` keeps such results in one ``marshal`` file in ``__pycache__`` beside this
+module (or under ``PYTHONPYCACHEPREFIX``), named for the Python that wrote it, as
+``importlib`` keeps a module's ``.pyc``. Keys are the source itself (the method text, the
+pattern and its flags), so a changed class or pattern is compiled afresh, never served
+stale.
+
+A store is read once, on first use, and written at exit only when this run added to it,
+atomically and never when bytecode writing is off (``PYTHONDONTWRITEBYTECODE``, ``-B``). A
+missing, unreadable, foreign or corrupt file is an empty store; a folder that cannot be
+written only means the next run compiles again. Only constants of dlint's own source go
+in (never a user's file), and a store stops growing at :data:`LIMIT` entries.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from typing import Any
+
+LIMIT = 4000  # entries per store; past this a run compiles what is missing and keeps nothing
+
+_STORES: list[Store] = []
+
+
+class Store:
+    """One cache file: ``get`` what an earlier run kept, ``put`` what this run compiled."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._data: dict[Any, Any] | None = None
+        self._dirty = False
+
+    def get(self, key: Any) -> Any:
+        """What was kept for ``key``, or None."""
+        return self._load().get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        """Keep ``value`` for ``key`` (written when the run ends)."""
+        data = self._load()
+        if len(data) < LIMIT:
+            data[key] = value
+            self._dirty = True
+
+    def path(self) -> str | None:
+        """The cache file, beside this module's own bytecode."""
+        import importlib.util
+
+        try:
+            pyc = importlib.util.cache_from_source(__file__)
+        except (NotImplementedError, ValueError):  # no cache tag, or an odd __file__
+            return None
+        return pyc.removesuffix(".pyc") + f".{self.name}.marshal"
+
+    def _load(self) -> dict[Any, Any]:
+        data = self._data
+        if data is None:
+            data = {}
+            path = self.path()
+            if path is not None:
+                try:
+                    with open(path, "rb") as stream:
+                        loaded = marshal.loads(stream.read())
+                    if isinstance(loaded, dict) and len(loaded) <= LIMIT:
+                        data = loaded
+                except (OSError, EOFError, ValueError, TypeError):
+                    data = {}
+            self._data = data
+            if not _STORES:
+                import atexit
+
+                atexit.register(save_all)
+            _STORES.append(self)
+        return data
+
+    def save(self) -> None:
+        """Write the store if this run added to it (never fails the run)."""
+        path = self.path()
+        if not self._dirty or self._data is None or path is None or sys.dont_write_bytecode:
+            return
+        temporary = f"{path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(temporary, "wb") as stream:
+                marshal.dump(self._data, stream)
+            os.replace(temporary, path)
+        except (OSError, ValueError):  # unwritable folder; a value marshal cannot write
+            import contextlib
+
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        self._dirty = False
+
+
+def save_all() -> None:
+    """Write every store this run added to (at exit)."""
+    for store in _STORES:
+        store.save()

@@ -1,0 +1,119 @@
+"""What dlint keeps between runs (compiled record methods, regex matchers) changes nothing.
+
+Each case runs fresh interpreters with the cache in a private ``PYTHONPYCACHEPREFIX``: the
+first run compiles and writes, the second reads what the first wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dlint import regex, startcache
+
+PATTERNS = [
+    (r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\S*)", 0),
+    (r"^\s*(?:\S*/)?(sh|bash)?(\s+-\S+)*\s*$", re.MULTILINE),
+    (r"pip3?\s+install\b.*--no-cache-dir", re.IGNORECASE | re.DOTALL),
+    (r"[^\x00-\x7f]+|\u2028", 0),
+]
+
+PROBE = """
+import json, re, sys
+from dlint import regex, startcache
+from dlint.finding import Span, Position
+patterns = [regex.compile(p, f) for p, f in json.loads(sys.argv[1])]
+texts = ["A_1=x y", "  /bin/bash -e -x", "PIP install -r r.txt\\n --no-cache-dir", "é\\u2028"]
+found = [
+    [m.span() for m in p.finditer(t)] + [p.groups, sorted(p.groupindex.items()), p.flags]
+    for p in patterns for t in texts
+]
+span = Span(Position(1, 2), Position(3, 4))
+same = span == Span(Position(1, 2), Position(3, 4))
+print(json.dumps({"found": found, "span": repr(span), "eq": same}))
+"""
+
+
+def run(prefix: Path, *flags: str) -> dict:
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    done = subprocess.run(
+        [sys.executable, *flags, "-c", PROBE, json.dumps(PATTERNS)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def stores(prefix: Path) -> list[Path]:
+    return sorted(prefix.rglob("startcache.*.marshal"))
+
+
+def expected() -> list:
+    texts = ["A_1=x y", "  /bin/bash -e -x", "PIP install -r r.txt\n --no-cache-dir", "é\u2028"]
+    return [
+        [list(m.span()) for m in re.compile(p, f).finditer(t)]
+        + [re.compile(p, f).groups, [list(i) for i in sorted(re.compile(p, f).groupindex.items())]]
+        + [re.compile(p, f).flags]
+        for p, f in PATTERNS
+        for t in texts
+    ]
+
+
+def test_a_second_run_reads_what_the_first_kept_and_matches_as_re_does(tmp_path: Path) -> None:
+    first = run(tmp_path)
+    written = stores(tmp_path)
+    assert {p.name.split(".")[2].split("-")[0] for p in written} == {"methods", "regex"}
+    before = {p: p.stat().st_mtime_ns for p in written}
+    second = run(tmp_path)
+    assert first["found"] == second["found"] == expected()
+    assert (
+        first["span"]
+        == second["span"]
+        == "Span(start=Position(line=1, column=2), end=Position(line=3, column=4))"
+    )
+    assert first["eq"] and second["eq"]
+    assert {
+        p: p.stat().st_mtime_ns for p in stores(tmp_path)
+    } == before  # nothing new: not rewritten
+
+
+def test_nothing_is_written_when_bytecode_writing_is_off(tmp_path: Path) -> None:
+    run(tmp_path, "-B")
+    assert stores(tmp_path) == []
+
+
+def test_a_corrupt_or_foreign_cache_file_is_an_empty_cache(tmp_path: Path) -> None:
+    run(tmp_path)
+    for path in stores(tmp_path):
+        path.write_bytes(b"\x00garbage" * 100)
+    assert run(tmp_path)["found"] == expected()
+    for path in stores(tmp_path):
+        path.write_bytes(b"")
+    assert run(tmp_path)["found"] == expected()
+
+
+def test_a_kept_matcher_that_this_engine_refuses_is_compiled_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = startcache.Store("test-refused")
+    monkeypatch.setattr(store, "_data", {(r"a+b", 0): (32, [999, 1, 2], 0, {}, (None,))})
+    monkeypatch.setattr(regex, "_STORE", store)
+    assert regex.compile(r"a+b").fullmatch("aab")
+
+
+def test_a_store_stops_growing_at_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(startcache, "LIMIT", 3)
+    store = startcache.Store("test-limit")
+    monkeypatch.setattr(store, "_data", {})
+    for number in range(10):
+        store.put(number, number)
+    assert len(store._data or {}) == 3
