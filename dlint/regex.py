@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 try:  # the engine ``re`` itself drives; its version names the store
-    import _sre
+    import _sre  # type: ignore[import-not-found]
 
     _STORE_NAME: str | None = f"regex-{_sre.MAGIC}-{_sre.CODESIZE}"
 except (ImportError, AttributeError):
@@ -39,8 +39,7 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     kept = _STORE.get(key)
     if kept is not None:
         try:
-            final_flags, code, groups, groupindex, indexgroup = kept
-            return _sre.compile(pattern, final_flags, code, groups, groupindex, indexgroup)  # type: ignore[no-any-return]
+            return _sre.compile(pattern, *kept)
         except (TypeError, ValueError, RuntimeError):
             pass  # not what this engine makes: compile it afresh below
     compiled = re.compile(pattern, flags)
@@ -50,15 +49,15 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
         parsed = _parser.parse(pattern, flags)
         code = _compiler._code(parsed, flags)
         groupindex = dict(parsed.state.groupdict)
-        indexgroup: list[str | None] = [None] * parsed.state.groups
+        names: list[str | None] = [None] * parsed.state.groups
         for name, index in groupindex.items():
-            indexgroup[index] = name
+            names[index] = name
         entry = (
             flags | parsed.state.flags,
             [int(c) for c in code],
             parsed.state.groups - 1,
             groupindex,
-            tuple(indexgroup),
+            tuple(names),
         )
         rebuilt = _sre.compile(pattern, *entry)
     except Exception:  # an engine unlike 3.11-3.13's: no cache, the same pattern

@@ -8,6 +8,7 @@ beside it holds the cases that must and must not raise it.
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -84,15 +85,23 @@ def all_rules() -> tuple[Rule, ...]:
     the pack (a folder without ``__init__.py``), or that defines no ``RULE`` record, raises
     :class:`RulePackError`: a rule is never silently left out.
     """
+    from dlint.packload import serving
+
     pack = importlib.import_module(PACK)
     root = Path(next(iter(pack.__path__)))
+    with serving(PACK, str(root)):
+        return _load_all(root)
+
+
+def _load_all(root: Path) -> tuple[Rule, ...]:
     prefixes = areas()
     rules = []
-    for path in sorted(root.rglob("*.py")):
-        rule = load_rule(path, root)
+    for parts, packaged in _pack_files(str(root)):
+        path = root.joinpath(*parts)
+        rule = load_rule(path, root, parts, packaged)
         if rule is None:
             continue
-        area = path.relative_to(root).parts[0]
+        area = parts[0]
         prefix = prefixes.get(area)
         if prefix is None:
             raise RulePackError(f"{path}: a rule file lives in an area folder under {root}")
@@ -105,6 +114,31 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(sorted(rules, key=lambda r: (len(r.id), r.id)))  # D999 before D1000
 
 
+def _pack_files(root: str) -> list[tuple[tuple[str, ...], str | None]]:
+    """Every ``.py`` file under ``root`` as its path parts, in path order, with the first
+    folder on its way that has no ``__init__.py`` (None when every one has it).
+
+    One ``os.scandir`` per folder: this runs on every ``dlint check``.
+    """
+    found: list[tuple[tuple[str, ...], str | None]] = []
+
+    def walk(folder: str, parts: tuple[str, ...], unpackaged: str | None) -> None:
+        with os.scandir(folder) as entries:
+            listing = sorted((entry.name, entry.is_dir()) for entry in entries)
+        names = {name for name, _ in listing}
+        if unpackaged is None and parts and "__init__.py" not in names:
+            unpackaged = folder
+        for name, is_dir in listing:
+            if is_dir:
+                if name != "__pycache__":
+                    walk(os.path.join(folder, name), (*parts, name), unpackaged)
+            elif name.endswith(".py"):
+                found.append(((*parts, name), unpackaged))
+
+    walk(root, (), None)
+    return sorted(found)
+
+
 def areas() -> dict[str, str]:
     """Each area of the pack and the id prefix its ``__init__.py`` declares (``{"base": "D1"}``)."""
     return _areas(PACK)
@@ -113,12 +147,14 @@ def areas() -> dict[str, str]:
 @cache
 def _areas(pack_name: str) -> dict[str, str]:
     pack = importlib.import_module(pack_name)
-    root = Path(next(iter(pack.__path__)))
+    root = next(iter(pack.__path__))
     found: dict[str, str] = {}
     owner: dict[str, str] = {}
-    for init in sorted(root.glob("*/__init__.py")):
-        area = init.parent.name
-        if area.startswith(("_", ".")):
+    with os.scandir(root) as entries:
+        folders = sorted(entry.name for entry in entries if entry.is_dir())
+    for area in folders:
+        init = os.path.join(root, area, "__init__.py")
+        if area.startswith(("_", ".")) or not os.path.isfile(init):
             continue
         prefix = getattr(importlib.import_module(f"{pack_name}.{area}"), "ID_PREFIX", None)
         if not isinstance(prefix, str) or not AREA_PREFIX.match(prefix):
@@ -135,19 +171,37 @@ def _areas(pack_name: str) -> dict[str, str]:
     return found
 
 
-def load_rule(path: Path, root: Path) -> Rule | None:
-    """The rule defined in ``path`` (a file under the pack's ``root``); None for a helper."""
-    relative = path.relative_to(root)
+def load_rule(
+    path: Path,
+    root: Path,
+    parts: tuple[str, ...] | None = None,
+    unpackaged: str | None = "?",
+) -> Rule | None:
+    """The rule defined in ``path`` (a file under the pack's ``root``); None for a helper.
+
+    ``parts`` (the path from ``root``) and ``unpackaged`` (the first folder on the way
+    without ``__init__.py``, or None) are what :func:`all_rules`'s walk already knows;
+    without them they are looked up here.
+    """
     if path.name.startswith("_"):
         return None
-    for folder in relative.parents:
-        if not (root / folder / "__init__.py").is_file():
-            where = root / folder
-            raise RulePackError(
-                f"{path}: rule file in {where}, which has no __init__.py, so it would "
-                "never be loaded; add an empty __init__.py there"
-            )
-    module = importlib.import_module(".".join((PACK, *relative.with_suffix("").parts)))
+    if parts is None:
+        parts = path.relative_to(root).parts
+    if unpackaged == "?":
+        unpackaged = next(
+            (
+                str(root.joinpath(*parts[:depth]))
+                for depth in range(len(parts) - 1, 0, -1)
+                if not root.joinpath(*parts[:depth], "__init__.py").is_file()
+            ),
+            None,
+        )
+    if unpackaged is not None:
+        raise RulePackError(
+            f"{path}: rule file in {unpackaged}, which has no __init__.py, so it would "
+            "never be loaded; add an empty __init__.py there"
+        )
+    module = importlib.import_module(".".join((PACK, *parts[:-1], parts[-1][:-3])))
     rule = getattr(module, "RULE", None)
     if not isinstance(rule, Rule):
         found = "no RULE" if rule is None else f"RULE is a {type(rule).__name__}, not a Rule"

@@ -31,13 +31,19 @@ _STORES: list[Store] = []
 class Store:
     """One cache file: ``get`` what an earlier run kept, ``put`` what this run compiled."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, only_used: bool = False) -> None:
+        """``only_used``: write only the entries this run asked for (every run asks for
+        all it needs, so what an edited file left behind is dropped)."""
         self.name = name
+        self.only_used = only_used
         self._data: dict[Any, Any] | None = None
+        self._used: set[Any] = set()
         self._dirty = False
 
     def get(self, key: Any) -> Any:
         """What was kept for ``key``, or None."""
+        if self.only_used:
+            self._used.add(key)
         return self._load().get(key)
 
     def put(self, key: Any, value: Any) -> None:
@@ -83,11 +89,14 @@ class Store:
         path = self.path()
         if not self._dirty or self._data is None or path is None or sys.dont_write_bytecode:
             return
+        data = self._data
+        if self.only_used:
+            data = {key: value for key, value in data.items() if key in self._used}
         temporary = f"{path}.{os.getpid()}.tmp"
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(temporary, "wb") as stream:
-                marshal.dump(self._data, stream)
+                marshal.dump(data, stream)
             os.replace(temporary, path)
         except (OSError, ValueError):  # unwritable folder; a value marshal cannot write
             import contextlib
