@@ -30,6 +30,24 @@ EPILOG = """exit codes:
 """
 
 
+def _translate_once() -> None:
+    """Look argparse's message catalogue up once, not once per message.
+
+    argparse passes each of its texts through ``gettext.gettext``, which searches the
+    locale folders for a catalogue on every call (some thirty calls while the parser is
+    built: a twentieth of a one-file run). The same catalogue (or none, as on most
+    systems) is found once here and its methods given to argparse.
+    """
+    import gettext
+
+    if getattr(argparse, "_", None) is not gettext.gettext:
+        return  # already done, or an argparse that translates otherwise
+    translation = gettext.translation(gettext.textdomain(), fallback=True)
+    argparse._ = translation.gettext  # type: ignore[attr-defined]
+    if getattr(argparse, "ngettext", None) is gettext.ngettext:
+        argparse.ngettext = translation.ngettext  # type: ignore[attr-defined]
+
+
 def _terminal_width() -> int:
     """The width argparse would use (``shutil.get_terminal_size``), without importing shutil.
 
@@ -276,6 +294,7 @@ def _command(words: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``dlint`` command; returns the exit code."""
     words = sys.argv[1:] if argv is None else list(argv)
+    _translate_once()
     parser = build_parser(_command(words))
     args = parser.parse_args(words)
     try:
