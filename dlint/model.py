@@ -27,6 +27,7 @@ from dlint.records import dataclass
 
 if TYPE_CHECKING:
     from dlint.app import App
+    from dlint.locks import LockFile
 from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
 from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, iter_tokens, substitute, tokenize
 
@@ -824,3 +825,23 @@ class Build:
         from dlint.appload import load_app
 
         return load_app(self)
+
+    @cached_property
+    def locks(self) -> tuple[LockFile, ...]:
+        """The ``uv.lock`` / ``poetry.lock`` at the top of the context (``dlint.locks``).
+
+        Read lazily, the first time a rule asks: only pin fixes need them.
+        """
+        if self.context is None:
+            return ()
+        from dlint.locks import read_locks
+
+        return read_locks(self.context.root)
+
+    def locked_version(self, name: str) -> tuple[str, str] | None:
+        """(version, lock file) of the first lock that pins project ``name``, or None."""
+        for lock in self.locks:
+            version = lock.pins.get(name)
+            if version is not None:
+                return version, lock.path
+        return None
