@@ -130,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too"
     )
     check.add_argument(
+        "--from-engine",
+        action="store_true",
+        help="with --unsafe-fixes, let fixes pin versions the local Docker engine reports "
+        "(base image env and digest, apt-cache policy in the base image); time-bounded",
+    )
+    check.add_argument(
         "--diff",
         action="store_true",
         help="show the fixes as a unified diff without writing; exit 1 if there are any",

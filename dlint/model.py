@@ -27,6 +27,7 @@ from dlint.records import dataclass
 
 if TYPE_CHECKING:
     from dlint.app import App
+    from dlint.enginefacts import Engine
     from dlint.locks import LockFile
 from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
 from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, iter_tokens, substitute, tokenize
@@ -837,6 +838,16 @@ class Build:
         from dlint.locks import read_locks
 
         return read_locks(self.context.root)
+
+    @cached_property
+    def engine(self) -> Engine | None:
+        """The local Docker engine, when the run asked for it (``--from-engine``), else None.
+
+        Only unsafe fixes ask it (``dlint.enginefacts``), and each answer is bounded in time.
+        """
+        from dlint.enginefacts import current
+
+        return current()
 
     def locked_version(self, name: str) -> tuple[str, str] | None:
         """(version, lock file) of the first lock that pins project ``name``, or None."""
