@@ -11,6 +11,7 @@ image's environment may be inherited from its own base, so for it only the diges
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from dlint.finding import Edit, Fix
 from dlint.model import Build, Stage
@@ -18,6 +19,16 @@ from dlint.model import Build, Stage
 TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 # A tag that names a release line: "3.11-slim", "3", "20-alpine" (one or two numbers).
 RELEASE_LINE = re.compile(r"(?P<line>[0-9]+(?:\.[0-9]+)?)(?P<variant>-[A-Za-z0-9._-]+)?")
+
+
+def floating_bases(build: Build) -> Iterator[Stage]:
+    """Stages built from an outside image (not a stage, not ``scratch``) with no digest,
+    whose reference is known after ``ARG`` substitution."""
+    for stage in build.dockerfile.stages:
+        base = stage.base
+        outside = stage.parent_stage is None and not base.is_scratch
+        if outside and not base.digest and stage.base_resolved:
+            yield stage
 
 
 def official(stage: Stage) -> bool:

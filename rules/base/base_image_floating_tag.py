@@ -37,16 +37,14 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._engine_pin import RELEASE_LINE, pin_fix
+from ._engine_pin import RELEASE_LINE, floating_bases, pin_fix
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for every stage whose base image tag names a release line."""
-    for stage in build.dockerfile.stages:
+    for stage in floating_bases(build):
         base = stage.base
-        if stage.parent_stage is not None or base.is_scratch or base.digest:
-            continue
-        if not stage.base_resolved or base.tag is None or not RELEASE_LINE.fullmatch(base.tag):
+        if base.tag is None or not RELEASE_LINE.fullmatch(base.tag):
             continue
         yield Problem(
             f"base image '{base.raw}' follows the {base.tag} release line, so each rebuild "

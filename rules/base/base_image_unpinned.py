@@ -35,17 +35,13 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._engine_pin import pin_fix
+from ._engine_pin import floating_bases, pin_fix
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for every stage whose base image floats."""
-    for stage in build.dockerfile.stages:
+    for stage in floating_bases(build):
         base = stage.base
-        if stage.parent_stage is not None or base.is_scratch or base.digest:
-            continue
-        if not stage.base_resolved:
-            continue
         if base.tag in (None, "latest"):
             word = stage.from_instruction.arguments[0]
             what = "no tag" if base.tag is None else "the tag 'latest'"
