@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         "actions, rule documentation on hover. Editor set-up: docs/editors.md.",
     )
     commands.add_parser(
-        "clean", help="remove the containers, images and build layers left by dlint test runs"
+        "clean", help="remove the containers, images and build cache left by dlint test runs"
     )
     init = commands.add_parser(
         "init",
