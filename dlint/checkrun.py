@@ -52,6 +52,7 @@ class CheckOptions:
     fix: bool = False
     diff: bool = False
     unsafe_fixes: bool = False
+    from_engine: bool = False
     config: str | None = None
     isolated: bool = False
     select: str | None = None
@@ -82,7 +83,7 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
     if options.statistics and options.format != "text":
         return fail(err, "--statistics prints its own text summary; leave out --format")
     try:
-        rules = all_rules()
+        all_rules()  # a broken rule pack is one error line, before anything is read
         config_for = config_resolver(options, err)
         targets = targets_for(paths_to_check(options.paths, options.context, err), options.context)
         known = load_baseline(options.baseline) if options.baseline else None
@@ -94,9 +95,31 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         print("dlint: warning: every Dockerfile found is excluded", file=err)
     if options.show_files:
         return show_files(targets, out)
-    result = check_all(targets, config_for)
+    if options.from_engine and not options.unsafe_fixes:
+        return fail(err, "--from-engine only feeds unsafe fixes; add --unsafe-fixes")
     if options.unsafe_fixes and not (options.fix or options.diff):
         return fail(err, "--unsafe-fixes only widens --fix or --diff; add one of them")
+    if options.from_engine:
+        from dlint.enginefacts import asking
+
+        with asking() as engine:
+            code = checked(targets, config_for, known, options, out, err)
+        if engine.answered is False:
+            print("dlint: note: no Docker engine answered; no fix used one", file=err)
+        return code
+    return checked(targets, config_for, known, options, out, err)
+
+
+def checked(
+    targets: list[Target],
+    config_for: ConfigFor,
+    known: Counter[str] | None,
+    options: CheckOptions,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    """Check ``targets``, then fix, report and count as ``options`` say; the exit code."""
+    result = check_all(targets, config_for)
     if options.write_baseline:
         return write_baseline(options.write_baseline, result, err)
     if options.add_ignore:
@@ -118,7 +141,7 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         print(f"dlint: error: {problem}", file=err)
     if options.diff:
         return 2 if result.errors else int(fixable)
-    run = report_run(result, rules, targets, options, report_to)
+    run = report_run(result, all_rules(), targets, options, report_to)
     report = render_report(result, run, options)
     if options.fix and options.format == "text" and not options.statistics and fixed:
         # What is left is reported above, with what --fix or --unsafe-fixes would still do.

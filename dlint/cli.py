@@ -187,6 +187,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "--unsafe-fixes", action="store_true", help="with --fix or --diff, apply unsafe fixes too"
     )
     check.add_argument(
+        "--from-engine",
+        action="store_true",
+        help="with --unsafe-fixes, let fixes pin versions the local Docker engine reports "
+        "(base image env and digest, apt-cache policy in the base image); time-bounded",
+    )
+    check.add_argument(
         "--diff",
         action="store_true",
         help="show the fixes as a unified diff without writing; exit 1 if there are any",
@@ -274,7 +280,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "actions, rule documentation on hover. Editor set-up: docs/editors.md.",
     )
     commands.add_parser(
-        "clean", help="remove the containers, images and build layers left by dlint test runs"
+        "clean", help="remove the containers, images and build cache left by dlint test runs"
     )
     init = commands.add_parser(
         "init",

@@ -13,6 +13,7 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -22,10 +23,12 @@ from dlint.context import (
     RequirementsFile,
 )
 from dlint.finding import Position, Span
-from dlint.records import dataclass, field
+from dlint.records import dataclass
 
 if TYPE_CHECKING:
     from dlint.app import App
+    from dlint.enginefacts import Engine
+    from dlint.locks import LockFile
 from dlint import regex
 from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
 from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, iter_tokens, substitute, tokenize
@@ -824,3 +827,33 @@ class Build:
         from dlint.appload import load_app
 
         return load_app(self)
+
+    @cached_property
+    def locks(self) -> tuple[LockFile, ...]:
+        """The ``uv.lock`` / ``poetry.lock`` at the top of the context (``dlint.locks``).
+
+        Read lazily, the first time a rule asks: only pin fixes need them.
+        """
+        if self.context is None:
+            return ()
+        from dlint.locks import read_locks
+
+        return read_locks(self.context.root)
+
+    @cached_property
+    def engine(self) -> Engine | None:
+        """The local Docker engine, when the run asked for it (``--from-engine``), else None.
+
+        Only unsafe fixes ask it (``dlint.enginefacts``), and each answer is bounded in time.
+        """
+        from dlint.enginefacts import current
+
+        return current()
+
+    def locked_version(self, name: str) -> tuple[str, str] | None:
+        """(version, lock file) of the first lock that pins project ``name``, or None."""
+        for lock in self.locks:
+            version = lock.pins.get(name)
+            if version is not None:
+                return version, lock.path
+        return None

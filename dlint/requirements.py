@@ -142,3 +142,28 @@ def parse_requirements(text: str) -> tuple[list[Requirement], list[Include]]:
         pinned = is_pinned_spec(spec)
         requirements.append(Requirement(name, spec, span, pinned, "package"))
     return requirements, includes
+
+
+NAME_AND_EXTRAS = regex.compile(
+    r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?\s*"
+)
+
+
+def pinned_requirement(text: str, version: str) -> str | None:
+    """``text`` pinned to ``==version``, keeping its name, extras and marker; None when the
+    version is outside the specifiers ``text`` already has, or ``text`` is a URL."""
+    requirement, semicolon, marker = text.partition(";")
+    head = NAME_AND_EXTRAS.match(requirement)
+    if head is None or "@" in requirement:
+        return None
+    specifiers = requirement[head.end() :].strip()
+    if specifiers:
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            if not SpecifierSet(specifiers).contains(version, prereleases=True):
+                return None
+        except InvalidSpecifier:
+            return None
+    tail = requirement[len(requirement.rstrip()) :] + semicolon + marker if semicolon else ""
+    return f"{head[1]}{head[2] or ''}=={version}{tail}"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from dlint.enginefacts import AptPolicy, Engine, ImageFacts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -19,3 +23,43 @@ def run_dlint(*args: str, cwd: Path | None = None, stdin: str | bytes | None = N
         capture_output=True,
         timeout=120,
     )
+
+
+@contextmanager
+def case_engine(case: dict) -> Iterator[None]:
+    """Run a rule case with the engine answers its ``engine:`` key records, as if
+    ``--from-engine`` had asked a Docker engine that gave them (none: no engine at all).
+
+    ``engine: {images: {REF: {env: {K: V}, digests: [NAME@sha256:...]}}, apt: {REF: {PKG:
+    [installed, candidate]}}}``. tests/test_engine_facts.py asks a real engine.
+    """
+    answers = case.get("engine")
+    if not answers:
+        yield
+        return
+    from dlint.enginefacts import asking
+
+    with asking(RecordedEngine(answers)):
+        yield
+
+
+class RecordedEngine(Engine):
+    """An engine that answers from a case's record instead of the docker CLI."""
+
+    def __init__(self, answers: dict) -> None:
+        super().__init__()
+        self.answers = answers
+
+    def _docker(self, *args: str, seconds: float) -> str | None:
+        raise AssertionError(f"a recorded engine runs no docker command: {args}")
+
+    def image(self, reference: str) -> ImageFacts | None:
+        image = (self.answers.get("images") or {}).get(reference)
+        if image is None and reference not in (self.answers.get("apt") or {}):
+            return None
+        image = image or {}
+        return ImageFacts(image.get("env") or {}, tuple(image.get("digests") or ()))
+
+    def _run_policy(self, reference: str, names: list[str]) -> dict[str, AptPolicy]:
+        recorded = (self.answers.get("apt") or {}).get(reference) or {}
+        return {n: AptPolicy(*recorded[n]) for n in names if n in recorded}

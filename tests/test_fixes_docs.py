@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, case_engine
 from test_rule_cases import load_cases, write_case
 
 from dlint.config import from_mapping
@@ -41,9 +41,10 @@ def test_the_table_states_the_safety_the_fixes_have(
         dockerfile = write_case(root, case)
         context = None if case.get("no_context") else root
         config = from_mapping({**(case.get("config") or {}), "select": [rule.id]}, "case")
-        result = check_targets(
-            [Target(dockerfile.name, dockerfile, context)], lambda _, chosen=config: chosen
-        )
+        with case_engine(case):
+            result = check_targets(
+                [Target(dockerfile.name, dockerfile, context)], lambda _, chosen=config: chosen
+            )
         seen |= {
             "safe" if f.fix.safe else "unsafe"
             for f in result.findings

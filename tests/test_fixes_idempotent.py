@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import case_engine
 from test_rule_cases import load_cases, write_case
 
 from dlint.config import from_mapping
@@ -39,7 +40,8 @@ def test_fixing_the_fixed_text_changes_nothing(
     context = None if case.get("no_context") else tmp_path
     settings = {**(case.get("config") or {}), "select": [rule.id]}
     config = from_mapping(settings, "case")
-    result = check_targets([Target(dockerfile.name, dockerfile, context)], lambda _: config)
+    with case_engine(case):
+        result = check_targets([Target(dockerfile.name, dockerfile, context)], lambda _: config)
     assert not result.errors, result.errors
     findings = [f for f in result.findings if f.rule == rule.id]
     edited = {e.file for f in findings if f.fix for e in f.fix.edits if e.file}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import case_engine
 
 from dlint.config import from_mapping
 from dlint.engine import Target, check_targets
@@ -66,7 +67,8 @@ def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
     if not rule.after_ignores:
         settings["select"] = [rule.id]
     config = from_mapping(settings, "case")
-    result = check_targets([Target(dockerfile.name, dockerfile, context)], lambda _: config)
+    with case_engine(case):
+        result = check_targets([Target(dockerfile.name, dockerfile, context)], lambda _: config)
     assert not result.errors, result.errors
     result.findings = [f for f in result.findings if f.rule == rule.id]
     wanted = [expected(e) for e in case["expect"]]

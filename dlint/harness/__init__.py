@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def clean() -> int:
-    """Run ``dlint clean``: remove what earlier runs left (containers, images, build layers).
+    """Run ``dlint clean``: remove what earlier runs left (containers, images, build cache).
 
     Runs still in progress on this host are spared. Prints one line per removed object and
     a count; exit 0, or 2 when no engine answers.
@@ -174,7 +174,7 @@ def clean() -> int:
     for line in removed:
         print(f"removed {line}")
     kinds = Counter(
-        "build layer" if line.startswith("build layer") else line.split(" ", 1)[0]
+        " ".join(line.split(" ", 2)[:2]) if line.startswith("build ") else line.split(" ", 1)[0]
         for line in removed
     )
     if not removed:

@@ -7,6 +7,7 @@ Why the CLI and not a BuildKit API client: docs/design.md.
 """
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -18,12 +19,20 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+import requests
 
 from dlint.model import Dockerfile, Instruction
 
 # "[builder 3/5] RUN pip install ..." : the stage (its name, or stage-N), the step's place
-# among the stage's vertex-making instructions, and BuildKit's text for it.
-VERTEX = re.compile(r"^\[(?P<stage>[^\]\s]+) (?P<step>\d+)/(?P<total>\d+)\] (?P<text>.*)$", re.S)
+# among the stage's vertex-making instructions, and BuildKit's text for it. A file of one
+# stage gets no stage name: "[3/5] RUN pip install ...".
+VERTEX = re.compile(
+    r"^\[(?:(?P<stage>[^\]\s]+) )?(?P<step>\d+)/(?P<total>\d+)\] (?P<text>.*)$", re.S
+)
 # The instructions BuildKit turns into a numbered vertex; the others only change metadata.
 VERTEX_KEYWORDS = ("FROM", "RUN", "COPY", "ADD", "WORKDIR")
 # Official Dockerfile frontends the engine's built-in one stands in for offline:
@@ -33,7 +42,18 @@ BUILT_IN_FRONTEND = re.compile(
 )
 FRONTEND_UNREACHABLE = ("failed to resolve source metadata", "failed to resolve image", "pull")
 LOG_TAIL = 15
+# The label of the empty volumes that note which BuildKit cache records dlint's builds made.
+CACHE_LABEL = "dlint.build-cache"
 CLI_TIMEOUT = 30
+# How a BuildKit cache record names the command of a RUN: "mount / from exec /bin/sh -c ...".
+EXEC_RECORD = "mount / from exec "
+# The records of the context and Dockerfile a build sent (one per folder sent).
+LOCAL_SOURCES = ("local source for context", "local source for dockerfile")
+PARAMS = {"type": "build-cache"}
+# Characters of a record's description `dlint clean` shows.
+SHOWN_DESCRIPTION = 60
+# Record ids per prune request (they make one regular expression).
+PRUNE_BATCH = 100
 
 
 class BuildFailed(Exception):
@@ -146,7 +166,7 @@ class Progress:
         match = VERTEX.match(vertex.name)
         if match is None:
             return None
-        instruction = self.table.get((match["stage"], int(match["step"])))
+        instruction = self.table.get((match["stage"] or "stage-0", int(match["step"])))
         text = " ".join(match["text"].split())
         if instruction is None or not text.upper().startswith(instruction.keyword):
             # Not a step of this file (an ONBUILD trigger of the base image): BuildKit's words.
@@ -170,6 +190,28 @@ class Progress:
             vertex.cache_announced = True
             self.emit("  ---> Using cache")
 
+    def made(self, record: dict) -> bool:
+        """True when this build can have made the cache record ``record`` (the engine's
+        ``/system/df`` entry): a file step or RUN of its own, or the context it sent.
+
+        A cache mount (``RUN --mount=type=cache``) is never this build's alone: every
+        build naming the same mount id shares it.
+        """
+        description = str(record.get("Description") or "")
+        if record.get("Type") == "source.local":
+            return description in LOCAL_SOURCES
+        if record.get("Type") != "regular":
+            return False
+        names = [vertex.name for vertex in self.vertices.values()]
+        if description in names:
+            return True
+        if not description.startswith(EXEC_RECORD):
+            return False
+        command = " ".join(description.removeprefix(EXEC_RECORD).split())
+        # The shell the RUN went through (/bin/sh -c, or SHELL's) comes before the command.
+        runs = [run for run in map(_run_command, names) if run]
+        return any(command == run or command.endswith(f" {run}") for run in runs)
+
     def steps(self) -> list[Step]:
         """The file's steps that ran or came from the cache, in file order, FROM left out."""
         found: dict[int, Step] = {}
@@ -191,6 +233,27 @@ class Progress:
                 break
         lines.extend(line for line in self.text if line.strip())
         return "\n".join(lines[-(LOG_TAIL + 2) :]) or "(no output)"
+
+
+def _run_command(name: str) -> str:
+    """The command a RUN vertex runs, spaced as its cache record writes it ('' if no RUN).
+
+    ``[base 4/6] RUN --mount=... pip install x`` -> ``pip install x``; the exec form's JSON
+    list is joined with spaces; a heredoc (``RUN <<EOT (body)``) runs its body.
+    """
+    match = VERTEX.match(name)
+    if match is None or not match["text"].startswith("RUN "):
+        return ""
+    words = match["text"].removeprefix("RUN ").split(" ")
+    while words and words[0].startswith("--"):
+        words.pop(0)
+    text = " ".join(words)
+    if text.startswith("["):
+        with contextlib.suppress(json.JSONDecodeError, TypeError):
+            text = " ".join(str(word) for word in json.loads(text))
+    elif text.startswith("<<") and "(" in text and text.endswith(")"):
+        text = text[text.index("(") + 1 : -1]
+    return " ".join(text.split())
 
 
 def json_objects(lines: Iterable[str], text: list[str]) -> Iterator[dict]:
@@ -245,10 +308,20 @@ class Request:
 
 
 def run_build(
-    request: Request, model: Dockerfile, emit: Callable[[str], None], environment: dict[str, str]
+    request: Request,
+    model: Dockerfile,
+    emit: Callable[[str], None],
+    environment: dict[str, str],
+    seen: list[Progress] | None = None,
 ) -> tuple[str, list[Step], float]:
-    """Build; return the image id, the steps and the seconds taken, or raise BuildFailed."""
+    """Build; return the image id, the steps and the seconds taken, or raise BuildFailed.
+
+    The build's progress is appended to ``seen`` (when given) before it starts, so a
+    caller can tell its cache records even from a build that failed or was interrupted.
+    """
     progress = Progress(model, emit)
+    if seen is not None:
+        seen.append(progress)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="dlint-buildx-") as scratch:
         iidfile = Path(scratch) / "iid"
@@ -334,3 +407,70 @@ def without_directive(dockerfile: Path, line: int, scratch: Path) -> Path:
 def environment() -> dict[str, str]:
     """The environment buildx runs in: ours (DOCKER_HOST, DOCKER_CONTEXT, TLS, config)."""
     return dict(os.environ)
+
+
+def cache_record_list(api: docker.APIClient) -> dict[str, dict] | None:
+    """The engine's BuildKit cache records by id; None when the engine cannot list them."""
+    client: Any = api  # the SDK has no call for the build cache alone (type=build-cache)
+    try:
+        usage = client._result(client._get(client._url("/system/df"), params=PARAMS), True)
+    except (docker.errors.APIError, requests.RequestException):
+        return None
+    return {record["ID"]: record for record in usage.get("BuildCache") or [] if "ID" in record}
+
+
+@contextlib.contextmanager
+def cache_ledger(api: docker.APIClient, labels: dict[str, str]) -> Iterator[list[Progress]]:
+    """Note the cache records the builds inside the block make, for ``dlint clean``.
+
+    BuildKit's records carry no labels, so the ids of the records that appear during the
+    block and that its builds' steps explain are kept in the labels of an empty volume
+    (``CACHE_LABEL``) on the same engine. Records of a builder that is not the engine's
+    own BuildKit never show in the engine's list, so nothing is noted for them.
+    """
+    before = cache_record_list(api)
+    seen: list[Progress] = []
+    try:
+        yield seen
+    finally:
+        after = cache_record_list(api) if before is not None else None
+        made = [
+            record_id
+            for record_id, record in (after or {}).items()
+            if record_id not in (before or {}) and any(p.made(record) for p in seen)
+        ]
+        if made:
+            with contextlib.suppress(docker.errors.APIError, requests.RequestException):
+                api.create_volume(
+                    name=f"dlint-build-cache-{made[0]}",
+                    labels={**labels, CACHE_LABEL: ",".join(sorted(made))},
+                )
+
+
+def forget_cache(api: docker.APIClient, spare: Callable[[dict[str, str]], bool]) -> list[str]:
+    """Prune the cache records noted by ``cache_ledger`` (except where ``spare`` says);
+    return a line per record removed. A record still in use stays noted for next time."""
+    records = cache_record_list(api)
+    if records is None:
+        return []
+    noted: dict[str, list[str]] = {}
+    for volume in api.volumes(filters={"label": CACHE_LABEL}).get("Volumes") or []:
+        labels = volume.get("Labels") or {}
+        if not spare(labels):
+            ids = labels.get(CACHE_LABEL, "").split(",")
+            noted[volume["Name"]] = [i for i in ids if re.fullmatch(r"[a-z0-9]+", i)]
+    present = sorted({i for ids in noted.values() for i in ids if i in records})
+    removed: list[str] = []
+    for start in range(0, len(present), PRUNE_BATCH):
+        # The engine takes one id filter, a regular expression: name a batch at once.
+        only: Any = {"id": f"^({'|'.join(present[start : start + PRUNE_BATCH])})$"}
+        for record_id in api.prune_builds(filters=only, all=True).get("CachesDeleted") or []:
+            words = " ".join(str(records.get(record_id, {}).get("Description")).split())
+            shown = words if len(words) <= SHOWN_DESCRIPTION else f"{words[:SHOWN_DESCRIPTION]}..."
+            removed.append(f"build record {record_id} ({shown})")
+    left = (cache_record_list(api) or {}) if present else records
+    for name, ids in noted.items():
+        if not any(i in left for i in ids):
+            with contextlib.suppress(docker.errors.NotFound):
+                api.remove_volume(name)
+    return removed

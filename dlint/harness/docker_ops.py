@@ -27,7 +27,9 @@ from docker.models.containers import Container
 from docker.tls import TLSConfig
 
 if TYPE_CHECKING:
+    from dlint.harness import buildkit
     from dlint.harness.reach import Endpoint, HelperContainer
+    from dlint.model import Dockerfile
 
 LABEL = "dlint.run"
 # Who made a run's objects (host:pid), so `dlint clean` can spare a run still in progress.
@@ -436,28 +438,11 @@ def _build_buildkit(
         nocache=options.nocache,
     )
     environment = buildkit.environment()
+    # The cache records the build makes are noted so that `dlint clean` can remove them.
+    ledger = buildkit.cache_ledger(client.api, {OWNER_LABEL: owner()})
     try:
-        try:
-            image_id, steps, seconds = buildkit.run_build(request, model, emit, environment)
-        except buildkit.FrontendUnreachable as error:
-            directive = buildkit.syntax_directive(model)
-            assert directive is not None
-            frontend, line = directive
-            if not buildkit.built_in_can_stand_in(frontend):
-                raise CannotRun(
-                    f"{path}:{line}: the builder cannot fetch the `# syntax={frontend}` "
-                    "frontend; make the image reachable from the builder (a registry or "
-                    "mirror it can pull from), or delete the line to build with the "
-                    f"engine's built-in Dockerfile frontend\n{error}"
-                ) from None
-            emit(
-                f"the builder cannot fetch the # syntax={frontend} frontend (line {line}): "
-                "building with the engine's built-in Dockerfile frontend"
-            )
-            with tempfile.TemporaryDirectory(prefix="dlint-syntax-") as scratch:
-                copy = buildkit.without_directive(path, line, Path(scratch))
-                retry = dataclasses.replace(request, dockerfile=copy)
-                image_id, steps, seconds = buildkit.run_build(retry, model, emit, environment)
+        with ledger as seen:
+            image_id, steps, seconds = _run_buildkit(request, model, emit, environment, seen)
     except buildkit.BuildFailed as error:
         raise CannotRun(f"build of {context} failed: {error}") from None
     image = client.images.get(image_id)
@@ -469,6 +454,40 @@ def _build_buildkit(
         int(image.attrs.get("Size", 0)),
         builder=f"BuildKit ({options.builder or 'buildx default builder'})",
     )
+
+
+def _run_buildkit(
+    request: "buildkit.Request",
+    model: "Dockerfile",
+    emit: Callable[[str], None],
+    environment: dict[str, str],
+    seen: "list[buildkit.Progress]",
+) -> "tuple[str, list[buildkit.Step], float]":
+    """Build; when the ``# syntax=`` frontend cannot be fetched, with the built-in one."""
+    from dlint.harness import buildkit
+
+    path = request.dockerfile
+    try:
+        return buildkit.run_build(request, model, emit, environment, seen)
+    except buildkit.FrontendUnreachable as error:
+        directive = buildkit.syntax_directive(model)
+        assert directive is not None
+        frontend, line = directive
+        if not buildkit.built_in_can_stand_in(frontend):
+            raise CannotRun(
+                f"{path}:{line}: the builder cannot fetch the `# syntax={frontend}` "
+                "frontend; make the image reachable from the builder (a registry or "
+                "mirror it can pull from), or delete the line to build with the "
+                f"engine's built-in Dockerfile frontend\n{error}"
+            ) from None
+        emit(
+            f"the builder cannot fetch the # syntax={frontend} frontend (line {line}): "
+            "building with the engine's built-in Dockerfile frontend"
+        )
+        with tempfile.TemporaryDirectory(prefix="dlint-syntax-") as scratch:
+            copy = buildkit.without_directive(path, line, Path(scratch))
+            retry = dataclasses.replace(request, dockerfile=copy)
+            return buildkit.run_build(retry, model, emit, environment, seen)
 
 
 def _build_classic(
@@ -709,10 +728,14 @@ def remove_everything(client: docker.DockerClient) -> list[str]:
     """Remove what any dlint run left behind, except the objects of runs still in progress.
 
     That is every container, network and image labelled ``dlint.run`` (of any run), then
-    every layer labelled ``dlint.build``: the builder stages' layer cache.
+    every layer labelled ``dlint.build``: the classic builder stages' layer cache, then the
+    BuildKit cache records dlint's builds made (noted by ``buildkit.cache_ledger``).
     """
+    from dlint.harness import buildkit
+
     removed = _remove_labelled(client, LABEL, spare=_in_progress)
-    return removed + _remove_layers(client)
+    removed += _remove_layers(client)
+    return removed + buildkit.forget_cache(client.api, spare=_in_progress)
 
 
 def _in_progress(labels: dict[str, str]) -> bool:

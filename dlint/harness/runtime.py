@@ -27,6 +27,8 @@ DEFAULT_GRACE = 10
 DEFAULT_STOP_AFTER = 0.5
 IDLE_SETTLE_SECONDS = 0.5
 IDLE_REQUEST_TIMEOUT = 10.0
+# Log lines shown when a container is killed at the end of its grace.
+LOG_TAIL = 8
 
 
 def rebuild_after_edit(lab: Lab, settings: dict[str, Any]) -> BuildResult:
@@ -69,17 +71,36 @@ def check_graceful_stop(lab: Lab, settings: dict[str, Any]) -> None:
         time.sleep(settings.get("stop_after", DEFAULT_STOP_AFTER))
         expect(not in_flight.done(), "the request finished before the stop; raise the delay")
         started = time.monotonic()
+        answered: list[float] = []
+        in_flight.add_done_callback(lambda _: answered.append(time.monotonic() - started))
         container.stop(timeout=grace)
         stop_seconds = time.monotonic() - started
         answer = in_flight.result()
     exit_code = container.wait(timeout=grace)["StatusCode"]
     found = contract.problems(exchange["expect"], answer)
     expect(not found, f"in-flight request during stop: {'; '.join(found)}")
-    expect(
-        exit_code == 0,
-        f"exit code {exit_code} after docker stop (137 means killed after the {grace} s grace)",
-    )
+    if exit_code == 137:
+        before_kill = answered and answered[0] < stop_seconds
+        raise CheckFailed(_killed(container, grace, answered[0] if before_kill else None))
+    expect(exit_code == 0, f"exit code {exit_code} after docker stop")
     expect(stop_seconds < grace, f"stop took {stop_seconds:.1f} s, grace is {grace} s")
+
+
+def _killed(container: Container, grace: float, answered: float | None) -> str:
+    """Why the container was killed at the end of the grace, as far as the run can tell;
+    ``answered``: seconds from the stop to the answer, when it came before the kill."""
+    message = f"exit code 137 after docker stop: killed after the {grace} s grace"
+    if answered is not None:
+        # The signal reached the server (it finished the request and let the client go),
+        # but its processes were still exiting: Python's interpreter shutdown of a
+        # numpy/scikit-learn worker is CPU work that a starved container does slowly.
+        message += (
+            f", though the request in flight was answered {answered:.1f} s after the stop: "
+            "the service was still exiting (on a loaded machine, give `grace` more "
+            "seconds; in production, give the orchestrator's grace period the same margin)"
+        )
+    tail = container.logs(timestamps=True, tail=LOG_TAIL).decode("utf-8", "replace")
+    return f"{message}\nits last log lines:\n{tail.rstrip()}"
 
 
 def check_arbitrary_uid(lab: Lab, settings: dict[str, Any]) -> None:

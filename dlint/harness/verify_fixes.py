@@ -21,7 +21,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -62,16 +62,21 @@ class AppliedFix:
     @property
     def label(self) -> str:
         """``Dockerfile:6:51 pip-cache-kept (safe): add --no-cache-dir``."""
-        fix = self.finding.fix
-        assert fix is not None
-        safety = "safe" if fix.safe else "unsafe"
-        where = f"{self.file}:{self.finding.line}:{self.finding.column}"
-        return f"{where} {self.finding.name} ({safety}): {fix.description}"
+        return fix_label(self.finding, self.file)
 
     def intents(self) -> tuple[Intent, ...]:
         """What the fix declares it changes (IntentError when a declaration is malformed)."""
         assert self.finding.fix is not None
         return imagediff.parse_intents(self.finding.fix.changes)
+
+
+def fix_label(finding: Finding, file: str) -> str:
+    """``Dockerfile:6:51 pip-cache-kept (safe): add --no-cache-dir``."""
+    fix = finding.fix
+    assert fix is not None
+    safety = "safe" if fix.safe else "unsafe"
+    where = f"{file}:{finding.line}:{finding.column}"
+    return f"{where} {finding.name} ({safety}): {fix.description}"
 
 
 @dataclass
@@ -85,11 +90,17 @@ class Verdict:
 
 @dataclass
 class Fixes:
-    """The fixed copy of the context and the fixes that went into it."""
+    """The fixed copy of the context and the fixes that went into it.
+
+    ``unsettled`` labels the findings whose fix the loop applied and that are still
+    reported on the fixed copy: a fix that does not fix its problem (it changes nothing,
+    or it finds more of its own work on every pass until the loop's bound stops it).
+    """
 
     folder: Path
     applied: list[AppliedFix]
     unsafe_left: int
+    unsettled: list[str] = field(default_factory=list)
 
 
 def run(directory: Path, args: argparse.Namespace) -> int:
@@ -100,18 +111,23 @@ def run(directory: Path, args: argparse.Namespace) -> int:
         spec = load_spec(spec_path, directory.resolve())
     except SpecError as error:
         raise CannotRun(str(error)) from None
+    if spec.image is not None:
+        raise CannotRun(
+            f"{spec_path}: the spec names an image ({spec.image}) instead of a build; "
+            "--verify-fixes builds the context and its fixed copy"
+        )
     client = docker_ops.connect()
     run_id = plugin.new_run_id()
     scratch = Path(tempfile.mkdtemp(prefix="dlint-verify-"))
-    lab = Builds(
-        client,
-        run_id,
-        directory.resolve(),
-        spec.dockerfile,
-        spec.data.get("build", {}).get("args"),
-        args.no_cache,
-        scratch,
+    # Every comparison build is made as the spec run builds: same args, secrets, builder.
+    options = docker_ops.BuildOptions(
+        nocache=args.no_cache,
+        args=spec.build_args,
+        secrets=spec.build_secrets,
+        builder=args.builder,
+        classic=args.classic_builder,
     )
+    lab = Builds(client, run_id, directory.resolve(), spec.dockerfile, options, scratch)
     try:
         return _verify(lab, args, spec_path, directory)
     finally:
@@ -133,9 +149,12 @@ def _verify(lab: Builds, args: argparse.Namespace, spec_path: Path, directory: P
     )
     if fixes.unsafe_left:
         _say(f"{fixes.unsafe_left} more with --unsafe-fixes (not applied, not verified)")
-    docker_ops.ensure_base_images(lab.client, lab.context / lab.dockerfile)
+    if lab.options.builder is None:
+        # A buildx builder of its own pulls its base images and does not see the engine's.
+        docker_ops.ensure_base_images(lab.client, lab.context / lab.dockerfile)
     verdicts, together = judge(lab, fixes)
     broke = report(verdicts, together)
+    broke = report_unsettled(fixes.unsettled) or broke
     if fixes.applied and lab.built(fixes.folder, "fixed") is None:
         _say("the fixed context does not build: the test spec cannot run")
         return EXIT_FAILED
@@ -148,7 +167,7 @@ def _verify(lab: Builds, args: argparse.Namespace, spec_path: Path, directory: P
             raise
         _say(f"the test spec could not run on the fixed image: {error}")
         code = EXIT_FAILED
-    _say(summary(verdicts, together))
+    _say(summary(verdicts, together, fixes.unsettled))
     return EXIT_FAILED if broke else code
 
 
@@ -191,19 +210,41 @@ def fix_copy(context: Path, dockerfile: str, folder: Path, unsafe: bool) -> Fixe
         raise CannotRun(f"cannot lint {context / dockerfile}: {result.errors[0]}")
     applied: list[AppliedFix] = []
     state: dict[str, str] = {}
+    tried: set[tuple[str, str]] = set()  # (file, rule) of every fix the loop applied
 
     def record(changed: Mapping[str, tuple[str, FixResult]]) -> None:
         base = dict(state)
         for file, (before, fixed) in changed.items():
             relative = _relative(file, folder)
             for finding in fixed.applied:
+                tried.add((relative, finding.rule))
                 alone = apply_fixes(before, file, [finding], unsafe).text
-                applied.append(AppliedFix(finding, relative, base, alone))
+                # Edits that write back the text they replace change nothing to verify.
+                if alone != before:
+                    applied.append(AppliedFix(finding, relative, base, alone))
             state[relative] = fixed.text
 
     _, after, _ = fix_loop(targets, result, config_for, unsafe, io.StringIO(), record)
     left = sum(1 for f in after.findings if f.fix is not None and not f.fix.safe)
-    return Fixes(folder, applied, 0 if unsafe else left)
+    unsettled = [
+        fix_label(finding, file)
+        for finding in after.findings
+        for file in _fixed_file(finding, folder, unsafe)
+        if (file, finding.rule) in tried
+    ]
+    return Fixes(folder, applied, 0 if unsafe else left, unsettled)
+
+
+def _fixed_file(finding: Finding, folder: Path, unsafe: bool) -> list[str]:
+    """The file (relative to ``folder``) the fix loop would edit for ``finding``, if any."""
+    from dlint.fix import fixable
+
+    if finding.fix is None or not finding.fix.edits:
+        return []
+    file = finding.fix.edits[0].file
+    if file is None or not fixable(finding, file, unsafe):
+        return []
+    return [_relative(file, folder)]
 
 
 def copy_context(context: Path, folder: Path) -> None:
@@ -231,6 +272,7 @@ class Built:
     """A built state of the context: its image and, once read, its inspect record and tree."""
 
     image_id: str
+    builder: str = ""
     attrs: Mapping[str, Any] | None = None
     files: dict[str, imagediff.FileEntry] | None = None
 
@@ -243,8 +285,7 @@ class Builds:
     run_id: str
     context: Path
     dockerfile: str
-    buildargs: dict[str, str] | None
-    nocache: bool
+    options: docker_ops.BuildOptions
     scratch: Path
     results: dict[str, Built | str] = field(default_factory=dict)
 
@@ -265,10 +306,9 @@ class Builds:
                     self.tag(name),
                     self.run_id,
                     lambda line: None,
-                    nocache=self.nocache,
-                    buildargs=self.buildargs,
+                    options=self.options,
                 )
-                self.results[name] = Built(result.image_id)
+                self.results[name] = Built(result.image_id, result.builder)
             except CannotRun as error:
                 self.results[name] = str(error).splitlines()[0]
         return self.results[name]
@@ -349,6 +389,7 @@ def judge(lab: Builds, fixes: Fixes) -> tuple[list[Verdict], list[str]]:
     original = lab.state({}, "original")
     if isinstance(original, str):
         raise CannotRun(f"the original context does not build, nothing to compare: {original}")
+    _say(f"the original built with {original.builder}, as every build of this run")
     declared: list[tuple[AppliedFix, tuple[Intent, ...]]] = []
     verdicts: list[Verdict] = []
     for fix in fixes.applied:
@@ -435,7 +476,22 @@ def report(verdicts: list[Verdict], together: list[str], out: IO[str] | None = N
     return bool(together) or any(v.outcome == BROKE for v in verdicts)
 
 
-def summary(verdicts: list[Verdict], together: list[str]) -> str:
+def report_unsettled(labels: list[str], out: IO[str] | None = None) -> bool:
+    """Print the findings the fixes left standing; True when there are any."""
+    out = out or sys.stdout
+    if labels:
+        print(
+            "dlint: still reported after fixing (a second --fix would apply these again; "
+            "each is a bug in its fix):",
+            file=out,
+        )
+        for label in labels:
+            print(f"  {label}", file=out)
+        out.flush()
+    return bool(labels)
+
+
+def summary(verdicts: list[Verdict], together: list[str], unsettled: Sequence[str] = ()) -> str:
     """``verify-fixes: 4 kept, 1 changed as intended, 0 broke``."""
     counts = {outcome: 0 for outcome in (KEPT, INTENDED, BROKE)}
     for verdict in verdicts:
@@ -443,4 +499,6 @@ def summary(verdicts: list[Verdict], together: list[str]) -> str:
     text = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
     if together:
         text += "; together they changed what none declares"
+    if unsettled:
+        text += f"; {len(unsettled)} still reported after fixing"
     return f"verify-fixes: {text}"

@@ -21,7 +21,12 @@ FROM pytorch/pytorch:2.3.1-cuda12.1-cudnn8-runtime
 Pin a digest (`@sha256:...`) as well for fully reproducible builds.
 
 ## Fix safety
-No automatic fix: only you know which version you tested.
+Unsafe, and only with `dlint check --fix --unsafe-fixes --from-engine` when the local
+Docker engine has the image: the tag becomes the release the image's own environment
+states (`PYTHON_VERSION=3.12.4` -> `python:3.12.4`, for the official images only) and the
+registry digest it was pulled with is added; with a digest only, `python@sha256:...`.
+Never `latest`, never a guess: an image with neither gets no fix, and without an engine
+there is no fix and no error.
 """
 
 from collections.abc import Iterator
@@ -30,15 +35,13 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
+from ._engine_pin import floating_bases, pin_fix
+
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for every stage whose base image floats."""
-    for stage in build.dockerfile.stages:
+    for stage in floating_bases(build):
         base = stage.base
-        if stage.parent_stage is not None or base.is_scratch or base.digest:
-            continue
-        if not stage.base_resolved:
-            continue
         if base.tag in (None, "latest"):
             word = stage.from_instruction.arguments[0]
             what = "no tag" if base.tag is None else "the tag 'latest'"
@@ -46,6 +49,7 @@ def check(build: Build) -> Iterator[Problem]:
                 f"base image '{base.raw}' has {what}; pin a version tag such as "
                 f"'{base.with_tag('<version>')}'",
                 word.span,
+                pin_fix(build, stage),
             )
 
 
@@ -57,4 +61,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3006", "DL3007", "DS-0001", "CKV_DOCKER_7"),
     tags=("reproducibility",),
+    fixable=True,
 )

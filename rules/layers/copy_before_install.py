@@ -4,7 +4,9 @@ Flags a `COPY`/`ADD` (without `--from`) of the whole build context or of source 
 in the same stage: pip (`-r`, packages, `pip install .`), `uv pip`, `uv sync`, poetry,
 pipenv, pdm, conda/mamba/micromamba, npm/yarn/pnpm/bun, bundler, `go mod download`,
 composer. Copies of dependency manifests alone (`requirements*.txt`, `pyproject.toml`,
-lock files, `package*.json`, `go.mod`, `Gemfile`...) pass. Installing the project itself
+lock files, `package*.json`, `go.mod`, `Gemfile`...) pass, and so does a copy into the
+folder the install reads packages from (`pip install --find-links /wheels` after `COPY
+wheels /wheels`): it is the install's input. Installing the project itself
 after the source copy (`pip install --no-deps .`, `pip install -e .`, a second
 `uv sync` or `poetry install`) passes when the dependencies were installed before the
 copy; without that earlier install it is flagged like any other install.
@@ -145,6 +147,8 @@ def problems_in(build: Build, stage: Stage) -> Iterator[Problem]:
             kind = install_kind(command)
             if kind is None:
                 continue
+            inputs = package_folders(build, stage, instruction, command)
+            pending = [p for p in pending if not copies_into(build, p[0], inputs)]
             for entry in [p for p in pending if kind == "dependencies" or not p[3]]:
                 copying, word, what, _ = entry
                 pending.remove(entry)
@@ -156,6 +160,29 @@ def problems_in(build: Build, stage: Stage) -> Iterator[Problem]:
                     reorder_fix(build, stage, copying, instruction),
                 )
             installed = True
+
+
+def package_folders(build: Build, stage: Stage, run: Instruction, command: Command) -> list[str]:
+    """The folders a pip install takes packages from (``--find-links DIR``), as image paths."""
+    found = package_command(command)
+    if found is None or found.family != "pip":
+        return []
+    workdir = workdir_before(build, stage, run)
+    texts = [w.text.removeprefix("file://") for w in found.values("-f", "--find-links")]
+    return [posixpath.normpath(posixpath.join(workdir, t)) for t in texts if t and "://" not in t]
+
+
+def copies_into(build: Build, copying: Instruction, folders: list[str]) -> bool:
+    """True when ``copying`` puts its sources inside one of ``folders`` (image paths)."""
+    copy = build.dockerfile.copy_of(copying)
+    if copy is None or not folders:
+        return False
+    return any(is_within(copy.destination, folder) for folder in folders)
+
+
+def is_within(path: str, folder: str) -> bool:
+    """True for ``folder`` itself or a path below it."""
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instruction) -> Fix | None:

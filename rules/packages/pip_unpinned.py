@@ -28,9 +28,11 @@ Or keep the versions in a requirements or constraints file:
 ## Fix safety
 Unsafe, and only where the build context already says the version: a requirements or
 constraints file the image installs pins the package (`gunicorn==23.0.0` in
-`requirements.txt`, and a later `RUN pip install gunicorn`). The word then gets that exact
-pin (extras kept). A version nobody wrote down is never guessed: only you know which one
-you tested.
+`requirements.txt`, and a later `RUN pip install gunicorn`), or else the project's
+`uv.lock` or `poetry.lock` at the top of the context locks it (from an index, at one
+version). The word then gets that exact pin (extras and marker kept), and only when the
+version meets the range the word already states (`"uvicorn>=0.20"`). A version nobody
+wrote down is never guessed: only you know which one you tested.
 """
 
 from collections.abc import Iterator
@@ -39,7 +41,12 @@ from dlint import regex
 from dlint.commands import pip_installs
 from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, Instruction, Word
-from dlint.requirements import URL_OR_PATH, is_pinned_spec, requirement_name
+from dlint.requirements import (
+    URL_OR_PATH,
+    is_pinned_spec,
+    pinned_requirement,
+    requirement_name,
+)
 from dlint.rule import Rule
 
 from ._run import constrained
@@ -72,32 +79,34 @@ def check(build: Build) -> Iterator[Problem]:
                     f"pip package '{text}' is not pinned to one version; "
                     f"install '{name}==<version>' or pin it in a constraints file",
                     word.span,
-                    pin_fix(word, text, pins.get(name)),
+                    pin_fix(word, text, pins.get(name) or build.locked_version(name)),
                 )
 
 
 PIN = regex.compile(r"[A-Za-z0-9._-]+(?:\[[^\]]*\])?\s*===?\s*([A-Za-z0-9.+!_-]+)")
-SPECIFIER = regex.compile(r"\s*(?:[<>=!~;@]|$)")
 
 
-def pinned_in_context(build: Build) -> dict[str, str]:
-    """Package name -> ``==version`` from the requirements and constraints files read."""
+def pinned_in_context(build: Build) -> dict[str, tuple[str, str]]:
+    """Package name -> (version, file) from the requirements and constraints files read."""
     pins = {}
-    for requirement in (r for f in build.requirements for r in f.requirements):
-        version = PIN.fullmatch(requirement.spec)
-        if requirement.kind == "package" and requirement.pinned and version:
-            pins[requirement.name] = f"=={version[1]}"
+    for file in build.requirements:
+        for requirement in file.requirements:
+            version = PIN.fullmatch(requirement.spec)
+            if requirement.kind == "package" and requirement.pinned and version:
+                pins[requirement.name] = (version[1], file.path)
     return pins
 
 
-def pin_fix(word: Word, text: str, spec: str | None) -> Fix | None:
-    """``name[extras]==version`` for the word, when the context pins it."""
-    if spec is None or not word.known:
+def pin_fix(word: Word, text: str, pin: tuple[str, str] | None) -> Fix | None:
+    """``name[extras]==version`` for the word, when the context pins or locks it."""
+    if pin is None or not word.known:
         return None
-    requirement = text[: SPECIFIER.search(text).start()] + spec  # type: ignore[union-attr]
+    requirement = pinned_requirement(text, pin[0])
+    if requirement is None:
+        return None
     quote = word.raw[0] if word.raw[:1] in ("'", '"') else ""
     edit = Edit(word.span, f"{quote}{requirement}{quote}")
-    return Fix(f"pin {requirement}", (edit,), False, changes=PINNED_FILES)
+    return Fix(f"pin {requirement} (from {pin[1]})", (edit,), False, changes=PINNED_FILES)
 
 
 # Another version of the package (and of what it depends on) where pip installs it, and

@@ -29,16 +29,24 @@ or keep the loose file and add a constraints file: `pip install -r requirements.
 constraints.txt`.
 
 ## Fix safety
-No automatic fix: only you know which version you tested.
+Unsafe, and only from a lock the project keeps: when the `uv.lock` or `poetry.lock` at the
+top of the build context locks the package (from an index, at one version) and that
+version meets the line's own range, the line becomes `name[extras]==version` (its marker,
+hashes and comment kept). Without a lock there is no fix: only you know which version you
+tested, and the version an index offers today is a guess.
 """
 
+import posixpath
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
+from dlint.context import Requirement
+from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build
+from dlint.requirements import pinned_requirement
 from dlint.rule import Rule
 
 from ._run import constrained
+from .pip_unpinned import PINNED_FILES
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -56,8 +64,26 @@ def check(build: Build) -> Iterator[Problem]:
                 f"requirement '{requirement.spec}' is not pinned to one version; "
                 f"pin it as '{requirement.name}==<version>' or in a constraints file",
                 requirement.span,
+                lock_fix(build, requirements.path, requirement),
                 file=requirements.path,
             )
+
+
+def lock_fix(build: Build, path: str, requirement: Requirement) -> Fix | None:
+    """The line pinned to the version a lock of the context holds, when it meets the range."""
+    span = requirement.span
+    if span.start.line != span.end.line or span.end.column - span.start.column != len(
+        requirement.spec
+    ):
+        return None  # a line continued with a backslash: its text is not all in the span
+    locked = build.locked_version(requirement.name)
+    pinned = None if locked is None else pinned_requirement(requirement.spec, locked[0])
+    if locked is None or pinned is None:
+        return None
+    edit = Edit(span, pinned, path)
+    # The image's copy of the requirements file changes too (wherever a COPY put it).
+    changes = (f"files:**/{posixpath.basename(path)}", *PINNED_FILES)
+    return Fix(f"pin {pinned} (from {locked[1]})", (edit,), False, changes=changes)
 
 
 RULE = Rule(
@@ -67,4 +93,5 @@ RULE = Rule(
     summary="a requirements file the image installs has a package without an exact == pin",
     check=check,
     tags=("reproducibility", "python"),
+    fixable=True,
 )

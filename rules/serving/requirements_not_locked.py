@@ -3,7 +3,9 @@ Flags a `pip install -r FILE` (or `uv pip install -r`) whose requirements file p
 packages with `==` but is not a full lock, and that installs them in a way that lets pip
 resolve their dependencies freely: no `--require-hashes`, no `--no-deps`, no constraints
 file (`-c`, `PIP_CONSTRAINT`), and a file that is not a lock by name (`*.lock`,
-`*lock*.txt`). A file with unpinned lines is `requirements-unpinned`'s finding instead.
+`*lock*.txt`), and no index (`--no-index` with `--find-links` folders that only `COPY`s
+from the build context fill: pip can then install nothing but the wheels the context
+ships). A file with unpinned lines is `requirements-unpinned`'s finding instead.
 The finding is at the file's name in the `pip install` command.
 
 ## Why it matters
@@ -41,11 +43,13 @@ import re
 from collections.abc import Iterator
 
 from dlint import regex
-from dlint.commands import pip_installs
+from dlint.commands import PipInstall, package_command, pip_installs
 from dlint.context import RequirementsFile
 from dlint.finding import Problem, Severity
 from dlint.model import Build, Instruction, Word
 from dlint.rule import Rule
+
+from ..layers.copy_before_install import is_within, workdir_before
 
 LOCK_NAME = regex.compile(r"lock|constraint", re.IGNORECASE)
 LOCKING_ENV = ("PIP_CONSTRAINT", "PIP_REQUIRE_HASHES", "PIP_NO_DEPS", "UV_CONSTRAINT")
@@ -58,7 +62,7 @@ def check(build: Build) -> Iterator[Problem]:
         if locked_by_environment(run):
             continue
         for pip in pip_installs(run):
-            if pip.has_option(*LOCKING_OPTIONS):
+            if pip.has_option(*LOCKING_OPTIONS) or only_context_wheels(build, run, pip):
                 continue
             for word in pip.requirement_files:
                 files = installed_files(build, run, word)
@@ -79,6 +83,29 @@ def locked_by_environment(run: Instruction) -> bool:
     if any(run.variables.get(name) for name in LOCKING_ENV):
         return True
     return any(f"{name}=" in run.value for name in LOCKING_ENV)
+
+
+def only_context_wheels(build: Build, run: Instruction, pip: PipInstall) -> bool:
+    """``--no-index`` with ``--find-links`` folders filled only by copies from the context."""
+    found = package_command(pip.command)
+    if found is None or not pip.has_option("--no-index"):
+        return False
+    stage = build.dockerfile.stages[run.stage_index]
+    workdir = workdir_before(build, stage, run)
+    texts = [w.text.removeprefix("file://") for w in found.values("-f", "--find-links")]
+    if not texts or any("://" in t or not t for t in texts):
+        return False
+    folders = [posixpath.normpath(posixpath.join(workdir, t)) for t in texts]
+    lineage = build.dockerfile.lineage(stage)
+    steps = [i for s in lineage for i in s.instructions if i.index < run.index]
+    filling = [c for i in steps if (c := build.dockerfile.copy_of(i)) is not None]
+    filling = [c for c in filling if any(is_within(c.destination, f) for f in folders)]
+    writes = [i for i in steps if i.keyword == "RUN" and any(f in i.value for f in folders)]
+    return (
+        bool(filling)
+        and not writes
+        and all(not c.from_stage and c.sources == c.context_sources for c in filling)
+    )
 
 
 def installed_files(build: Build, run: Instruction, word: Word) -> list[RequirementsFile]:

@@ -87,6 +87,27 @@ def test_steps_are_numbered_as_in_the_file_and_cached_ones_reported():
     assert emitted.count("Step 8/9 : COPY app.py .") == 1
 
 
+def test_a_file_of_one_stage_has_its_steps_reported_too():
+    # BuildKit names no stage when the file has one ("[2/3] RUN ..."), even with AS.
+    one_stage = "FROM python:3.11-slim AS base\nWORKDIR /app\nRUN pip install six\n"
+    progress, emitted = _follow(
+        one_stage,
+        _vertex("a", "[1/3] FROM docker.io/library/python:3.11-slim", started="now"),
+        _vertex("b", "[2/3] WORKDIR /app", cached=True, started="now"),
+        _vertex("c", "[3/3] RUN pip install six", started="now"),
+    )
+    assert [(step.number, step.instruction, step.cached) for step in progress.steps()] == [
+        (2, "WORKDIR /app", True),
+        (3, "RUN pip install six", False),
+    ]
+    assert emitted == [
+        "Step 1/3 : FROM python:3.11-slim AS base",
+        "Step 2/3 : WORKDIR /app",
+        "  ---> Using cache",
+        "Step 3/3 : RUN pip install six",
+    ]
+
+
 def test_a_failed_step_is_named_with_its_last_output_lines():
     log = base64.b64encode(b"Collecting nothing-such\nERROR: No matching distribution\n").decode()
     progress, _ = _follow(
@@ -102,6 +123,39 @@ def test_a_failed_step_is_named_with_its_last_output_lines():
     assert "ERROR: No matching distribution" in message
     assert "context canceled" not in message
     assert message.endswith("ERROR: failed to solve: exit code: 1")
+
+
+def test_the_cache_records_a_build_made_are_told_from_others():
+    # Descriptions as dockerd 26's BuildKit writes them for the steps of MULTI_STAGE.
+    progress = buildkit.Progress(parse_dockerfile(MULTI_STAGE, "Dockerfile"), lambda line: None)
+    names = [
+        "[builder 2/3] RUN python -m venv /opt/venv",
+        "[builder 3/3] RUN --mount=type=cache,target=/root/.cache/pip <<EOT "
+        "(/opt/venv/bin/pip install six==1.16.0)",
+        "[stage-1 3/4] COPY app.py .",
+        '[stage-1 5/5] RUN ["python", "-m", "compileall", "/app"]',
+    ]
+    for digest, name in enumerate(names):
+        progress.feed(_vertex(f"sha256:{digest}", name, started="now"))
+
+    def made(description: str, kind: str = "regular") -> bool:
+        return progress.made({"ID": "x", "Type": kind, "Description": description})
+
+    assert made("mount / from exec /bin/sh -c python -m venv /opt/venv")
+    assert made("mount / from exec /bin/sh -c /opt/venv/bin/pip install six==1.16.0\n")
+    assert made("[stage-1 3/4] COPY app.py .")
+    assert made("mount / from exec python -m compileall /app")
+    assert made("local source for context", "source.local")
+    # Another project's steps, and the pip cache mount every build naming it shares.
+    assert not made("mount / from exec /bin/sh -c pip install -r requirements.txt")
+    assert not made("[stage-1 3/4] COPY main.py .")
+    assert not made("mount / from exec /bin/sh -c python -m venv /opt/venv2")
+    assert not made(
+        "cached mount /root/.cache/pip from exec /bin/sh -c /opt/venv/bin/pip install "
+        'six==1.16.0 with id "//root/.cache/pip"',
+        "exec.cachemount",
+    )
+    assert not made("pulled from docker.io/library/python:3.11-slim", "regular")
 
 
 def test_plain_lines_between_objects_are_kept_as_text():

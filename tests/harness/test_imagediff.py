@@ -12,6 +12,7 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from helpers import case_engine
 from test_rule_cases import CASES, write_case
 
 from dlint.config import from_mapping
@@ -198,7 +199,8 @@ FIX_CASES = [p for p in CASES if isinstance(p.values[1], dict) and "fixed" in p.
 def test_every_fix_in_the_pack_declares_changes_the_verifier_reads(rule, case, tmp_path):
     dockerfile = write_case(tmp_path, case)
     config = from_mapping({"select": [rule.id]}, "case")
-    result = check_targets([Target(dockerfile.name, dockerfile, tmp_path)], lambda _: config)
+    with case_engine(case):
+        result = check_targets([Target(dockerfile.name, dockerfile, tmp_path)], lambda _: config)
     fixes = [f.fix for f in result.findings if f.fix is not None]
     assert fixes, "a case with a fixed text has a fix"
     for fix in fixes:

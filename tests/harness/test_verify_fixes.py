@@ -10,6 +10,7 @@ even though the spec still passes; the second is shown as changed as intended.
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import signal
@@ -19,62 +20,46 @@ from pathlib import Path
 
 import pytest
 
+from dlint.checkrun import MAX_FIX_PASSES
+from dlint.harness import verify_fixes
+
 FIXABLE = Path(__file__).parent / "data" / "fixable"
 CHAPTER = Path(__file__).parent / "data" / "chapter"
 
-# Runs dlint's command line with two extra rules in the pack (a test cannot reach into
-# the process `dlint test` is, so the rules are added before main() runs).
-WITH_TEST_RULES = '''
+# Runs dlint's command line with the test rules of fix_rules.py in the pack (a test cannot
+# reach into the process `dlint test` is, so the rules are added before main() runs).
+WITH_TEST_RULES = f"""
 import sys
 
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+
 from dlint import config, rule
-from dlint.finding import Edit, Fix, Problem, Severity
+import fix_rules
 
-
-def renames_page(build):
-    """A broken fix: it means to change nothing, but the page lands under another name."""
-    for instruction in build.dockerfile.instructions:
-        if instruction.keyword == "COPY" and "index.html" in instruction.value:
-            destination = instruction.arguments[-1]
-            fix = Fix("tidy the destination", (Edit(destination.span, "./page.html"),))
-            yield Problem("test rule: renames the page", destination.span, fix)
-
-
-def binds_all(build):
-    """An unsafe fix that changes the CMD, and declares it."""
-    for instruction in build.dockerfile.instructions:
-        if instruction.keyword == "CMD" and '"8000"' in instruction.value:
-            start = instruction.value.index('"8000"')
-            span = instruction.locate(start, start + 6)
-            edit = Edit(span, '"8000", "--bind", "0.0.0.0"')
-            fix = Fix("bind every address", (edit,), safe=False, changes=("Cmd",))
-            yield Problem("test rule: binds every address", span, fix)
-
-
-def extra(check, id, name):
-    return rule.Rule(id=id, name=name, severity=Severity.INFO, summary=name, check=check,
-                     fixable=True)
-
-
-pack = rule.all_rules
-added = (extra(renames_page, "D798", "test-renames-page"),
-         extra(binds_all, "D799", "test-binds-all"))
-rule.all_rules = config.all_rules = lambda: (*pack(), *added)
+rule.all_rules = config.all_rules = fix_rules.pack_with_test_rules()
 
 from dlint.cli import main
 
 sys.exit(main(sys.argv[1:]))
-'''
+"""
 
 
 def verdicts(stdout: str) -> dict[str, tuple[str, list[str]]]:
-    """Rule name -> (outcome, detail lines) from the verify report."""
+    """Rule name -> (outcome, detail lines) from the verify report.
+
+    A fix listed twice fails the test: each fix is verified once, and a report that lists
+    one again (a fix the fix loop kept applying) must not hide behind the last verdict.
+    """
     found: dict[str, tuple[str, list[str]]] = {}
+    labels: set[str] = set()
     last = None
     for line in stdout.splitlines():
         for outcome in ("kept", "changed as intended", "broke"):
             if line.startswith(f"  {outcome} "):
-                name = line.split(" (", 1)[0].rsplit(" ", 1)[1]
+                label = line[len(f"  {outcome} ") :].strip()
+                assert label not in labels, f"{label} is verified twice:\n{stdout}"
+                labels.add(label)
+                name = label.split(" (", 1)[0].rsplit(" ", 1)[1]
                 found[name] = (outcome, [])
                 last = name
                 break
@@ -84,6 +69,74 @@ def verdicts(stdout: str) -> dict[str, tuple[str, list[str]]]:
             elif not line.startswith("      "):
                 last = None
     return found
+
+
+@pytest.fixture
+def project_with(tmp_path, monkeypatch):
+    """A copy of the fixable project selecting the given rules, the test rules in the pack."""
+    from dlint import config, rule
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    import fix_rules
+
+    pack = fix_rules.pack_with_test_rules()
+    monkeypatch.setattr(rule, "all_rules", pack)
+    monkeypatch.setattr(config, "all_rules", pack)
+
+    def make(*rules: str) -> Path:
+        project = tmp_path / "project"
+        shutil.copytree(FIXABLE, project)
+        (project / ".dlint.yaml").write_text(f"select: [{', '.join(rules)}]\n")
+        return project
+
+    return make
+
+
+def _fixed(project: Path) -> verify_fixes.Fixes:
+    return verify_fixes.fix_copy(project, "Dockerfile", project.parent / "fixed", unsafe=True)
+
+
+def test_each_fix_is_verified_once_though_the_fix_loop_checks_again(project_with):
+    # The fix loop re-checks after every pass: a fix applied in the first is not verified
+    # again in the next, and fixes that settle leave nothing reported.
+    fixes = _fixed(project_with("expose-protocol-casing", "test-renames-page", "test-binds-all"))
+    assert [fix.label for fix in fixes.applied] == [
+        "Dockerfile:10:17 test-renames-page (safe): tidy the destination",
+        "Dockerfile:11:8 expose-protocol-casing (safe): write 8000/tcp",
+        "Dockerfile:12:37 test-binds-all (unsafe): bind every address",
+    ]
+    assert fixes.unsettled == []
+
+
+def test_a_fix_that_never_settles_is_reported_and_fails_the_verification(project_with):
+    # The loop stops at its bound with the rule still firing: every pass is one more
+    # "fix", and the finding is still there on the fixed copy.
+    fixes = _fixed(project_with("test-never-settles"))
+    label = "Dockerfile:12:37 test-never-settles (unsafe): bind every address"
+    assert [fix.label for fix in fixes.applied] == [label] * MAX_FIX_PASSES
+    assert fixes.unsettled == [label]
+    out = io.StringIO()
+    assert verify_fixes.report_unsettled(fixes.unsettled, out) is True
+    assert out.getvalue().splitlines()[1:] == [f"  {label}"]
+    assert verify_fixes.summary([], [], fixes.unsettled).endswith("; 1 still reported after fixing")
+
+
+def test_a_fix_that_writes_back_what_it_replaces_is_not_verified_as_kept(project_with):
+    # A rule that still fires on the file it fixed: while another fix keeps changing the
+    # file, its "fix" of each later pass rewrites the same text. Verified, each would
+    # read "kept" (the first, which renames the page, is the one to judge).
+    fixes = _fixed(project_with("test-renames-again", "test-never-settles"))
+    renames = "Dockerfile:10:17 test-renames-again (safe): tidy the destination"
+    binds = "Dockerfile:12:37 test-never-settles (unsafe): bind every address"
+    assert [fix.label for fix in fixes.applied] == [renames] + [binds] * MAX_FIX_PASSES
+    assert fixes.unsettled == [renames, binds]
+    assert "COPY index.html ./page.html\n" in (fixes.folder / "Dockerfile").read_text()
+
+
+def test_the_verify_report_refuses_a_fix_listed_twice():
+    twice = "  kept  Dockerfile:10:17 test-renames-page (safe): tidy the destination\n" * 2
+    with pytest.raises(AssertionError, match="verified twice"):
+        verdicts(twice)
 
 
 @pytest.mark.docker
@@ -104,28 +157,18 @@ def test_verify_fixes_keeps_the_image_and_runs_the_spec_on_the_fixed_one(dlint_t
     assert FIXABLE.joinpath("Dockerfile").read_text() == original, "only a copy is fixed"
 
 
-def _buildx() -> bool:
-    """True when this machine builds with BuildKit (the docker CLI has its buildx plugin)."""
-    if shutil.which("docker") is None:
-        return False
-    found = subprocess.run(["docker", "buildx", "version"], capture_output=True, check=False)
-    return found.returncode == 0
-
-
-# A known bug, kept visible: with BuildKit builds, the fix that renames the copied page is
-# reported "kept" (the classic builder reports it "broke", as it must). strict: the test
-# fails as soon as the bug is fixed, so the mark cannot outlive it.
-@pytest.mark.xfail(
-    _buildx(), strict=True, reason="verify-fixes misses an undeclared rename under BuildKit"
-)
+# Both builders: BuildKit (the default where buildx is) and the engine's classic builder.
+@pytest.mark.parametrize("builder", [[], ["--classic-builder"]], ids=["default", "classic"])
 @pytest.mark.docker
-def test_a_fix_that_changes_the_image_is_reported_as_broke_and_fails_the_run(tmp_path, leftovers):
+def test_a_fix_that_changes_the_image_is_reported_as_broke_and_fails_the_run(
+    tmp_path, leftovers, builder
+):
     project = tmp_path / "project"
     shutil.copytree(FIXABLE, project)
     (project / ".dlint.yaml").write_text(
         "select: [expose-protocol-casing, test-renames-page, test-binds-all]\n"
     )
-    arguments = ["test", str(project), "--verify-fixes", "--unsafe-fixes", "-q"]
+    arguments = ["test", str(project), "--verify-fixes", "--unsafe-fixes", "-q", *builder]
     done = subprocess.run(
         [sys.executable, "-c", WITH_TEST_RULES, *arguments],
         capture_output=True,
@@ -135,6 +178,8 @@ def test_a_fix_that_changes_the_image_is_reported_as_broke_and_fails_the_run(tmp
         check=False,
     )
     assert done.returncode == 1, done.stdout + done.stderr
+    built_with = "classic" if builder else "BuildKit (buildx default builder)"
+    assert f"dlint: the original built with {built_with}, as every build" in done.stdout
     found = verdicts(done.stdout)
     assert found["expose-protocol-casing"] == ("kept", [])
     outcome, details = found["test-renames-page"]
@@ -206,6 +251,20 @@ def test_unsafe_fixes_need_verify_fixes(dlint_test):
     assert result.code == 2
     assert result.stderr.strip() == (
         "dlint: error: --unsafe-fixes needs --verify-fixes (dlint check --fix applies fixes)"
+    )
+
+
+def test_a_spec_naming_an_image_cannot_verify_fixes(tmp_path, dlint_test):
+    # The spec would test that image, not the fixed build: one line, exit 2.
+    project = tmp_path / "project"
+    shutil.copytree(FIXABLE, project)
+    spec = project / "dlint-test.yaml"
+    spec.write_text(spec.read_text() + "image: example/service:1.0\n")
+    result = dlint_test(str(project), "--verify-fixes")
+    assert result.code == 2, result.stdout + result.stderr
+    assert result.stderr == (
+        f"dlint: error: {spec}: the spec names an image (example/service:1.0) instead of a "
+        "build; --verify-fixes builds the context and its fixed copy\n"
     )
 
 
