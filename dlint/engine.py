@@ -96,7 +96,6 @@ def targets_for(paths: Sequence[str], context: str | None) -> list[Target]:
 def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[Finding]:
     """Run one rule with its configured options; stamp its problems as findings."""
     options = {**rule.options, **config.options.get(rule.id, {})}
-    severity = config.severity_of(rule)
     try:
         problems = list(rule.check(build, **options, **extra))
     except Exception as error:
@@ -106,9 +105,18 @@ def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[
         ) from error
     placed = (p.placed(build.dockerfile.path) for p in problems)
     return [
-        Finding(rule.id, rule.name, rule.aliases, severity, message, p.file or "", p.span, p.fix)
+        Finding(
+            rule.id,
+            rule.name,
+            rule.aliases,
+            config.severity_of(rule, p.code),
+            _with_onbuild_note(build, p),
+            p.file or "",
+            p.span,
+            p.fix,
+            p.code,
+        )
         for p in placed
-        for message in [_with_onbuild_note(build, p)]
     ]
 
 
@@ -139,7 +147,7 @@ def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -
         for f in run_rule(r, build, config, suppressions=used, ran=ran)
     ]
     kept += ignores.apply(meta, suppressions, build.dockerfile.path)[0]
-    return [f for f in kept if not config.ignored_in(f)]
+    return [f for f in kept if not config.leaves_out(f)]
 
 
 ConfigFor = Callable[[Target], Config]

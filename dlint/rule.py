@@ -44,6 +44,9 @@ class Rule:
     after_ignores: bool = False
     opt_in: bool = False
     """A matter of taste: runs only when selected by name, id, alias, prefix or ``ALL``."""
+    codes: str = ""
+    """A regular expression of the codes this rule's findings carry (``SC\\d{4}``: the
+    shellcheck rule passes ShellCheck's on); every selection and ignore takes them."""
     doc: str = field(default="", repr=False, compare=False)
     source: Path | None = field(default=None, repr=False, compare=False)
 
@@ -161,6 +164,17 @@ def find_rule(key: str) -> Rule | None:
     ``AVD-DS-0005`` are one code.
     """
     return _rule_index().get(key) or _rule_index().get(canonical_code(key))
+
+
+def code_owner(code: str) -> Rule | None:
+    """The rule whose findings carry ``code`` (``SC2086``: shellcheck), or None."""
+    upper = code.upper()
+    return next((r for r in all_rules() if r.codes and _pattern(r.codes).fullmatch(upper)), None)
+
+
+@cache
+def _pattern(codes: str) -> re.Pattern[str]:
+    return re.compile(codes)
 
 
 def canonical_code(code: str) -> str:

@@ -36,10 +36,7 @@ def findings(tmp_path: Path, text: str, **settings: object) -> list[Finding]:
 
 def places(found: list[Finding]) -> list[tuple[str, str, str]]:
     """``(code, start, end)`` of each finding."""
-    return [
-        (f.message.split(":", 1)[0], f"{f.line}:{f.column}", f"{f.end_line}:{f.end_column}")
-        for f in found
-    ]
+    return [(f.code or "", f"{f.line}:{f.column}", f"{f.end_line}:{f.end_column}") for f in found]
 
 
 def test_continuation_and_comment_lines_map_back(tmp_path: Path) -> None:
