@@ -7,9 +7,10 @@ the model, and stamps every problem with the rule's identity and severity.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from dlint import ignores
 from dlint.config import Config, ConfigError
@@ -93,9 +94,14 @@ def targets_for(paths: Sequence[str], context: str | None) -> list[Target]:
     return targets
 
 
+def rule_options(rule: Rule, config: Config) -> dict[str, Any]:
+    """The rule's options: its defaults, then what the configuration sets."""
+    return {**rule.options, **config.options.get(rule.id, {})}
+
+
 def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[Finding]:
     """Run one rule with its configured options; stamp its problems as findings."""
-    options = {**rule.options, **config.options.get(rule.id, {})}
+    options = rule_options(rule, config)
     try:
         problems = list(rule.check(build, **options, **extra))
     except Exception as error:
@@ -130,14 +136,28 @@ def _with_onbuild_note(build: Build, problem: Problem) -> str:
     return problem.message
 
 
-def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -> list[Finding]:
+def check_build(
+    build: Build,
+    rules: Sequence[Rule],
+    config: Config = DEFAULT,
+    batched: Mapping[str, object] | None = None,
+) -> list[Finding]:
     """Run ``rules`` on one build, then apply inline and per-path ignores.
 
     Rules marked ``after_ignores`` (such as unused-ignore) run last, with what each ignore
-    comment suppressed; their findings can be ignored like any other.
+    comment suppressed; their findings can be ignored like any other. ``batched`` holds
+    what rules' batch steps returned (by rule id), handed to their checks.
     """
     suppressions = ignores.collect(build.dockerfile, rules)
-    plain = [f for r in rules if not r.after_ignores for f in run_rule(r, build, config)]
+    batched = batched or {}
+    plain = [
+        f
+        for r in rules
+        if not r.after_ignores
+        for f in run_rule(
+            r, build, config, **({"batched": batched[r.id]} if r.id in batched else {})
+        )
+    ]
     kept, used = ignores.apply(plain, suppressions, build.dockerfile.path)
     ran = frozenset(r.id for r in rules)
     meta = [
@@ -164,22 +184,66 @@ def source_text(target: Target) -> str:
 
 def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: DEFAULT) -> Result:
     """Parse and check every target; a file that cannot be read or parsed is an error."""
-    result = Result()
-    for target in targets:
+    return check_groups([targets], config_for)[0]
+
+
+Loaded = tuple[Target, Config, Build]
+
+
+def check_groups(
+    groups: Sequence[Sequence[Target]], config_for: ConfigFor = lambda _: DEFAULT
+) -> list[Result]:
+    """:func:`check_targets` for each group, with every file read before any is checked,
+    so that rules' batch steps (ShellCheck) run once for all the groups."""
+    loaded = [[_load(target, config_for) for target in group] for group in groups]
+    batched = _batch([item for group in loaded for item in group if not isinstance(item, str)])
+    return [_check_loaded(group, batched) for group in loaded]
+
+
+def _load(target: Target, config_for: ConfigFor) -> Loaded | str:
+    """The target's configuration and build, or the one error line that stops it."""
+    try:
+        config = config_for(target)
+        dockerfile = parse_dockerfile(source_text(target), target.name)
+        return target, config, load_build(dockerfile, target.context, target.path)
+    except (InputError, ConfigError) as error:
+        return str(error)
+    except DockerfileSyntaxError as error:
+        return f"{target.name}:{error.line}:{error.column}: {error.message}"
+
+
+def _batch(loaded: Sequence[Loaded]) -> dict[str, object]:
+    """Each batch step's result (by rule id), over the builds that run its rule.
+
+    A batch step that fails is left out: its rule's check then does the work itself (and
+    reports a bug as a :class:`RuleCrash`, with the file it happened in).
+    """
+    jobs: dict[str, tuple[Rule, list[tuple[Build, Mapping[str, Any]]]]] = {}
+    for _, config, build in loaded:
+        for rule in config.rules():
+            if rule.batch is not None:
+                jobs.setdefault(rule.id, (rule, []))[1].append((build, rule_options(rule, config)))
+    batched: dict[str, object] = {}
+    for rule_id, (rule, builds) in jobs.items():
+        assert rule.batch is not None
         try:
-            config = config_for(target)
-            text = source_text(target)
-            dockerfile = parse_dockerfile(text, target.name)
-            build = load_build(dockerfile, target.context, target.path)
-        except (InputError, ConfigError) as error:
-            result.errors.append(str(error))
+            batched[rule_id] = rule.batch(builds)
+        except Exception:  # the check runs without it, and reports a bug in its file
             continue
-        except DockerfileSyntaxError as error:
-            result.errors.append(f"{target.name}:{error.line}:{error.column}: {error.message}")
+    return batched
+
+
+def _check_loaded(group: Sequence[Loaded | str], batched: Mapping[str, object]) -> Result:
+    """Check loaded targets (an error line for each that could not be loaded)."""
+    result = Result()
+    for item in group:
+        if isinstance(item, str):
+            result.errors.append(item)
             continue
+        target, config, build = item
         result.files.append(target.name)
         try:
-            findings = check_build(build, config.rules(), config)
+            findings = check_build(build, config.rules(), config, batched)
         except RuleCrash as error:
             result.errors.append(str(error))
             continue

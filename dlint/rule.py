@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import field, replace
 from functools import cache
 from pathlib import Path
@@ -26,6 +26,9 @@ RULE_NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ALIAS = re.compile(r"^(DL\d{4}|SC\d{4}|DS-?\d{3,4}|CKV2?_DOCKER_\d+|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$")
 
 Check = Callable[[Build], Iterable[Problem]]
+# A rule's batch step: every build of the run (with the rule's options for it) at once;
+# what it returns reaches the rule's check as ``batched=``.
+Batch = Callable[[Sequence[tuple[Build, Mapping[str, Any]]]], object]
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class Rule:
     codes: str = ""
     """A regular expression of the codes this rule's findings carry (``SC\\d{4}``: the
     shellcheck rule passes ShellCheck's on); every selection and ignore takes them."""
+    batch: Batch | None = field(default=None, repr=False, compare=False)
+    """Work done once for every build of a run before any check (ShellCheck over all the
+    scripts of a tree in one process per core); its result is the check's ``batched``.
+    The check must give the same problems without it (``batched=None``)."""
     doc: str = field(default="", repr=False, compare=False)
     source: Path | None = field(default=None, repr=False, compare=False)
 

@@ -41,7 +41,8 @@ No automatic fix: ShellCheck's suggestions need a reader.
 """
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
 from dlint import shellcheck
 from dlint.finding import Problem, Severity, Span
@@ -94,14 +95,42 @@ def scripts_of(build: Build, run: Instruction) -> Iterator[tuple[shellcheck.Scri
         yield script, _Place(run, doc.body, doc)
 
 
-def check(build: Build, exclude: Sequence[str] = ("SC1090", "SC1091")) -> Iterator[Problem]:
+DEFAULT_EXCLUDE = ("SC1090", "SC1091")
+
+
+def scripts(build: Build) -> list[tuple[shellcheck.Script, _Place]]:
+    """Every script the build's ``RUN``s run, with how to place its findings."""
+    return [pair for run in build.dockerfile.of("RUN") for pair in scripts_of(build, run)]
+
+
+def batch(
+    builds: Sequence[tuple[Build, Mapping[str, Any]]],
+) -> dict[tuple[str, ...], shellcheck.Known | None]:
+    """ShellCheck over the scripts of every build at once, one run per ``exclude`` setting
+    (a repeated script, across files too, is checked once)."""
+    by_exclude: dict[tuple[str, ...], list[shellcheck.Script]] = {}
+    for build, options in builds:
+        exclude = tuple(options.get("exclude", DEFAULT_EXCLUDE))
+        by_exclude.setdefault(exclude, []).extend(script for script, _ in scripts(build))
+    return {exclude: shellcheck.check_all(found, exclude) for exclude, found in by_exclude.items()}
+
+
+def check(
+    build: Build,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    batched: Mapping[tuple[str, ...], shellcheck.Known | None] | None = None,
+) -> Iterator[Problem]:
     """Yield a problem per ShellCheck finding, at its place in the Dockerfile, with its code."""
-    found = [pair for run in build.dockerfile.of("RUN") for pair in scripts_of(build, run)]
+    found = scripts(build)
     if not found:
         return
-    comments = shellcheck.run([script for script, _ in found], tuple(exclude))
-    for comment in comments or ():
-        yield Problem(comment.message, found[comment.script][1].span(comment), code=comment.name)
+    known = (batched or {}).get(tuple(exclude))
+    comments = shellcheck.run([script for script, _ in found], tuple(exclude), known)
+    if comments is None:
+        return
+    for (_, place), script_comments in zip(found, comments, strict=True):
+        for comment in script_comments:
+            yield Problem(comment.message, place.span(comment), code=comment.name)
 
 
 RULE = Rule(
@@ -110,7 +139,8 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="ShellCheck finds a problem in a RUN script (needs the shellcheck binary)",
     check=check,
-    options={"exclude": ["SC1090", "SC1091"]},
+    batch=batch,
+    options={"exclude": list(DEFAULT_EXCLUDE)},
     tags=("shell", "reliability"),
     codes=r"SC\d{4}",
 )
