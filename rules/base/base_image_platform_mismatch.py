@@ -75,8 +75,10 @@ def check(build: Build) -> Iterator[Problem]:
             continue
         built_for = NAMESPACES.get(base.name.split("/", 1)[0])
         flag = next((f for f in stage.from_instruction.flags if f.name == "platform"), None)
-        wanted = asked_for(flag.value) if flag is not None and flag.value else None
-        if built_for is None or flag is None or wanted is None:
+        if built_for is None or flag is None or not flag.value:
+            continue
+        wanted = asked_for(flag.value)
+        if wanted is None:
             continue
         system, architecture = wanted
         if system == built_for[0] and architecture in (None, built_for[1]):
