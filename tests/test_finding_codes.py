@@ -170,3 +170,9 @@ def test_codes_resolve_to_their_rule_and_unknown_names_still_fail() -> None:
     assert [r.name for r in config.rules()] == ["shellcheck"]
     with pytest.raises(ConfigError, match="unknown rule 'SC20X'"):
         from_mapping({"ignore": ["SC20X"]}, "test")
+
+
+def test_explain_a_code_explains_its_rule(capsys) -> None:
+    """``dlint explain SC2086`` prints the shellcheck rule's documentation."""
+    assert main(["explain", "SC2086"]) == 0
+    assert capsys.readouterr().out.startswith("shellcheck (D800)")
