@@ -20,7 +20,7 @@ from typing import Any
 
 from dlint.finding import Finding, Severity
 from dlint.records import dataclass
-from dlint.rule import Rule, all_rules, canonical_code, code_owner, find_rule
+from dlint.rule import RULE_ID, Rule, all_rules, canonical_code, code_owner, find_rule
 
 CONFIG_NAMES = (".dlint.yaml", ".dlint.yml")
 # hadolint's own file, read when no dlint configuration applies (see hadolint_settings).
@@ -85,7 +85,8 @@ class Config:
         (see :meth:`leaves_out`); a code in ``ignore`` never stops its rule from running.
         """
         chosen = self._chosen()
-        wanted = chosen | {owner.id for code in chosen if (owner := code_owner(code))}
+        codes = (name for name in chosen if not RULE_ID.match(name))
+        wanted = chosen | {owner.id for code in codes if (owner := code_owner(code))}
         return tuple(r for r in all_rules() if r.id in wanted and r.id not in self.ignore)
 
     def _chosen(self) -> frozenset[str]:
