@@ -1,9 +1,10 @@
 """``--write-baseline`` / ``--baseline``: adopt dlint on a repository with findings today.
 
 A baseline file records the current findings by fingerprint (the one GitLab and SARIF
-use: rule, file and message, never the line), so a finding keeps matching when lines are
-added or removed above it, and only new findings are reported. Files are named relative
-to the baseline's folder, so the check may run from any directory.
+use: rule, file, code (ShellCheck's ``SC2086``) and message, never the line), so a
+finding keeps matching when lines are added or removed above it, and only new findings
+are reported. Files are named relative to the baseline's folder, so the check may run
+from any directory.
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ def _fingerprints(findings: Sequence[Finding], folder: Path) -> list[str]:
 
 
 def save_baseline(path: Path, findings: Sequence[Finding]) -> None:
-    """Write every finding's fingerprint (with its rule, file and message, for people)."""
+    """Write every finding's fingerprint (with its rule, code, file and message, for people)."""
     folder = path.resolve().parent
     recorded = _as_recorded(findings, folder)
     entries = [
         {"fingerprint": fingerprint, "rule": f.name, "file": f.file, "message": f.message}
+        | ({"code": f.code} if f.code else {})
         for f, fingerprint in zip(recorded, _fingerprints(findings, folder), strict=True)
     ]
     text = json.dumps({"format": FORMAT, "findings": entries}, indent=2, ensure_ascii=False)

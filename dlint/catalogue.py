@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import TextIO
 
-from dlint.rule import Rule, RulePackError, all_rules, canonical_code, find_rule
+from dlint.rule import Rule, RulePackError, all_rules, canonical_code, code_owner, find_rule
 
 FORMATS = ("text", "json", "markdown")
 
@@ -120,9 +120,10 @@ def markdown_table(rules: Sequence[Rule]) -> str:
 
 
 def explain(key: str, out: TextIO, err: TextIO) -> int:
-    """Print the documentation of the rule named ``key`` (name, id or alias)."""
+    """Print the documentation of the rule named ``key`` (name, id or alias, or a code its
+    findings carry: ``SC2086`` explains the shellcheck rule)."""
     try:
-        rule = find_rule(key)
+        rule = find_rule(key) or code_owner(key)
     except RulePackError as error:
         print(f"dlint: error: {error}", file=err)
         return 2

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 import reprlib
 import sys
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ from typing import Any
 from dlint import regex
 from dlint.finding import Finding, Severity
 from dlint.records import dataclass, field, replace
-from dlint.rule import Rule, all_rules, canonical_code, find_rule
+from dlint.rule import RULE_ID, Rule, all_rules, canonical_code, code_owner, find_rule
 
 CONFIG_NAMES = (".dlint.yaml", ".dlint.yml")
 # hadolint's own file, read when no dlint configuration applies (see hadolint_settings).
@@ -52,7 +51,12 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class Config:
-    """Everything configurable about a check run."""
+    """Everything configurable about a check run.
+
+    ``select``, ``extend_select``, ``ignore``, the per-path sets and ``severity``'s keys
+    hold rule ids and the codes that rules' findings carry (``SC2086``): a code there
+    selects, ignores or rates that code's findings only.
+    """
 
     select: frozenset[str] | None = None
     extend_select: frozenset[str] = frozenset()
@@ -74,19 +78,52 @@ class Config:
     (None: to the working directory)."""
 
     def rules(self) -> tuple[Rule, ...]:
-        """The rules this configuration runs (ids), in id order."""
-        default = {r.id for r in all_rules() if not r.opt_in}
-        chosen = self.select if self.select is not None else default
-        chosen = (chosen | self.extend_select) - self.ignore
-        return tuple(r for r in all_rules() if r.id in chosen)
+        """The rules this configuration runs (ids), in id order.
 
-    def severity_of(self, rule: Rule) -> Severity:
-        """The rule's severity after overrides."""
+        A code in ``select`` (``SC2086``) runs the rule that carries it, for that code only
+        (see :meth:`leaves_out`); a code in ``ignore`` never stops its rule from running.
+        """
+        chosen = self._chosen()
+        codes = (name for name in chosen if not RULE_ID.match(name))
+        wanted = chosen | {owner.id for code in codes if (owner := code_owner(code))}
+        return tuple(r for r in all_rules() if r.id in wanted and r.id not in self.ignore)
+
+    def _chosen(self) -> frozenset[str]:
+        """The rule ids and codes selected (``select``, else the default rules, and
+        ``extend-select``), before ``ignore``."""
+        if self.select is None:
+            return frozenset(r.id for r in all_rules() if not r.opt_in) | self.extend_select
+        return self.select | self.extend_select
+
+    def severity_of(self, rule: Rule, code: str | None = None) -> Severity:
+        """The severity of the rule's findings (with ``code``: of that code) after overrides."""
+        if code is not None and code in self.severity:
+            return self.severity[code]
         return self.severity.get(rule.id, rule.severity)
+
+    def leaves_out(self, finding: Finding) -> bool:
+        """True when the configuration drops this finding after its rule ran: its code is
+        ignored, or only other codes of its rule are selected, or a per-path ignore
+        (globs relative to ``root``) names its rule or code."""
+        if finding.code is not None:
+            if finding.code in self.ignore:
+                return True
+            if not (self._whole(finding.rule) or finding.code in self._chosen()):
+                return True
+        return self.ignored_in(finding)
+
+    def _whole(self, rule_id: str) -> bool:
+        """True when the rule itself is selected, not only some of its codes."""
+        if rule_id in self.extend_select:
+            return True
+        if self.select is None:
+            rule = find_rule(rule_id)
+            return rule is not None and not rule.opt_in
+        return rule_id in self.select
 
     def ignored_in(self, finding: Finding) -> bool:
         """True when a per-path ignore covers this finding (globs relative to ``root``)."""
-        relevant = [pattern for pattern, rules in self.per_path_ignores if finding.rule in rules]
+        relevant = [p for p, names in self.per_path_ignores if finding.named_in(names)]
         if not relevant:
             return False
         relative = relative_to_root(Path(finding.file), self.root)
@@ -131,17 +168,19 @@ def path_matches(path: Path, pattern: str, root: Path | None) -> bool:
 # (DS-0005) and BuildKit's check names (JSONArgsRecommended). One dlint has no rule for is
 # a warning, not an error, so a configuration carried over from them keeps working.
 PEER_CODE = regex.compile(r"^(?:DL\d{4}|SC\d{4}|DS-\d{4})$")
-SHELLCHECK_CODE = regex.compile(r"^SC\d{4}$", re.IGNORECASE)
 BUILDKIT_CHECK = regex.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$")
 # A prefix of rule ids or peer codes: ``D4`` (D400-D499), ``DL30`` (DL3000-DL3099).
 CODE_PREFIX = regex.compile(r"^[A-Z]{1,3}\d{0,3}$")
 
 
 def rule_ids(values: Any, where: str, warnings: list[str] | None = None) -> frozenset[str]:
-    """Turn a list of rule names, ids, aliases or code prefixes into rule ids.
+    """Turn a list of rule names, ids, aliases or code prefixes into rule ids, and codes
+    that a rule's findings carry (``SC2086``) into those codes, upper case.
 
-    An unknown name is an error with the closest rule name as a suggestion; a peer code
-    that no dlint rule carries is skipped with a line added to ``warnings``.
+    A value can be both: a ShellCheck code that a dlint rule also carries as an alias names
+    that rule and ShellCheck's findings of the code. An unknown name is an error with the
+    closest rule name as a suggestion; a peer code that no dlint rule carries is skipped
+    with a line added to ``warnings``.
     """
     values = _listed(values)
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
@@ -154,8 +193,11 @@ def rule_ids(values: Any, where: str, warnings: list[str] | None = None) -> froz
         rule = find_rule(value)
         if rule is not None:
             ids.add(rule.id)
-            continue
         code = canonical_code(value)
+        if code_owner(code) is not None:
+            ids.add(code)
+        if rule is not None or code in ids:
+            continue
         if PEER_CODE.match(code) or BUILDKIT_CHECK.match(value):
             if warnings is not None:
                 warnings.append(f"{where}: no dlint rule has the code {value!r}; skipped it")
@@ -228,10 +270,8 @@ def from_mapping(data: Any, source: str, root: Path | None = None) -> Config:
     if "extend-select" in data:
         extra = rule_ids(data["extend-select"], f"{source}: extend-select", warnings)
         config = replace(config, extend_select=extra)
-    shellcheck_codes: list[str] = []
     if "ignore" in data:
-        names, shellcheck_codes = _split_shellcheck_codes(data["ignore"])
-        config = replace(config, ignore=rule_ids(names, f"{source}: ignore", warnings))
+        config = replace(config, ignore=rule_ids(data["ignore"], f"{source}: ignore", warnings))
     if "severity" in data:
         config = replace(config, severity=_severities(data["severity"], source, warnings))
     if "per-path-ignores" in data:
@@ -253,12 +293,6 @@ def from_mapping(data: Any, source: str, root: Path | None = None) -> Config:
                 **options,
                 trusted.id: {**options.get(trusted.id, {}), "registries": registries},
             }
-    shellcheck = find_rule("shellcheck") if shellcheck_codes else None
-    if shellcheck is not None:
-        # `ignore: [SC2086]`: a code of the findings the shellcheck rule passes through.
-        mine = options.get(shellcheck.id, {})
-        excluded = [*mine.get("exclude", shellcheck.options["exclude"]), *shellcheck_codes]
-        options = {**options, shellcheck.id: {**mine, "exclude": excluded}}
     return replace(config, options=options, warnings=tuple(warnings))
 
 
@@ -267,20 +301,6 @@ def _listed(values: Any) -> Any:
     if isinstance(values, str):
         return [v.strip() for v in values.split(",") if v.strip()]
     return values
-
-
-def _split_shellcheck_codes(values: Any) -> tuple[Any, list[str]]:
-    """``ignore`` without the ShellCheck codes no rule carries, and those codes apart."""
-    values = _listed(values)
-    if not isinstance(values, list):
-        return values, []
-    codes = [
-        v.upper()
-        for v in values
-        if isinstance(v, str) and SHELLCHECK_CODE.match(v) and find_rule(v) is None
-    ]
-    rest = [v for v in values if not (isinstance(v, str) and v.upper() in codes)]
-    return rest, codes
 
 
 def _severities(data: Any, source: str, warnings: list[str]) -> dict[str, Severity]:

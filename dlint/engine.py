@@ -7,8 +7,9 @@ the model, and stamps every problem with the rule's identity and severity.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from dlint import ignores
 from dlint.config import Config, ConfigError
@@ -92,10 +93,14 @@ def targets_for(paths: Sequence[str], context: str | None) -> list[Target]:
     return targets
 
 
+def rule_options(rule: Rule, config: Config) -> dict[str, Any]:
+    """The rule's options: its defaults, then what the configuration sets."""
+    return {**rule.options, **config.options.get(rule.id, {})}
+
+
 def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[Finding]:
     """Run one rule with its configured options; stamp its problems as findings."""
-    options = {**rule.options, **config.options.get(rule.id, {})}
-    severity = config.severity_of(rule)
+    options = rule_options(rule, config)
     try:
         problems = list(rule.check(build, **options, **extra))
     except Exception as error:
@@ -105,9 +110,18 @@ def run_rule(rule: Rule, build: Build, config: Config, **extra: object) -> list[
         ) from error
     placed = (p.placed(build.dockerfile.path) for p in problems)
     return [
-        Finding(rule.id, rule.name, rule.aliases, severity, message, p.file or "", p.span, p.fix)
+        Finding(
+            rule.id,
+            rule.name,
+            rule.aliases,
+            config.severity_of(rule, p.code),
+            _with_onbuild_note(build, p),
+            p.file or "",
+            p.span,
+            p.fix,
+            p.code,
+        )
         for p in placed
-        for message in [_with_onbuild_note(build, p)]
     ]
 
 
@@ -121,14 +135,20 @@ def _with_onbuild_note(build: Build, problem: Problem) -> str:
     return problem.message
 
 
-def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -> list[Finding]:
+def check_build(
+    build: Build,
+    rules: Sequence[Rule],
+    config: Config = DEFAULT,
+    batched: Mapping[str, object] | None = None,
+) -> list[Finding]:
     """Run ``rules`` on one build, then apply inline and per-path ignores.
 
     Rules marked ``after_ignores`` (such as unused-ignore) run last, with what each ignore
-    comment suppressed; their findings can be ignored like any other.
+    comment suppressed; their findings can be ignored like any other. ``batched`` holds
+    what rules' batch steps returned (by rule id), handed to their checks.
     """
     suppressions = ignores.collect(build.dockerfile, rules)
-    plain = [f for found in _run_plain(build, rules, config) for f in found]
+    plain = [f for found in _run_plain(build, rules, config, batched or {}) for f in found]
     kept, used = ignores.apply(plain, suppressions, build.dockerfile.path)
     ran = frozenset(r.id for r in rules)
     meta = [
@@ -138,26 +158,41 @@ def check_build(build: Build, rules: Sequence[Rule], config: Config = DEFAULT) -
         for f in run_rule(r, build, config, suppressions=used, ran=ran)
     ]
     kept += ignores.apply(meta, suppressions, build.dockerfile.path)[0]
-    return [f for f in kept if not config.ignored_in(f)]
+    return [f for f in kept if not config.leaves_out(f)]
 
 
-def _run_plain(build: Build, rules: Sequence[Rule], config: Config) -> list[list[Finding]]:
+def _run_plain(
+    build: Build, rules: Sequence[Rule], config: Config, batched: Mapping[str, object]
+) -> list[list[Finding]]:
     """The findings of each rule that runs before the ignores, in the order of ``rules``.
 
     A rule that ``waits`` on another program (ShellCheck) runs in a thread started first,
-    so its wait overlaps the other rules' work; its findings keep their place.
+    so its wait (and its batch step's, see :func:`_batch`) overlaps the other rules' work;
+    its findings keep their place.
     """
+
+    def run(rule: Rule) -> list[Finding]:
+        if rule.id not in batched:
+            return run_rule(rule, build, config)
+        step = batched[rule.id]
+        if isinstance(step, _BatchStep):
+            done, value = step.result()
+            if not done:  # the batch step failed: the check does the work itself
+                return run_rule(rule, build, config)
+            return run_rule(rule, build, config, batched=value)
+        return run_rule(rule, build, config, batched=step)
+
     plain = [r for r in rules if not r.after_ignores]
     waiting = [r for r in plain if r.waits] if len(plain) > 1 else []
     if not waiting:
-        return [run_rule(r, build, config) for r in plain]
+        return [run(r) for r in plain]
     import threading
 
     done: dict[str, list[Finding] | BaseException] = {}
 
     def run_waiting(rule: Rule) -> None:
         try:
-            done[rule.id] = run_rule(rule, build, config)
+            done[rule.id] = run(rule)
         except BaseException as error:  # handed to the calling thread below
             done[rule.id] = error
 
@@ -165,7 +200,7 @@ def _run_plain(build: Build, rules: Sequence[Rule], config: Config) -> list[list
     for thread in threads:
         thread.start()
     try:
-        found = {r.id: run_rule(r, build, config) for r in plain if not r.waits}
+        found = {r.id: run(r) for r in plain if not r.waits}
     finally:
         for thread in threads:
             thread.join()
@@ -175,6 +210,34 @@ def _run_plain(build: Build, rules: Sequence[Rule], config: Config) -> list[list
             raise outcome
         found[rule.id] = outcome
     return [found[r.id] for r in plain]
+
+
+class _BatchStep:
+    """A rule's batch step running in a thread; :meth:`result` waits for it.
+
+    The step of a rule that ``waits`` (ShellCheck over every script of the run) runs while
+    the other rules check the first files, instead of before them.
+    """
+
+    def __init__(self, rule: Rule, builds: list[tuple[Build, Mapping[str, Any]]]) -> None:
+        import threading
+
+        self._value: object = None
+        self._done = False
+        self._thread = threading.Thread(target=self._run, args=(rule, builds), daemon=True)
+        self._thread.start()
+
+    def _run(self, rule: Rule, builds: list[tuple[Build, Mapping[str, Any]]]) -> None:
+        assert rule.batch is not None
+        try:
+            self._value, self._done = rule.batch(builds), True
+        except Exception:  # the check runs without it, and reports a bug in its file
+            self._done = False
+
+    def result(self) -> tuple[bool, object]:
+        """Whether the step succeeded, and what it returned."""
+        self._thread.join()
+        return self._done, self._value
 
 
 ConfigFor = Callable[[Target], Config]
@@ -191,22 +254,69 @@ def source_text(target: Target) -> str:
 
 def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: DEFAULT) -> Result:
     """Parse and check every target; a file that cannot be read or parsed is an error."""
-    result = Result()
-    for target in targets:
+    return check_groups([targets], config_for)[0]
+
+
+Loaded = tuple[Target, Config, Build]
+
+
+def check_groups(
+    groups: Sequence[Sequence[Target]], config_for: ConfigFor = lambda _: DEFAULT
+) -> list[Result]:
+    """:func:`check_targets` for each group, with every file read before any is checked,
+    so that rules' batch steps (ShellCheck) run once for all the groups."""
+    loaded = [[_load(target, config_for) for target in group] for group in groups]
+    batched = _batch([item for group in loaded for item in group if not isinstance(item, str)])
+    return [_check_loaded(group, batched) for group in loaded]
+
+
+def _load(target: Target, config_for: ConfigFor) -> Loaded | str:
+    """The target's configuration and build, or the one error line that stops it."""
+    try:
+        config = config_for(target)
+        dockerfile = parse_dockerfile(source_text(target), target.name)
+        return target, config, load_build(dockerfile, target.context, target.path)
+    except (InputError, ConfigError) as error:
+        return str(error)
+    except DockerfileSyntaxError as error:
+        return f"{target.name}:{error.line}:{error.column}: {error.message}"
+
+
+def _batch(loaded: Sequence[Loaded]) -> dict[str, object]:
+    """Each batch step's result (by rule id), over the builds that run its rule.
+
+    A batch step that fails is left out: its rule's check then does the work itself (and
+    reports a bug as a :class:`RuleCrash`, with the file it happened in).
+    """
+    jobs: dict[str, tuple[Rule, list[tuple[Build, Mapping[str, Any]]]]] = {}
+    for _, config, build in loaded:
+        for rule in config.rules():
+            if rule.batch is not None:
+                jobs.setdefault(rule.id, (rule, []))[1].append((build, rule_options(rule, config)))
+    batched: dict[str, object] = {}
+    for rule_id, (rule, builds) in jobs.items():
+        assert rule.batch is not None
+        if rule.waits:
+            batched[rule_id] = _BatchStep(rule, builds)
+            continue
         try:
-            config = config_for(target)
-            text = source_text(target)
-            dockerfile = parse_dockerfile(text, target.name)
-            build = load_build(dockerfile, target.context, target.path)
-        except (InputError, ConfigError) as error:
-            result.errors.append(str(error))
+            batched[rule_id] = rule.batch(builds)
+        except Exception:  # the check runs without it, and reports a bug in its file
             continue
-        except DockerfileSyntaxError as error:
-            result.errors.append(f"{target.name}:{error.line}:{error.column}: {error.message}")
+    return batched
+
+
+def _check_loaded(group: Sequence[Loaded | str], batched: Mapping[str, object]) -> Result:
+    """Check loaded targets (an error line for each that could not be loaded)."""
+    result = Result()
+    for item in group:
+        if isinstance(item, str):
+            result.errors.append(item)
             continue
+        target, config, build = item
         result.files.append(target.name)
         try:
-            findings = check_build(build, config.rules(), config)
+            findings = check_build(build, config.rules(), config, batched)
         except RuleCrash as error:
             result.errors.append(str(error))
             continue

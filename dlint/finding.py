@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
 
 from dlint.records import dataclass, replace
@@ -92,6 +93,9 @@ class Problem:
     fix: Fix | None = None
     file: str | None = None
     """The file the span points into; None (the default) means the Dockerfile checked."""
+    code: str | None = None
+    """The finding's own code within its rule (ShellCheck's ``SC2086`` for the shellcheck
+    rule), one the rule's ``codes`` pattern matches; None: the rule's id says it all."""
 
     def placed(self, default_file: str) -> Problem:
         """This problem with ``default_file`` filled in wherever no file was named."""
@@ -114,6 +118,22 @@ class Finding:
     file: str
     span: Span
     fix: Fix | None = None
+    code: str | None = None
+    """A code within the rule (``SC2086``); selection, ignores and baselines read it."""
+
+    @property
+    def shown_id(self) -> str:
+        """The id as reports show it: ``D800:SC2086`` for a finding with a code, else ``D800``."""
+        return f"{self.rule}:{self.code}" if self.code else self.rule
+
+    @property
+    def shown_name(self) -> str:
+        """The name with the code: ``shellcheck:SC2086``, else the rule's name."""
+        return f"{self.name}:{self.code}" if self.code else self.name
+
+    def named_in(self, names: Collection[str]) -> bool:
+        """True when ``names`` (rule ids and codes) holds this finding's rule or its code."""
+        return self.rule in names or (self.code is not None and self.code in names)
 
     @property
     def line(self) -> int:
@@ -135,9 +155,9 @@ class Finding:
         """Column just past the problem on its last line (1-based)."""
         return self.span.end.column
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        """Order findings by file, place, then rule."""
-        return (self.file, self.line, self.column, self.rule)
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Order findings by file, place, then rule and code."""
+        return (self.file, self.line, self.column, self.rule, self.code or "")
 
 
 def insert_option_after(

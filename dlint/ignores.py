@@ -2,7 +2,8 @@
 
 - ``# dlint ignore=NAME[,NAME] reason`` on the line(s) just before an instruction ignores
   those rules for that instruction; ``# dlint ignore-file=NAME[,NAME]`` anywhere ignores
-  them for the whole build (the Dockerfile and the files it reads).
+  them for the whole build (the Dockerfile and the files it reads). A NAME may be a code
+  that a rule's findings carry (ShellCheck's ``SC2086``): only that code is ignored.
 - ``# hadolint ignore=DL3008,DL3013`` and ``# hadolint global ignore=...`` are honoured
   through each rule's hadolint aliases.
 - BuildKit's ``# check=skip=JSONArgsRecommended,...`` parser directive skips the rules
@@ -17,7 +18,7 @@ from dlint import regex
 from dlint.finding import Finding, Span
 from dlint.model import Dockerfile
 from dlint.records import dataclass
-from dlint.rule import Rule, find_rule
+from dlint.rule import Rule, code_owner, find_rule
 
 DLINT = regex.compile(r"^#\s*dlint\s+(ignore|ignore-file)\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
 HADOLINT = regex.compile(r"^#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
@@ -35,8 +36,8 @@ class Suppression:
     source: str
 
     def covers(self, finding: Finding, dockerfile: str) -> bool:
-        """True when this suppression applies to ``finding``."""
-        if finding.rule not in self.rules:
+        """True when this suppression applies to ``finding`` (by its rule or its code)."""
+        if not finding.named_in(self.rules):
             return False
         if self.first_line is None:
             return True
@@ -46,11 +47,14 @@ class Suppression:
 
 
 def _rule_ids(names: Iterable[str]) -> frozenset[str]:
+    """The ids of the rules ``names`` name, and the codes among them (``SC2086``)."""
     ids = set()
     for name in names:
         rule = find_rule(name)
         if rule is not None:
             ids.add(rule.id)
+        if code_owner(name) is not None:
+            ids.add(name.upper())
     return frozenset(ids)
 
 
@@ -91,13 +95,16 @@ def collect(dockerfile: Dockerfile, rules: Sequence[Rule]) -> list[Suppression]:
 def apply(
     findings: Sequence[Finding], suppressions: Sequence[Suppression], dockerfile: str
 ) -> tuple[list[Finding], dict[Suppression, set[str]]]:
-    """Drop suppressed findings; return the rest and, per suppression, the rules it silenced."""
+    """Drop suppressed findings; return the rest and, per suppression, the rules (and the
+    codes) it silenced."""
     used: dict[Suppression, set[str]] = {s: set() for s in suppressions}
     kept = []
     for finding in findings:
         covering = [s for s in suppressions if s.covers(finding, dockerfile)]
         for suppression in covering:
             used[suppression].add(finding.rule)
+            if finding.code is not None:
+                used[suppression].add(finding.code)
         if not covering:
             kept.append(finding)
     return kept, used
@@ -122,10 +129,12 @@ def add_ignore_comments(text: str, name: str, findings: Sequence[Finding]) -> tu
     whole_file: set[str] = set()
     for finding in findings:
         start = next((s for s, e in spans if s <= finding.line <= e), None)
+        # A finding with a code (SC2086) is ignored by its code, not its whole rule.
+        name = finding.code or finding.name
         if start is None:
-            whole_file.add(finding.name)
+            whole_file.add(name)
         else:
-            above.setdefault(start, set()).add(finding.name)
+            above.setdefault(start, set()).add(name)
     lines = text.split("\n")
     newline = "\r\n" if lines[0].endswith("\r") else "\n"
     cr = newline[:-1]

@@ -421,7 +421,7 @@ def diagnostic(document: TextDocument, finding: Finding) -> types.Diagnostic:
         range=to_range(document, finding.span),
         message=f"{finding.message}{fixable}",
         severity=SEVERITIES[finding.severity],
-        code=finding.name,
+        code=finding.shown_name,
         source=SOURCE,
         data={"rule": finding.rule},
     )

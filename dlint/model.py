@@ -13,7 +13,6 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -23,7 +22,7 @@ from dlint.context import (
     RequirementsFile,
 )
 from dlint.finding import Position, Span
-from dlint.records import dataclass
+from dlint.records import dataclass, field
 
 if TYPE_CHECKING:
     from dlint.app import App

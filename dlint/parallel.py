@@ -3,7 +3,9 @@
 A tree of a few hundred Dockerfiles is checked in worker processes forked after the rule
 pack is loaded, so a worker starts with everything imported and costs one ``fork``; the
 targets and the configuration reach it through the fork, and only its results come back
-(pickled, through a pipe). Each worker checks slices of the targets; the slices' results
+(pickled, through a pipe). Each worker reads all its slices of the targets first, so
+rules' batch steps run once per worker (ShellCheck: one process per worker for all the
+scripts of its files), then checks them; the slices' results
 are joined in target order and the findings sorted as :func:`~dlint.engine.check_targets`
 sorts them, so the report is byte for byte the serial one. Workers ignore Ctrl-C: the
 parent kills and reaps them and reports the interrupt once.
@@ -19,7 +21,7 @@ from types import FrameType
 from typing import Any
 
 from dlint.config import Config
-from dlint.engine import Result, Target, check_targets
+from dlint.engine import Result, Target, check_groups, check_targets
 from dlint.finding import Finding
 
 ConfigFor = Callable[[Target], Config]
@@ -104,7 +106,8 @@ def _fork(
     os.close(reader)
     code = 0
     try:
-        outcome: object = [check_targets(targets[a:b], config_for) for a, b in slices]
+        # All the worker's slices at once: a rule's batch step (ShellCheck) runs once here.
+        outcome: object = check_groups([targets[a:b] for a, b in slices], config_for)
     except BaseException as error:  # handed to the parent, which raises it
         outcome, code = error, 1
     try:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ ALIAS = regex.compile(
 )
 
 Check = Callable[[Build], Iterable[Problem]]
+# A rule's batch step: every build of the run (with the rule's options for it) at once;
+# what it returns reaches the rule's check as ``batched=``.
+Batch = Callable[[Sequence[tuple[Build, Mapping[str, Any]]]], object]
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,13 @@ class Rule:
     waits: bool = False
     """Mostly waits on another program (ShellCheck): the engine runs it in a thread while
     the other rules run, so its wait costs no wall time."""
+    codes: str = ""
+    """A regular expression of the codes this rule's findings carry (``SC\\d{4}``: the
+    shellcheck rule passes ShellCheck's on); every selection and ignore takes them."""
+    batch: Batch | None = field(default=None, repr=False, compare=False)
+    """Work done once for every build of a run before any check (ShellCheck over all the
+    scripts of a tree in one process per core); its result is the check's ``batched``.
+    The check must give the same problems without it (``batched=None``)."""
     doc: str = field(default="", repr=False, compare=False)
     source: Path | None = field(default=None, repr=False, compare=False)
 
@@ -219,6 +230,17 @@ def find_rule(key: str) -> Rule | None:
     ``AVD-DS-0005`` are one code.
     """
     return _rule_index().get(key) or _rule_index().get(canonical_code(key))
+
+
+def code_owner(code: str) -> Rule | None:
+    """The rule whose findings carry ``code`` (``SC2086``: shellcheck), or None."""
+    upper = code.upper()
+    return next((r for r in all_rules() if r.codes and _pattern(r.codes).fullmatch(upper)), None)
+
+
+@cache
+def _pattern(codes: str) -> re.Pattern[str]:
+    return regex.compile(codes)
 
 
 def canonical_code(code: str) -> str:

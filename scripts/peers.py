@@ -106,7 +106,11 @@ BUILDKIT = {
     "UndefinedVar": "a variable that is never defined",
     "MultipleInstructionsDisallowed": "more than one CMD, ENTRYPOINT or HEALTHCHECK",
     "LegacyKeyValueFormat": "ENV/LABEL key value without =",
-    "InvalidBaseImagePlatform": "a base image built for another platform",
+    "InvalidBaseImagePlatform": (
+        "a base image built for another platform (dlint: a one-architecture Docker Hub "
+        "image, `arm64v8/…`, under a constant `--platform`; any other image's platforms are "
+        "in its registry's manifest, which dlint never reads)"
+    ),
     "RedundantTargetPlatform": "FROM --platform=$TARGETPLATFORM",
     "SecretsUsedInArgOrEnv": "secrets in ARG or ENV",
     "InvalidDefaultArgInFrom": "an ARG default that makes FROM invalid",
@@ -168,9 +172,6 @@ CHECKOV.update(CHECKOV_TOPICS)  # the others: see the rule that carries the code
 
 NOT_COVERED = {
     "DL3061": "dlint reports it as a parse error (exit 2), as `docker build` refuses the file",
-    "InvalidBaseImagePlatform": (
-        "needs the base image's manifest from a registry; dlint never contacts one"
-    ),
 }
 PEERS = (
     ("hadolint", HADOLINT),

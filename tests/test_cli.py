@@ -73,7 +73,7 @@ def test_json_output_has_the_documented_fields(project) -> None:
     root = project({"Dockerfile": BAD})
     finding = json.loads(run_dlint("check", "--format", "json", cwd=root).stdout)[0]
     assert set(finding) == {
-        "rule", "name", "aliases", "severity", "message", "file",
+        "rule", "name", "aliases", "code", "severity", "message", "file",
         "line", "column", "end_line", "end_column", "fix",
     }  # fmt: skip
     pinned = next(f for f in json.loads(run_dlint("check", "--format", "json", cwd=root).stdout)

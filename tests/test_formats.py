@@ -78,11 +78,13 @@ GOLDEN_RULES = (
     golden_rule("D205", "pip-cache-kept", Severity.INFO, ("DL3042",), ("size",)),
     golden_rule("D300", "copy-before-install", Severity.WARNING, (), ("cache",)),
     golden_rule("D400", "root-user", Severity.WARNING, ("DL3002",), ("security",)),
+    golden_rule("D800", "shellcheck", Severity.WARNING, (), ("shell",)),
 )
 PIN = Edit(Span.of(1, 6, 1, 12), "python:3.11-slim", "Dockerfile")
 # One finding of each severity; a multi-line span; a safe and an unsafe fix; a finding in a
 # requirements file and one in a second Dockerfile; non-ASCII text and characters that
-# XML, JSON and workflow commands must escape. In the order the engine sorts findings.
+# XML, JSON and workflow commands must escape; a finding with a code of its own (SC2086).
+# In the order the engine sorts findings.
 GOLDEN_FINDINGS = [
     Finding(
         "D100", "base-image-unpinned", ("DL3006",), Severity.ERROR,
@@ -100,6 +102,11 @@ GOLDEN_FINDINGS = [
         "pip keeps its download cache in the image; add --no-cache-dir (100% of it, a, b: c)",
         "Dockerfile", Span.of(6, 9, 6, 16),
         Fix("add --no-cache-dir", (Edit(Span.of(6, 16, 6, 16), " --no-cache-dir", "Dockerfile"),)),
+    ),
+    Finding(
+        "D800", "shellcheck", (), Severity.WARNING,
+        "Double quote to prevent globbing and word splitting.",
+        "Dockerfile", Span.of(6, 17, 6, 22), code="SC2086",
     ),
     Finding(
         "D201", "requirements-unpinned", (), Severity.STYLE,
@@ -161,7 +168,19 @@ def test_golden_sarif_is_valid_against_the_official_schema() -> None:
     assert errors == []
     results = log["runs"][0]["results"]
     assert [r["ruleId"] for r in results] == [f.rule for f in GOLDEN_FINDINGS]
-    assert [r["level"] for r in results] == ["error", "warning", "note", "note", "warning"]
+    assert [r["level"] for r in results] == [
+        "error",
+        "warning",
+        "note",
+        "warning",
+        "note",
+        "warning",
+    ]
+    # A finding's own code rides along; the ruleId stays the rule GitHub has help for.
+    assert [r.get("properties", {}).get("code") for r in results] == [
+        f.code for f in GOLDEN_FINDINGS
+    ]
+    assert results[3]["message"]["text"].startswith("SC2086: Double quote")
 
 
 def test_golden_xml_formats_parse_and_keep_the_text() -> None:

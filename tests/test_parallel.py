@@ -14,7 +14,7 @@ import pytest
 
 from dlint import parallel
 from dlint.checkrun import CheckOptions, run_check
-from dlint.engine import Result, check_targets
+from dlint.engine import Result, check_groups
 
 SERVICE = """FROM python:3.11
 RUN apt-get update && apt-get install -y curl
@@ -54,12 +54,13 @@ def test_two_workers_give_the_serial_report(tmp_path: Path, monkeypatch, fmt: st
 
 
 def test_the_slices_run_in_other_processes(tmp_path: Path, monkeypatch) -> None:
-    def noting_pid(targets, config_for) -> Result:
-        result = check_targets(targets, config_for)
-        result.errors.append(f"pid {os.getpid()}")
-        return result
+    def noting_pid(groups, config_for) -> list[Result]:
+        results = check_groups(groups, config_for)
+        for result in results:
+            result.errors.append(f"pid {os.getpid()}")
+        return results
 
-    monkeypatch.setattr(parallel, "check_targets", noting_pid)
+    monkeypatch.setattr(parallel, "check_groups", noting_pid)
     _, _, err = check([str(tree(tmp_path, parallel.MIN_TARGETS))], 2, monkeypatch)
     pids = {line.rsplit(" ", 1)[1] for line in err.splitlines() if "error: pid " in line}
     assert len(pids) == 2 and str(os.getpid()) not in pids

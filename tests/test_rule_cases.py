@@ -6,10 +6,10 @@ runs that one rule, and compares where it fired with the case's ``expect`` list.
 Case keys: ``name``; ``dockerfile`` (its text); ``files`` (other context files, path ->
 text); ``dockerfile_name``; ``no_context: true`` (lint as stdin would); ``config``
 (.dlint.yaml settings); ``expect``, a list of ``"line:col"`` strings or maps with ``at``,
-``end``, ``file`` and a ``message`` substring; ``fixed``, the Dockerfile after every fix;
-``fixed_files``, other files after every fix (path -> text; a file a fix creates too);
-``safe``, whether every fix the case offers is safe (true) or unsafe (false); ``no_fix:
-true``, that the findings carry no fix at all.
+``end``, ``file``, a ``message`` substring and the finding's ``code`` (``SC2086``);
+``fixed``, the Dockerfile after every fix; ``fixed_files``, other files after every fix
+(path -> text; a file a fix creates too); ``safe``, whether every fix the case offers is
+safe (true) or unsafe (false); ``no_fix: true``, that the findings carry no fix at all.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ CASES = [
 
 
 def expected(entry: str | dict) -> dict:
-    """Normalise an ``expect`` entry: ``"3:1"`` or ``{at, end, file, message}``."""
+    """Normalise an ``expect`` entry: ``"3:1"`` or ``{at, end, file, message, code}``."""
     return {"at": entry} if isinstance(entry, str) else entry
 
 
@@ -80,6 +80,8 @@ def test_rule_case(rule: Rule, case: dict, tmp_path: Path, monkeypatch) -> None:
             assert f"{finding.end_line}:{finding.end_column}" == want["end"]
         assert finding.file == want.get("file", dockerfile.name)
         assert want.get("message", "") in finding.message
+        if "code" in want:
+            assert finding.code == want["code"]
     if "fixed" in case:
         fixed = apply_fixes(case["dockerfile"], dockerfile.name, result.findings, unsafe=True)
         assert fixed.text == case["fixed"]

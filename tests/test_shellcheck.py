@@ -36,10 +36,7 @@ def findings(tmp_path: Path, text: str, **settings: object) -> list[Finding]:
 
 def places(found: list[Finding]) -> list[tuple[str, str, str]]:
     """``(code, start, end)`` of each finding."""
-    return [
-        (f.message.split(":", 1)[0], f"{f.line}:{f.column}", f"{f.end_line}:{f.end_column}")
-        for f in found
-    ]
+    return [(f.code or "", f"{f.line}:{f.column}", f"{f.end_line}:{f.end_column}") for f in found]
 
 
 def test_continuation_and_comment_lines_map_back(tmp_path: Path) -> None:
@@ -219,3 +216,56 @@ def test_many_scripts_are_split_over_processes_with_the_same_findings(
     monkeypatch.setattr(shellcheck, "SCRIPTS_PER_PROCESS", 4)
     assert places(findings(tmp_path, text)) == together
     assert [start for _, start, _ in together] == [f"{line}:8" for line in range(2, 14)]
+
+
+def case_dockerfiles() -> list[str]:
+    """The distinct Dockerfiles with a ``RUN`` among the shell and package rules' cases, the
+    reference service's and the example's: realistic scripts, many findings."""
+    import yaml
+
+    root = Path(__file__).parent.parent
+    texts = [
+        case["dockerfile"]
+        for area in ("shell", "packages")
+        for cases in sorted((root / "rules" / area).glob("*.yml"))
+        for case in yaml.safe_load(cases.read_text())["cases"]
+    ]
+    texts += [p.read_text() for p in sorted(root.glob("reference/**/Dockerfile*"))]
+    texts += [p.read_text() for p in sorted(root.glob("examples/**/Dockerfile*"))]
+    return [text for text in dict.fromkeys(texts) if "RUN" in text]
+
+
+def test_batched_findings_are_the_per_file_findings(tmp_path: Path, monkeypatch) -> None:
+    """One ShellCheck batch over a tree (serial, and per forked worker) finds exactly what
+    one run per Dockerfile finds, and starts a handful of processes instead of one per file."""
+    from dlint import parallel
+
+    targets = []
+    for number, text in enumerate(case_dockerfiles()):
+        folder = tmp_path / f"case{number:03d}"
+        folder.mkdir()
+        (folder / "Dockerfile").write_text(text)
+        targets.append(Target(f"case{number:03d}/Dockerfile", folder / "Dockerfile", folder))
+    config = from_mapping({"select": ["shellcheck"]}, "test")
+    per_file = [f for t in targets for f in check_targets([t], lambda _: config).findings]
+    assert len(targets) > 100 and len({f.code for f in per_file}) > 10, len(per_file)
+
+    started = []
+    real_run, real_popen = subprocess.run, subprocess.Popen
+
+    def counting_run(*args, **kwargs):
+        started.append(args[0])
+        return real_run(*args, **kwargs)
+
+    def counting_popen(*args, **kwargs):
+        started.append(args[0])
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting_run)
+    monkeypatch.setattr(subprocess, "Popen", counting_popen)
+    batched = check_targets(targets, lambda _: config)
+    assert batched.findings == sorted(per_file, key=Finding.sort_key)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    assert len(started) <= cores
+    monkeypatch.setenv("DLINT_JOBS", "2")
+    assert parallel.check_all(targets, lambda _: config).findings == batched.findings

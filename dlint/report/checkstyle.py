@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 from dlint.finding import Finding, Severity
 from dlint.report import RunInfo
-from dlint.report.shared import by_file, xml_text
+from dlint.report.shared import by_file, coded_message, xml_text
 
 # The format version tools expect to see; Checkstyle 4.3 fixed this layout.
 VERSION = "4.3"
@@ -34,8 +34,10 @@ def render(findings: list[Finding], run: RunInfo) -> str:
                 line=str(finding.line),
                 column=str(finding.column),
                 severity=SEVERITIES[finding.severity],
-                message=xml_text(finding.message),
-                source=f"dlint.{finding.rule}.{finding.name}",
+                message=xml_text(coded_message(finding)),
+                source=".".join(
+                    ("dlint", finding.rule, finding.name, *filter(None, [finding.code]))
+                ),
             )
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -30,7 +30,7 @@ def annotation(finding: Finding) -> str:
         properties += [("col", str(finding.column)), ("endColumn", str(finding.end_column))]
     else:
         properties.append(("endLine", str(finding.end_line)))
-    properties.append(("title", f"{finding.name} ({finding.rule})"))
+    properties.append(("title", f"{finding.name} ({finding.shown_id})"))
     joined = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
     return f"::{COMMANDS[finding.severity]} {joined}::{escape_data(finding.message)}"
 

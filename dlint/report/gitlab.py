@@ -35,8 +35,8 @@ def render(findings: list[Finding], run: RunInfo) -> str:
 def issue(finding: Finding, fingerprint: str) -> dict:
     """One Code Quality issue."""
     return {
-        "check_name": finding.name,
-        "description": f"{finding.name}: {finding.message}",
+        "check_name": finding.shown_name,
+        "description": f"{finding.shown_name}: {finding.message}",
         "severity": SEVERITIES[finding.severity],
         "fingerprint": fingerprint,
         "location": {

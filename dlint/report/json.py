@@ -14,6 +14,7 @@ def finding_record(finding: Finding) -> dict:
         "rule": finding.rule,
         "name": finding.name,
         "aliases": list(finding.aliases),
+        "code": finding.code,
         "severity": finding.severity.value,
         "message": finding.message,
         "file": finding.file,

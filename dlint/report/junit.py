@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 
 from dlint.finding import Finding
 from dlint.report import RunInfo
-from dlint.report.shared import by_file, xml_text
+from dlint.report.shared import by_file, coded_message, xml_text
 
 
 def render(findings: list[Finding], run: RunInfo) -> str:
@@ -33,7 +33,10 @@ def render(findings: list[Finding], run: RunInfo) -> str:
         for finding in problems:
             case = ET.SubElement(suite, "testcase", classname=name, name=_case_name(finding))
             failure = ET.SubElement(
-                case, "failure", type=finding.severity.value, message=xml_text(finding.message)
+                case,
+                "failure",
+                type=finding.severity.value,
+                message=xml_text(coded_message(finding)),
             )
             failure.text = xml_text(_line(finding) + "\n")
     ET.indent(suites)
@@ -42,12 +45,12 @@ def render(findings: list[Finding], run: RunInfo) -> str:
 
 def _case_name(finding: Finding) -> str:
     """``base-image-unpinned (D100) at 1:6``: the rule, then where, as a dashboard lists it."""
-    return f"{finding.name} ({finding.rule}) at {finding.line}:{finding.column}"
+    return f"{finding.name} ({finding.shown_id}) at {finding.line}:{finding.column}"
 
 
 def _line(finding: Finding) -> str:
     """``file:line:col: severity name (id) message``, as the text format prints it."""
     return (
         f"{finding.file}:{finding.line}:{finding.column}: {finding.severity.value} "
-        f"{finding.name} ({finding.rule}) {finding.message}"
+        f"{finding.name} ({finding.shown_id}) {finding.message}"
     )

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from dlint import __version__, regex
 from dlint.finding import Edit, Finding, Fix, Severity, Span
 from dlint.report import RunInfo
-from dlint.report.shared import fingerprints
+from dlint.report.shared import coded_message, fingerprints
 from dlint.rule import Rule
 
 SCHEMA = (
@@ -90,7 +90,7 @@ def result(finding: Finding, rule_index: int | None, fingerprint: str) -> dict:
     record: dict = {
         "ruleId": finding.rule,
         "level": LEVELS[finding.severity],
-        "message": {"text": finding.message},
+        "message": {"text": coded_message(finding)},
         "locations": [
             {
                 "physicalLocation": {
@@ -105,6 +105,9 @@ def result(finding: Finding, rule_index: int | None, fingerprint: str) -> dict:
         record["ruleIndex"] = rule_index
     if finding.fix is not None:
         record["fixes"] = [fix(finding.fix)]
+    if finding.code is not None:
+        # The rule stays the ruleId (GitHub looks its help up by it); the code rides along.
+        record["properties"] = {"code": finding.code}
     return record
 
 

@@ -30,8 +30,8 @@ def _unnumbered(match: re.Match[str]) -> str:
 def fingerprints(findings: Sequence[Finding]) -> list[str]:
     """One fingerprint per finding, in the order given, for CI systems that track findings.
 
-    A fingerprint hashes the rule, the file and the message (which names what is wrong, such
-    as the image or package), not the line: adding a line above a problem keeps its
+    A fingerprint hashes the rule, the file, the code and the message (which names what is
+    wrong, such as the image or package), not the line: adding a line above a problem keeps its
     fingerprint. Some messages name another line ("on line 7", "app.py:12"); those numbers
     are taken out first (see ``LINE_REFERENCE``). Identical problems in one file are told
     apart by their order in the file.
@@ -39,13 +39,20 @@ def fingerprints(findings: Sequence[Finding]) -> list[str]:
     result = [""] * len(findings)
     seen: Counter[tuple[str, str, str]] = Counter()
     for index, finding in sorted(enumerate(findings), key=lambda pair: pair[1].sort_key()):
-        message = LINE_REFERENCE.sub(_unnumbered, finding.message)
+        # The code is hashed as the message once carried it, so older baselines match.
+        message = LINE_REFERENCE.sub(_unnumbered, coded_message(finding))
         key = (finding.rule, PurePath(finding.file).as_posix(), message)
         occurrence = seen[key]
         seen[key] += 1
         text = "\0".join(("dlint", *key, str(occurrence)))
         result[index] = hashlib.sha256(text.encode()).hexdigest()[:32]
     return result
+
+
+def coded_message(finding: Finding) -> str:
+    """The message with the finding's code in front (``SC2086: Double quote…``), for the
+    formats where the message is all a reader sees of it."""
+    return f"{finding.code}: {finding.message}" if finding.code else finding.message
 
 
 def xml_text(text: str) -> str:

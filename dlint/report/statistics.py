@@ -19,15 +19,18 @@ def render(findings: list[Finding], run: RunInfo) -> str:
     checked = f"{files} file{'s' if files != 1 else ''} checked"
     if not findings:
         return f"No problems found ({checked}).\n"
-    counts = Counter(f.rule for f in findings)
-    names = {f.rule: f.name for f in findings}
-    fixable = {f.rule for f in findings if f.fix is not None}
+    # A finding with a code (D800:SC2086) is counted under its code.
+    counts = Counter(f.shown_id for f in findings)
+    names = {f.shown_id: f.name for f in findings}
+    fixable = {f.shown_id for f in findings if f.fix is not None}
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     width = len(str(ranked[0][1]))
+    id_width = max(len(rule) for rule in counts)
     # Names line up whether or not their rule carries the marker.
     blank = " " * len(f"{FIXABLE} ") if fixable else ""
     lines = [
-        f"{count:>{width}}  {rule}  {f'{FIXABLE} ' if rule in fixable else blank}{names[rule]}"
+        f"{count:>{width}}  {rule:<{id_width}}  "
+        f"{f'{FIXABLE} ' if rule in fixable else blank}{names[rule]}"
         for rule, count in ranked
     ]
     total = len(findings)

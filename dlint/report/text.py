@@ -59,10 +59,11 @@ def fixable(finding: Finding, unsafe: bool) -> bool:
 
 
 def finding_line(finding: Finding, fix: bool, paint: Paint) -> str:
-    """``path:line:col: severity name (id) [*] message``."""
+    """``path:line:col: severity name (id) [*] message``; a finding with a code shows it
+    after the id: ``shellcheck (D800:SC2086)``."""
     where = paint("path", f"{finding.file}:{finding.line}:{finding.column}:")
     severity = paint(finding.severity.value, finding.severity.value)
-    rule = paint("rule", f"{finding.name} ({finding.rule})")
+    rule = paint("rule", f"{finding.name} ({finding.shown_id})")
     marker = " " + paint("fixable", "[*]") if fix else ""
     return f"{where} {severity} {rule}{marker} {finding.message}"
 

@@ -1,8 +1,9 @@
 """## What it does
 Runs [ShellCheck](https://www.shellcheck.net) on the shell script of every shell-form
 `RUN` and on every heredoc script (`RUN <<EOF`, `RUN bash <<EOF`), as hadolint does, and
-reports each of its findings at the exact Dockerfile line and column, its code first:
-`SC2086: Double quote to prevent globbing and word splitting.` Each script is checked in
+reports each of its findings at the exact Dockerfile line and column with ShellCheck's
+code as the finding's code: `shellcheck (D800:SC2086) Double quote to prevent globbing and
+word splitting.` Each script is checked in
 the dialect the stage's `SHELL` sets (`sh` by default; `bash`, `dash`, `ksh`, `ash`), or
 the one its `#!` line or `RUN bash <<EOF` names; `RUN`s under PowerShell, cmd or zsh,
 exec-form `RUN`s and heredocs fed to another program (`RUN python3 <<EOF`) are skipped.
@@ -11,11 +12,13 @@ unquoted package list from an `ARG` (`apt-get install -y $BUILD_DEPS`) is split 
 purpose and is not reported. `SC1090`/`SC1091` (a sourced file dlint cannot see) are left out.
 
 It needs the `shellcheck` binary: `pip install 'dlint[shellcheck]'` installs it. Without
-it the rule reports nothing. `# hadolint ignore=SC2086` or `# dlint ignore=SC2086` before
-an instruction (and `# hadolint global ignore=SC2086`) silences that code there; a code
-in `ignore` (the configuration's or `--ignore SC2086`) silences it everywhere, as does the
-option `exclude` (a list of codes, `rules: {shellcheck: {exclude: [SC2086]}}`, whose
-default leaves out SC1090 and SC1091; a code in `ignore` is added to it).
+it the rule reports nothing. A ShellCheck code works wherever a rule name does, for that
+code only: `--select SC2086` runs this rule for SC2086 alone; `--ignore SC2086` (or
+`ignore:`, `per-path-ignores:`, `severity: {SC2086: error}` in the configuration), `#
+dlint ignore=SC2086` or `# hadolint ignore=SC2086` before an instruction (and `# hadolint
+global ignore=SC2086`) silence that code; `--add-ignore` and baselines record the code.
+The option `exclude` (a list of codes, `rules: {shellcheck: {exclude: [SC2086]}}`) keeps
+ShellCheck itself from reporting them; its default leaves out SC1090 and SC1091.
 
 ## Why it matters
 A `RUN` is a shell script that runs once, at build time, where no one watches it: an
@@ -37,9 +40,10 @@ RUN pip install --no-cache-dir "$EXTRA_PACKAGES"
 No automatic fix: ShellCheck's suggestions need a reader.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
 
-from dlint import ignores, regex, shellcheck
+from dlint import regex, shellcheck
 from dlint.finding import Problem, Severity, Span
 from dlint.model import Build, Heredoc, Instruction
 from dlint.rule import Rule
@@ -48,7 +52,6 @@ from ._shell import program, shell_of
 
 READER = regex.compile(r"^\s*(?:\S*/)?(sh|bash|dash|ash|ksh|mksh|zsh)?(\s+-\S+)*\s*$")
 SHEBANG = regex.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(\S+)")
-CODE = regex.compile(r"^SC\d{4}$")
 
 
 class _Place:
@@ -91,34 +94,42 @@ def scripts_of(build: Build, run: Instruction) -> Iterator[tuple[shellcheck.Scri
         yield script, _Place(run, doc.body, doc)
 
 
-def inline_ignored(build: Build) -> list[tuple[frozenset[str], int | None, int | None]]:
-    """``# hadolint ignore=SC…`` comments: the codes and the lines they cover (None: all)."""
-    found = []
-    for suppression in ignores.collect(build.dockerfile, ()):
-        codes = frozenset(n.upper() for n in suppression.names if CODE.match(n.upper()))
-        if codes:
-            found.append((codes, suppression.first_line, suppression.last_line))
-    return found
+DEFAULT_EXCLUDE = ("SC1090", "SC1091")
 
 
-def check(build: Build, exclude: Sequence[str] = ("SC1090", "SC1091")) -> Iterator[Problem]:
-    """Yield a problem per ShellCheck finding, at its place in the Dockerfile."""
-    found = [pair for run in build.dockerfile.of("RUN") for pair in scripts_of(build, run)]
+def scripts(build: Build) -> list[tuple[shellcheck.Script, _Place]]:
+    """Every script the build's ``RUN``s run, with how to place its findings."""
+    return [pair for run in build.dockerfile.of("RUN") for pair in scripts_of(build, run)]
+
+
+def batch(
+    builds: Sequence[tuple[Build, Mapping[str, Any]]],
+) -> dict[tuple[str, ...], shellcheck.Known | None]:
+    """ShellCheck over the scripts of every build at once, one run per ``exclude`` setting
+    (a repeated script, across files too, is checked once)."""
+    by_exclude: dict[tuple[str, ...], list[shellcheck.Script]] = {}
+    for build, options in builds:
+        exclude = tuple(options.get("exclude", DEFAULT_EXCLUDE))
+        by_exclude.setdefault(exclude, []).extend(script for script, _ in scripts(build))
+    return {exclude: shellcheck.check_all(found, exclude) for exclude, found in by_exclude.items()}
+
+
+def check(
+    build: Build,
+    exclude: Sequence[str] = DEFAULT_EXCLUDE,
+    batched: Mapping[tuple[str, ...], shellcheck.Known | None] | None = None,
+) -> Iterator[Problem]:
+    """Yield a problem per ShellCheck finding, at its place in the Dockerfile, with its code."""
+    found = scripts(build)
     if not found:
         return
-    comments = shellcheck.run([script for script, _ in found], tuple(exclude))
-    if not comments:
+    known = (batched or {}).get(tuple(exclude))
+    comments = shellcheck.run([script for script, _ in found], tuple(exclude), known)
+    if comments is None:
         return
-    ignored = inline_ignored(build)
-    for comment in comments:
-        span = found[comment.script][1].span(comment)
-        line = span.start.line
-        if any(
-            comment.name in codes and (first is None or first <= line <= (last or 0))
-            for codes, first, last in ignored
-        ):
-            continue
-        yield Problem(f"{comment.name}: {comment.message}", span)
+    for (_, place), script_comments in zip(found, comments, strict=True):
+        for comment in script_comments:
+            yield Problem(comment.message, place.span(comment), code=comment.name)
 
 
 RULE = Rule(
@@ -127,7 +138,9 @@ RULE = Rule(
     severity=Severity.WARNING,
     summary="ShellCheck finds a problem in a RUN script (needs the shellcheck binary)",
     check=check,
-    options={"exclude": ["SC1090", "SC1091"]},
+    batch=batch,
+    options={"exclude": list(DEFAULT_EXCLUDE)},
     tags=("shell", "reliability"),
     waits=True,
+    codes=r"SC\d{4}",
 )
