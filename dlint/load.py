@@ -44,6 +44,7 @@ DOCKERFILE_GLOBS = (
     *("Containerfile.*", "Containerfile-*", "Containerfile_*"),
     *("*.Dockerfile", "*.dockerfile", "*.Containerfile", "*.containerfile"),
 )
+DOCKERFILE_NAME = regex.globs(DOCKERFILE_GLOBS)
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".tox", ".nox"})
 # Files named like a Dockerfile that are something else: ignore files, docs, editor and
 # merge leftovers, templates that only render into a Dockerfile, scripts and data.
@@ -112,7 +113,7 @@ def is_dockerfile_name(name: str) -> bool:
         return True
     if name.endswith(NOT_DOCKERFILE_SUFFIXES):
         return False
-    return any(fnmatchcase(name, g) for g in DOCKERFILE_GLOBS)
+    return DOCKERFILE_NAME.fullmatch(name) is not None
 
 
 @dataclass(frozen=True)

@@ -66,3 +66,16 @@ def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     if same == (compiled.flags, compiled.groups, compiled.groupindex):
         _STORE.put(key, entry)
     return compiled
+
+
+def globs(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern whose ``fullmatch`` is ``any(fnmatchcase(name, p) for p in patterns)``.
+
+    For constant glob lists of dlint's source: compiled (and kept) once, where
+    ``fnmatch`` compiles each glob on first use in every run and tries them one by one.
+    """
+    import fnmatch
+
+    # fnmatch.translate gives "(?s:BODY)\Z"; fullmatch needs only the bodies.
+    bodies = [fnmatch.translate(p).removesuffix(r"\Z") for p in patterns]
+    return compile("|".join(bodies) if bodies else "(?!)")

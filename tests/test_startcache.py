@@ -117,3 +117,27 @@ def test_a_store_stops_growing_at_its_limit(monkeypatch: pytest.MonkeyPatch) -> 
     for number in range(10):
         store.put(number, number)
     assert len(store._data or {}) == 3
+
+
+def test_a_glob_list_matches_exactly_what_fnmatch_matches() -> None:
+    import fnmatch
+    import random
+
+    from dlint.rules.layers.copy_before_install import MANIFESTS
+    from dlint.rules.serving.secret_in_image import NOT_SECRET_FILES, SECRET_FILES
+
+    from dlint.load import DOCKERFILE_GLOBS
+
+    chooser = random.Random(7)
+    alphabet = "aD.-_*?[]!ockerfilpemnvtx\n/"
+    names = ["Dockerfile.dev", "x.Dockerfile", "Dockerfile", ".env", ".env.example", "id_rsa"]
+    names += ["requirements.txt", "requirements/prod.txt", "uv.lock", "a.pem", "key.pub", ""]
+    names += [
+        "".join(chooser.choice(alphabet) for _ in range(chooser.randint(0, 12)))
+        for _ in range(3000)
+    ]
+    for patterns in (DOCKERFILE_GLOBS, SECRET_FILES, NOT_SECRET_FILES, MANIFESTS, ()):
+        combined = regex.globs(patterns)
+        for name in names:
+            expected = any(fnmatch.fnmatchcase(name, p) for p in patterns)
+            assert (combined.fullmatch(name) is not None) == expected, (patterns, name)

@@ -64,6 +64,7 @@ MANIFESTS = (
     *("pnpm-lock.yaml", ".yarnrc.yml", "bun.lockb", "go.mod", "go.sum", "Gemfile*"),
     *("composer.json", "composer.lock", "README*", "MANIFEST.in", ".python-version"),
 )
+MANIFEST_NAME = regex.globs(MANIFESTS)
 SOURCE_DIRS = frozenset(["src", "app", "lib", "pkg", "cmd", "internal", "api", "server"])
 SOURCE_FILE = regex.compile(r"\.(py|pyx|ipynb|js|mjs|cjs|ts|tsx|jsx|rb|go|java|kt|rs|php)$")
 # Installers dlint.commands does not model as package managers: (program words) -> verbs.
@@ -83,7 +84,7 @@ DEPENDENCY_FAMILIES = frozenset({"conda", "npm", "yarn", "pnpm"})
 def is_manifest(path: str) -> bool:
     """True for a dependency manifest (or a glob that only names manifests)."""
     name = path.rstrip("/").rsplit("/", 1)[-1]
-    if any(fnmatch(name, pattern) for pattern in MANIFESTS):
+    if MANIFEST_NAME.fullmatch(name):
         return True
     return not name.startswith("*") and any(fnmatch(m, name) for m in MANIFESTS)
 

@@ -43,7 +43,6 @@ message names the secret mount to use. What dlint cannot see: a secret a `RUN` w
 into a file (`echo $TOKEN > ~/.netrc`), or one in a file whose name does not say so.
 """
 
-import fnmatch
 import re
 from collections.abc import Iterator
 
@@ -74,6 +73,8 @@ SECRET_FILES = (
 )
 SWITCHES = frozenset({"", "true", "false", "0", "1", "yes", "no", "on", "off", "none"})
 NOT_SECRET_FILES = (".env.example", ".env.sample", ".env.template", "*.pub")
+SECRET_FILE = regex.globs(SECRET_FILES)
+NOT_SECRET_FILE = regex.globs(NOT_SECRET_FILES)
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -160,9 +161,9 @@ def _name_span(word: Word, name: str) -> Span:
 def is_secret_file(path: str) -> bool:
     """A key, credentials or environment file by its name."""
     name = path.rstrip("/").rsplit("/", 1)[-1]
-    if any(fnmatch.fnmatchcase(name, p) for p in NOT_SECRET_FILES):
+    if NOT_SECRET_FILE.fullmatch(name):
         return False
-    return any(fnmatch.fnmatchcase(name, p) for p in SECRET_FILES)
+    return SECRET_FILE.fullmatch(name) is not None
 
 
 def _secret_id(path: str) -> str:
