@@ -16,9 +16,9 @@ Positions come back as 1-based line and column *in the script text given*, heade
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,15 @@ def binary() -> str | None:
     beside = Path(sys.executable).with_name("shellcheck")
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
-    return shutil.which("shellcheck")
+    if os.name == "nt":
+        import shutil
+
+        return shutil.which("shellcheck")
+    for folder in os.get_exec_path():
+        candidate = os.path.join(folder, "shellcheck")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
 
 
 def available() -> bool:
@@ -130,9 +138,7 @@ def check_all(scripts: Sequence[Script], exclude: tuple[str, ...] = ()) -> Known
     unique = list(dict.fromkeys(scripts))
     if not unique:
         return {}
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="dlint-shellcheck-") as folder:
+    with _scratch() as folder:
         paths = []
         for index, script in enumerate(unique):
             path = Path(folder) / f"{index}.sh"
@@ -166,6 +172,35 @@ def check_all(scripts: Sequence[Script], exclude: tuple[str, ...] = ()) -> Known
             )
         )
     return {script: tuple(comments) for script, comments in zip(unique, by_script, strict=True)}
+
+
+@contextmanager
+def _scratch() -> Iterator[str]:
+    """A private folder for the scripts, removed afterwards.
+
+    ``tempfile.TemporaryDirectory`` without its imports (``shutil``, ``random``: a tenth of
+    a one-file run's start-up); a folder that cannot be made where ``TMPDIR`` points falls
+    back to it.
+    """
+    base = os.environ.get("TMPDIR") or "/tmp"
+    folder = os.path.join(base, f"dlint-shellcheck-{os.getpid()}-{os.urandom(6).hex()}")
+    try:
+        os.mkdir(folder, 0o700)
+    except OSError:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="dlint-shellcheck-") as made:
+            yield made
+        return
+    try:
+        yield folder
+    finally:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                with suppress(OSError):
+                    os.unlink(entry.path)
+        with suppress(OSError):
+            os.rmdir(folder)
 
 
 # Scripts per ShellCheck process when there are many: one process per core above this.

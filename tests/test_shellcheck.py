@@ -269,3 +269,29 @@ def test_batched_findings_are_the_per_file_findings(tmp_path: Path, monkeypatch)
     assert len(started) <= cores
     monkeypatch.setenv("DLINT_JOBS", "2")
     assert parallel.check_all(targets, lambda _: config).findings == batched.findings
+
+
+def test_the_scripts_folder_is_private_and_removed(tmp_path: Path, monkeypatch) -> None:
+    """Scripts go to a 0700 folder under TMPDIR that is gone afterwards; an unwritable
+    TMPDIR falls back to the system's temporary folder, with the same findings."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    seen: list[int] = []
+    real_report = shellcheck._report
+
+    def report(command: list[str], files: list[str]):  # type: ignore[no-untyped-def]
+        seen.append(os.stat(os.path.dirname(files[0])).st_mode & 0o777)
+        return real_report(command, files)
+
+    monkeypatch.setattr(shellcheck, "_report", report)
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    project = tmp_path / "project"
+    project.mkdir()
+    text = "FROM debian:12-slim\nRUN cat `ls`\n"
+    first = places(findings(project, text))
+    assert first == [("SC2006", "2:9", "2:13"), ("SC2046", "2:9", "2:13")]
+    assert seen == [0o700]
+    assert list(scratch.iterdir()) == []
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))
+    assert places(findings(project, text)) == first
+    assert not (tmp_path / "missing").exists()
