@@ -26,7 +26,7 @@ from dlint.load import (
     read_text,
 )
 from dlint.model import Build
-from dlint.parse import DockerfileSyntaxError, parse_dockerfile
+from dlint.parse import DockerfileSyntaxError, parse_dockerfile, without_cyclic_gc
 from dlint.records import dataclass
 from dlint.rule import Rule
 
@@ -154,8 +154,12 @@ def source_text(target: Target) -> str:
     return read_text(target.path)
 
 
+@without_cyclic_gc()
 def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: DEFAULT) -> Result:
-    """Parse and check every target; a file that cannot be read or parsed is an error."""
+    """Parse and check every target; a file that cannot be read or parsed is an error.
+
+    The cyclic garbage collector is paused for the run (see ``without_cyclic_gc``).
+    """
     result = Result()
     for target in targets:
         try:
