@@ -14,7 +14,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 from dlint.context import (
@@ -155,6 +155,16 @@ class Instruction:
 
     def locate(self, start: int, end: int) -> Span:
         """The file span of ``value[start:end]``."""
+        segments = self.segments
+        if len(segments) == 1:
+            # Most instructions are one line: _place without the search, inlined.
+            seg = segments[0]
+            room = max(seg.length - 1, 0)
+            last = max(start, end - 1)
+            return Span(
+                Position(seg.line, seg.column + min(start - seg.offset, room)),
+                Position(seg.line, seg.column + min(last - seg.offset, room) + 1),
+            )
         return Span(self._place(start), self._place(max(start, end - 1), after=True))
 
     @cached_property
@@ -173,7 +183,7 @@ class Instruction:
     def tokens(self) -> tuple[Token, ...]:
         """Words of ``value``: shell words and operators for ``RUN``, else Docker's words
         (split at whitespace only)."""
-        return tuple(tokenize(self.value, shell=self.keyword == "RUN"))
+        return _tokens(self.value, self.keyword == "RUN")
 
     @cached_property
     def flags(self) -> tuple[Flag, ...]:
@@ -346,6 +356,12 @@ class Instruction:
     def resolve(self, text: str) -> Substituted:
         """Substitute the variables in scope at this instruction into ``text``."""
         return substitute(text, self.variables)
+
+
+@lru_cache(maxsize=4096)
+def _tokens(value: str, shell: bool) -> tuple[Token, ...]:
+    """The tokens of an instruction's value: offsets into it only, so equal values share."""
+    return tuple(tokenize(value, shell=shell))
 
 
 def is_script_reader(command: Command) -> bool:

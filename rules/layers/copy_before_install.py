@@ -162,7 +162,10 @@ def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instructi
     """Copy the requirements files and install them before the whole-context copy."""
     dockerfile = build.dockerfile
     copy = dockerfile.copy_of(copying)
-    following = [i for i in stage.instructions if i.index > copying.index]
+    # A stage's instructions are numbered one after another: the next one is found by its
+    # number (a scan of the stage per finding is quadratic in a long stage).
+    position = copying.index - stage.from_instruction.index + 1
+    following = stage.instructions[position : position + 1]
     if copy is None or not following or following[0] is not run or copy.from_stage:
         return None
     if not any(s.whole_context for s in copy.sources) or run.exec_form is not None:
@@ -241,8 +244,8 @@ def workdir_before(build: Build, stage: Stage, instruction: Instruction) -> str:
     """The WORKDIR in effect at ``instruction`` (a base image's own is unknown: ``/``)."""
     workdir = "/"
     lineage = build.dockerfile.lineage(stage)
-    steps = [i for s in reversed(lineage[1:]) for i in s.instructions]
-    steps += [i for i in stage.instructions if i.index < instruction.index]
+    steps = [i for s in reversed(lineage[1:]) for i in s.of("WORKDIR")]
+    steps += [i for i in stage.of("WORKDIR") if i.index < instruction.index]
     for step in steps:
         if step.keyword == "WORKDIR" and step.arguments:
             path = step.resolve(step.arguments[0].text).text

@@ -24,11 +24,8 @@ def shell_of(build: Build, run: Instruction) -> tuple[str, ...]:
     dockerfile = build.dockerfile
     stage = dockerfile.stages[run.stage_index]
     for current in dockerfile.lineage(stage):
-        shells = [
-            i
-            for i in current.instructions
-            if i.keyword == "SHELL" and (current is not stage or i.index < run.index)
-        ]
+        # The stage's SHELLs only: scanning every instruction per RUN is quadratic.
+        shells = [i for i in current.of("SHELL") if current is not stage or i.index < run.index]
         if shells and shells[-1].exec_form:
             return tuple(w.text for w in shells[-1].exec_form or ())
     return DEFAULT_SHELL
