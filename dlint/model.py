@@ -501,7 +501,17 @@ class Stage:
         """
         if len(keywords) == 1:
             return list(self._by_keyword.get(keywords[0], ()))
-        return [i for i in self._with_triggers if i.keyword in keywords]
+        found = self._by_keywords.get(keywords)
+        if found is None:
+            found = self._by_keywords[keywords] = [
+                i for i in self._with_triggers if i.keyword in keywords
+            ]
+        return list(found)
+
+    @cached_property
+    def _by_keywords(self) -> dict[tuple[str, ...], list[Instruction]]:
+        # Many rules ask each stage for the same few keyword sets ("COPY", "ADD").
+        return {}
 
     @cached_property
     def _with_triggers(self) -> tuple[Instruction, ...]:

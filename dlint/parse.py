@@ -638,6 +638,20 @@ class _ScopeView(Mapping[str, str | None]):
             return entries[index][1]
         return self._scope.inherited[name]
 
+    # Rules and substitution ask mostly for names that are not set: answered without the
+    # KeyError that Mapping's own get and "in" go through.
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        entries = self._scope.log.get(name)
+        if entries and entries[0][0] <= self._count:
+            return self[name]
+        return self._scope.inherited.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        entries = self._scope.log.get(name)  # type: ignore[call-overload]
+        if entries and entries[0][0] <= self._count:
+            return True
+        return name in self._scope.inherited
+
     def __iter__(self) -> Iterator[str]:
         yield from self._scope.inherited
         for name in self._scope.order[: self._names]:

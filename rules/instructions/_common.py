@@ -15,7 +15,20 @@ from dlint.records import dataclass
 
 
 def keywords_as_written(dockerfile: Dockerfile) -> dict[int, str]:
-    """Each instruction's keyword in the author's casing (``From``, ``run``), by index."""
+    """Each instruction's keyword in the author's casing (``From``, ``run``), by index.
+
+    Two rules ask; the answer is kept on the (immutable) Dockerfile.
+    """
+    cached = dockerfile.__dict__.get(_WRITTEN_KEY)
+    if cached is None:
+        cached = dockerfile.__dict__[_WRITTEN_KEY] = _keywords_as_written(dockerfile)
+    return cached
+
+
+_WRITTEN_KEY = "_dlint_keywords_as_written"
+
+
+def _keywords_as_written(dockerfile: Dockerfile) -> dict[int, str]:
     lines = dockerfile.text.split("\n")
     found = {}
     for instruction in dockerfile.instructions:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from dlint.finding import Span
-from dlint.model import Build, Command, Heredoc, Instruction
+from dlint.model import Build, Command, Dockerfile, Heredoc, Instruction
 from dlint.records import dataclass
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -97,9 +97,21 @@ class Setting:
     span: Span
 
 
-def settings(build: Build) -> Iterator[Setting]:
-    """Every variable assignment of the Dockerfile: ``ENV``/``ARG`` and inside ``RUN``s."""
-    dockerfile = build.dockerfile
+def settings(build: Build) -> tuple[Setting, ...]:
+    """Every variable assignment of the Dockerfile: ``ENV``/``ARG`` and inside ``RUN``s.
+
+    Several rules ask; the answer is kept on the (immutable) Dockerfile.
+    """
+    cached = build.dockerfile.__dict__.get(_SETTINGS_KEY)
+    if cached is None:
+        cached = build.dockerfile.__dict__[_SETTINGS_KEY] = tuple(_settings(build.dockerfile))
+    return cached
+
+
+_SETTINGS_KEY = "_dlint_shell_settings"
+
+
+def _settings(dockerfile: Dockerfile) -> Iterator[Setting]:
     for instruction in (*dockerfile.global_args, *dockerfile.of("ENV", "ARG")):
         words = instruction.arguments
         if instruction.keyword == "ENV" and words and "=" not in words[0].text:
