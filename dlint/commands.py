@@ -450,8 +450,17 @@ class PipInstall:
 def pip_install(command: Command) -> PipInstall | None:
     """Recognise ``pip install``, ``pip3 install``, ``python -m pip install``, ``uv pip install``.
 
-    Returns None for any other command.
+    Returns None for any other command. Kept on the command: a dozen rules ask.
     """
+    if _PIP_KEY not in command.__dict__:
+        command.__dict__[_PIP_KEY] = _pip_install(command)
+    return command.__dict__[_PIP_KEY]
+
+
+_PIP_KEY = "_dlint_pip_install"
+
+
+def _pip_install(command: Command) -> PipInstall | None:
     found = package_command(command)
     if found is None or found.action != INSTALL or found.family != "pip":
         return None

@@ -71,10 +71,19 @@ class VariableUse:
 
 def variable_uses(value: str, escape: str = "\\") -> Iterator[VariableUse]:
     """The variables Docker substitutes in ``value``: not inside single quotes, not escaped."""
+    if "$" not in value:
+        return
+    plain = _PLAIN_RUNS.get(escape) or _PLAIN_RUNS.setdefault(
+        escape, re.compile(f"[^{re.escape(escape)}'\"$]+")
+    )
     quote = ""
     index = 0
     while index < len(value):
         char = value[index]
+        if char != escape and char not in "'\"$":
+            # A run of ordinary characters changes nothing: skip it in one match.
+            index = plain.match(value, index).end()  # type: ignore[union-attr]
+            continue
         if char == escape and quote != "'":
             index += 2
             continue
@@ -90,6 +99,7 @@ def variable_uses(value: str, escape: str = "\\") -> Iterator[VariableUse]:
         index += 1
 
 
+_PLAIN_RUNS: dict[str, re.Pattern[str]] = {}
 # The build arguments BuildKit defines in the global scope; a stage sees one only after
 # declaring it with ``ARG NAME`` (without a value).
 PLATFORM_ARGS = frozenset(

@@ -47,6 +47,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from fnmatch import fnmatch
+from functools import lru_cache
 
 from dlint.commands import INSTALL, UPGRADE, package_command, pip_install
 from dlint.edits import insert_before, instruction_lines, remove_lines
@@ -78,6 +79,7 @@ PROJECT_MANAGERS = frozenset({"uv-project", "poetry", "pdm"})
 DEPENDENCY_FAMILIES = frozenset({"conda", "npm", "yarn", "pnpm"})
 
 
+@lru_cache(maxsize=4096)
 def is_manifest(path: str) -> bool:
     """True for a dependency manifest (or a glob that only names manifests)."""
     name = path.rstrip("/").rsplit("/", 1)[-1]
