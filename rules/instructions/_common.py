@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from dlint.model import Command, Dockerfile, Instruction, Stage, Word
+from dlint.model import Command, Dockerfile, Instruction, Stage, Word, kept
 from dlint.records import dataclass
 
 
@@ -19,10 +19,7 @@ def keywords_as_written(dockerfile: Dockerfile) -> dict[int, str]:
 
     Two rules ask; the answer is kept on the (immutable) Dockerfile.
     """
-    cached = dockerfile.__dict__.get(_WRITTEN_KEY)
-    if cached is None:
-        cached = dockerfile.__dict__[_WRITTEN_KEY] = _keywords_as_written(dockerfile)
-    return cached
+    return kept(dockerfile, _WRITTEN_KEY, lambda: _keywords_as_written(dockerfile))
 
 
 _WRITTEN_KEY = "_dlint_keywords_as_written"

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from dlint.finding import Span
-from dlint.model import Build, Command, Dockerfile, Heredoc, Instruction
+from dlint.model import Build, Command, Dockerfile, Heredoc, Instruction, kept
 from dlint.records import dataclass
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -102,10 +102,7 @@ def settings(build: Build) -> tuple[Setting, ...]:
 
     Several rules ask; the answer is kept on the (immutable) Dockerfile.
     """
-    cached = build.dockerfile.__dict__.get(_SETTINGS_KEY)
-    if cached is None:
-        cached = build.dockerfile.__dict__[_SETTINGS_KEY] = tuple(_settings(build.dockerfile))
-    return cached
+    return kept(build.dockerfile, _SETTINGS_KEY, lambda: tuple(_settings(build.dockerfile)))
 
 
 _SETTINGS_KEY = "_dlint_shell_settings"
