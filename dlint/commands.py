@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 
 from dlint import regex
-from dlint.model import Command, Instruction, Word
+from dlint.model import Command, Instruction, Word, kept, share_keys
 from dlint.records import dataclass, field
 
 PYTHON = regex.compile(r"^python(\d(\.\d+)?)?$")
@@ -327,9 +327,7 @@ class PackageCommand:
 
 def package_command(command: Command) -> PackageCommand | None:
     """Recognise ``command`` as a package manager command, or None (kept on the command)."""
-    if _COMMAND_KEY not in command.__dict__:
-        command.__dict__[_COMMAND_KEY] = _package_command(command)
-    return command.__dict__[_COMMAND_KEY]
+    return kept(command, _COMMAND_KEY, lambda: _package_command(command))
 
 
 def _package_command(command: Command) -> PackageCommand | None:
@@ -418,15 +416,17 @@ def package_commands(instruction: Instruction) -> list[PackageCommand]:
     Many rules ask this of every ``RUN``; the answer is kept on the (immutable)
     instruction, next to its cached commands, so each RUN is recognised once.
     """
-    cached = instruction.__dict__.get(_CACHE_KEY)
-    if cached is None:
-        cached = [p for p in map(package_command, instruction.commands) if p is not None]
-        instruction.__dict__[_CACHE_KEY] = cached
+    cached = kept(
+        instruction,
+        _CACHE_KEY,
+        lambda: [p for p in map(package_command, instruction.commands) if p is not None],
+    )
     return list(cached)
 
 
 _CACHE_KEY = "_dlint_package_commands"
 _COMMAND_KEY = "_dlint_package_command"
+share_keys(Instruction, _CACHE_KEY)
 
 
 @dataclass(frozen=True)
@@ -450,8 +450,16 @@ class PipInstall:
 def pip_install(command: Command) -> PipInstall | None:
     """Recognise ``pip install``, ``pip3 install``, ``python -m pip install``, ``uv pip install``.
 
-    Returns None for any other command.
+    Returns None for any other command. Kept on the command: a dozen rules ask.
     """
+    return kept(command, _PIP_KEY, lambda: _pip_install(command))
+
+
+_PIP_KEY = "_dlint_pip_install"
+share_keys(Command, _COMMAND_KEY, _PIP_KEY)
+
+
+def _pip_install(command: Command) -> PipInstall | None:
     found = package_command(command)
     if found is None or found.action != INSTALL or found.family != "pip":
         return None

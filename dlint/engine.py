@@ -26,7 +26,7 @@ from dlint.load import (
     read_text,
 )
 from dlint.model import Build
-from dlint.parse import DockerfileSyntaxError, parse_dockerfile
+from dlint.parse import DockerfileSyntaxError, parse_dockerfile, without_cyclic_gc
 from dlint.records import dataclass, field
 from dlint.rule import Rule
 
@@ -260,11 +260,13 @@ def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: D
 Loaded = tuple[Target, Config, Build]
 
 
+@without_cyclic_gc()
 def check_groups(
     groups: Sequence[Sequence[Target]], config_for: ConfigFor = lambda _: DEFAULT
 ) -> list[Result]:
     """:func:`check_targets` for each group, with every file read before any is checked,
-    so that rules' batch steps (ShellCheck) run once for all the groups."""
+    so that rules' batch steps (ShellCheck) run once for all the groups. The cyclic
+    garbage collector is paused for the run (see ``without_cyclic_gc``)."""
     loaded = [[_load(target, config_for) for target in group] for group in groups]
     batched = _batch([item for group in loaded for item in group if not isinstance(item, str)])
     return [_check_loaded(group, batched) for group in loaded]

@@ -523,22 +523,6 @@ def _refused_copy_sources(dockerfile: Dockerfile, files: ContextFiles) -> Iterat
                 yield RefusedPath(source.text, SYMLINK_OUTSIDE, source.word.span, copy.instruction)
 
 
-def _copies_before(dockerfile: Dockerfile, run: Instruction) -> tuple[list[Copy], str]:
-    """The context copies of ``run``'s stage and its parents before it, and its WORKDIR."""
-    stage = dockerfile.stages[run.stage_index]
-    workdir = "/"
-    copies: list[Copy] = []
-    for inst in (i for s in reversed(dockerfile.lineage(stage)) for i in s):
-        if inst.index >= run.index:
-            break
-        if inst.keyword == "WORKDIR" and inst.arguments:
-            workdir = posixpath.join(workdir, inst.resolve(inst.arguments[0].text).text)
-        copy = dockerfile.copy_of(inst)
-        if copy is not None and copy.from_stage is None:
-            copies.append(copy)
-    return copies, workdir
-
-
 def _landing(copy: Copy, image_path: str, files: ContextFiles) -> Iterator[str]:
     """Context paths that ``copy`` may have put at ``image_path``, most specific first.
 
@@ -582,6 +566,38 @@ class _Follower:
     files: ContextFiles
     refused: list[RefusedPath]
     seen: set[str] = field(default_factory=set)
+    landings: dict[str, tuple[list[Copy], int, tuple[Copy, str, str | None] | None]] = field(
+        default_factory=dict
+    )
+
+    def _landed(self, image_path: str, copies: list[Copy]) -> tuple[Copy, str, str | None] | None:
+        """The last of ``copies`` that put a context file at ``image_path`` (or tried to
+        put one that leaves the context): the copy, the context path and the refusal.
+
+        ``copies`` only grows while a stage is walked, so the answer for its first copies
+        is kept and only the copies added since are searched: every ``pip install -r`` of
+        a file no ``COPY`` brought would otherwise search all the copies before it.
+        """
+        searched, found = 0, None
+        kept = self.landings.get(image_path)
+        if kept is not None and kept[0] is copies:
+            searched, found = kept[1], kept[2]
+        for index in range(len(copies) - 1, searched - 1, -1):
+            copy = copies[index]
+            hit = next(
+                (
+                    (copy, candidate, reason)
+                    for candidate in _landing(copy, image_path, self.files)
+                    for path, reason in [self.files.file(candidate)]
+                    if reason is not None or path is not None
+                ),
+                None,
+            )
+            if hit is not None:
+                found = hit
+                break
+        self.landings[image_path] = (copies, len(copies), found)
+        return found
 
     def follow(
         self,
@@ -599,18 +615,14 @@ class _Follower:
         record of a refused path.
         """
         relpath = None
-        for copy in reversed(copies):
-            for candidate in _landing(copy, image_path, self.files):
-                path, reason = self.files.file(candidate)
-                if reason is not None:
-                    if not _refused_below(copy, candidate, self.files):
-                        self.refused.append(RefusedPath(written, reason, where[0], run, where[1]))
-                    return
-                if path is not None:
-                    relpath = candidate
-                    break
-            if relpath is not None:
-                break
+        landed = self._landed(image_path, copies)
+        if landed is not None:
+            copy, candidate, reason = landed
+            if reason is not None:
+                if not _refused_below(copy, candidate, self.files):
+                    self.refused.append(RefusedPath(written, reason, where[0], run, where[1]))
+                return
+            relpath = candidate
         if relpath is None and fallback is not None:
             path, reason = self.files.file(fallback)
             if reason is not None:
@@ -656,11 +668,26 @@ def _installed_requirements(
     """
     follower = _Follower(files, refused)
     for stage in dockerfile.stages:
-        for run in stage.of("RUN"):
-            pips = pip_installs(run)
-            if not pips:
-                continue
-            copies, workdir = _copies_before(dockerfile, run)
+        runs = [(run, pips) for run in stage.of("RUN") if (pips := pip_installs(run))]
+        if not runs:
+            continue
+        # The context copies of the stage and its parents before each RUN, and its WORKDIR:
+        # one walk of the lineage for all of the stage's RUNs (a walk per RUN is quadratic
+        # in a long stage). Each follow() runs to its end before the walk goes on, so the
+        # list it is given holds exactly the copies before its RUN.
+        lineage = [i for s in reversed(dockerfile.lineage(stage)) for i in s]
+        copies: list[Copy] = []
+        workdir = "/"
+        walked = 0
+        for run, pips in runs:
+            while walked < len(lineage) and lineage[walked].index < run.index:
+                inst = lineage[walked]
+                walked += 1
+                if inst.keyword == "WORKDIR" and inst.arguments:
+                    workdir = posixpath.join(workdir, inst.resolve(inst.arguments[0].text).text)
+                copy = dockerfile.copy_of(inst)
+                if copy is not None and copy.from_stage is None:
+                    copies.append(copy)
             for pip in pips:
                 targets = [(w, False) for w in pip.requirement_files]
                 targets += [(w, True) for w in pip.constraint_files]

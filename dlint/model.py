@@ -13,8 +13,8 @@ import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
-from functools import cached_property
-from typing import TYPE_CHECKING
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
 
 from dlint.context import (
     Context,
@@ -32,9 +32,76 @@ from dlint import regex
 from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
 from dlint.shell import HEREDOC_OPERATORS, Substituted, Token, iter_tokens, substitute, tokenize
 
+T = TypeVar("T")
+_MISSING: Any = object()
 
-@dataclass(frozen=True)
-class Segment:
+
+class cached(Generic[T]):
+    """A property computed once per object, like ``functools.cached_property``.
+
+    The value is stored as an ordinary attribute of the object (``object.__setattr__``,
+    which a frozen record allows), not by writing into its ``__dict__``: reading the
+    ``__dict__`` of an object turns its compact attribute storage into a full dictionary
+    (about 700 bytes), once per instruction of a 100,000-line file. There is no lock
+    either (Python 3.11's cached_property takes one per first read); the model is not
+    shared between threads.
+    """
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.__doc__ = compute.__doc__
+        self.name = compute.__name__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | cached[T]:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        # The attribute now hides this descriptor (it defines no __set__).
+        object.__setattr__(instance, self.name, value)
+        return value
+
+
+def share_keys(cls: type, *extra: str) -> None:
+    """Make room on every ``cls`` object for its fields, its :class:`cached` values and
+    the ``extra`` names that :func:`kept` stores.
+
+    CPython keeps an object's attributes in a compact array whose names the class shares;
+    a name first stored after the objects were made (a cached value) does not fit, and
+    the object gets a dictionary of its own (about 650 bytes: 50 MB for the instructions
+    of a 100,000-line file). Storing every name once, on a blank object, adds them to
+    the class's shared names, so the values fit in each object's array.
+    """
+    names = [*getattr(cls, "__dataclass_fields__", {})]
+    names += [name for name, value in vars(cls).items() if isinstance(value, cached)]
+    blank: object = object.__new__(cls)
+    for name in (*names, *extra):
+        object.__setattr__(blank, name, None)
+
+
+def kept(owner: object, key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per ``owner``, kept on it as attribute ``key``.
+
+    For answers that other modules (recognisers, rule helpers) keep on the immutable
+    model, stored as :class:`cached` stores its values.
+    """
+    value = getattr(owner, key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        object.__setattr__(owner, key, value)
+    return value
+
+
+# Segment and Word are NamedTuples, like Position and Span: the model of a 100,000-line
+# file holds hundreds of thousands of each, and a tuple is made faster and is smaller
+# than a frozen record.
+class Segment(NamedTuple):
     """Maps ``length`` characters of an instruction's value, from ``offset``, to a file place."""
 
     offset: int
@@ -43,8 +110,7 @@ class Segment:
     length: int
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """A word of an instruction with its place in the file (quotes removed in ``text``).
 
     ``known`` is False for a shell word whose value dlint cannot know: it uses a variable
@@ -113,7 +179,7 @@ class Command:
         """The words after the program."""
         return self.words[1:]
 
-    @cached_property
+    @cached
     def program(self) -> str:
         """The program's base name: ``pip`` for ``/opt/venv/bin/pip``."""
         return self.words[0].text.rsplit("/", 1)[-1] if self.words else ""
@@ -157,9 +223,19 @@ class Instruction:
 
     def locate(self, start: int, end: int) -> Span:
         """The file span of ``value[start:end]``."""
+        segments = self.segments
+        if len(segments) == 1:
+            # Most instructions are one line: _place without the search, inlined.
+            seg = segments[0]
+            room = max(seg.length - 1, 0)
+            last = max(start, end - 1)
+            return Span(
+                Position(seg.line, seg.column + min(start - seg.offset, room)),
+                Position(seg.line, seg.column + min(last - seg.offset, room) + 1),
+            )
         return Span(self._place(start), self._place(max(start, end - 1), after=True))
 
-    @cached_property
+    @cached
     def _segment_offsets(self) -> list[int]:
         return [s.offset for s in self.segments]
 
@@ -171,13 +247,13 @@ class Instruction:
         column = seg.column + min(offset - seg.offset, max(seg.length - 1, 0))
         return Position(seg.line, column + (1 if after else 0))
 
-    @cached_property
+    @cached
     def tokens(self) -> tuple[Token, ...]:
         """Words of ``value``: shell words and operators for ``RUN``, else Docker's words
         (split at whitespace only)."""
-        return tuple(tokenize(self.value, shell=self.keyword == "RUN"))
+        return _tokens(self.value, self.keyword == "RUN")
 
-    @cached_property
+    @cached
     def flags(self) -> tuple[Flag, ...]:
         """Leading ``--name[=value]`` flags."""
         found: list[Flag] = []
@@ -200,7 +276,7 @@ class Instruction:
                 return f.value if f.value is not None else ""
         return None
 
-    @cached_property
+    @cached
     def exec_form(self) -> tuple[Word, ...] | None:
         """The elements of a JSON-array (exec form) argument, or None for shell form."""
         text = self.value.strip()
@@ -219,7 +295,7 @@ class Instruction:
             words.append(Word(json.loads(match.group(0)), match.group(0), self.locate(start, end)))
         return tuple(words)
 
-    @cached_property
+    @cached
     def arguments(self) -> tuple[Word, ...]:
         """Words after the flags (exec-form elements when the value is a JSON array)."""
         if self.exec_form is not None:
@@ -237,7 +313,7 @@ class Instruction:
                 words.append(Word(token.text, token.raw, self.locate(token.start, token.end)))
         return tuple(words[len(self.flags) :])
 
-    @cached_property
+    @cached
     def commands(self) -> tuple[Command, ...]:
         """Simple commands this ``RUN`` runs, wherever they sit in its shell script.
 
@@ -298,7 +374,7 @@ class Instruction:
             found += _commands(parse_script(script.text), locate, self.variables, "sh -c")
         return tuple(found)
 
-    @cached_property
+    @cached
     def trigger(self) -> Instruction | None:
         """For ``ONBUILD RUN …`` (or ``COPY``/``ADD``), the instruction it carries.
 
@@ -332,7 +408,7 @@ class Instruction:
             onbuild=True,
         )
 
-    @cached_property
+    @cached
     def assignments(self) -> tuple[tuple[str, str | None], ...]:
         """The ``name=value`` pairs of an ``ENV`` or ``ARG``, values as written.
 
@@ -348,6 +424,16 @@ class Instruction:
     def resolve(self, text: str) -> Substituted:
         """Substitute the variables in scope at this instruction into ``text``."""
         return substitute(text, self.variables)
+
+
+@lru_cache(maxsize=4096)
+def _tokens(value: str, shell: bool) -> tuple[Token, ...]:
+    """The tokens of an instruction's value: offsets into it only, so equal values share."""
+    return tuple(tokenize(value, shell=shell))
+
+
+share_keys(Command)
+share_keys(Instruction)
 
 
 def is_script_reader(command: Command) -> bool:
@@ -487,9 +573,19 @@ class Stage:
         """
         if len(keywords) == 1:
             return list(self._by_keyword.get(keywords[0], ()))
-        return [i for i in self._with_triggers if i.keyword in keywords]
+        found = self._by_keywords.get(keywords)
+        if found is None:
+            found = self._by_keywords[keywords] = [
+                i for i in self._with_triggers if i.keyword in keywords
+            ]
+        return list(found)
 
-    @cached_property
+    @cached
+    def _by_keywords(self) -> dict[tuple[str, ...], list[Instruction]]:
+        # Many rules ask each stage for the same few keyword sets ("COPY", "ADD").
+        return {}
+
+    @cached
     def _with_triggers(self) -> tuple[Instruction, ...]:
         """The instructions in order, each ``ONBUILD`` followed by the one it carries."""
         found = []
@@ -499,7 +595,7 @@ class Stage:
                 found.append(instruction.trigger)
         return tuple(found)
 
-    @cached_property
+    @cached
     def _by_keyword(self) -> dict[str, list[Instruction]]:
         # Rules ask every stage for its RUNs, COPYs...: one pass answers them all.
         index: dict[str, list[Instruction]] = {}
@@ -512,6 +608,9 @@ class Stage:
         """The ``--from`` sources (stage names, indices or images) of its COPY instructions."""
         sources = (i.flag("from") for i in self.of("COPY", "ADD"))
         return tuple(s for s in sources if s)
+
+
+share_keys(Stage)
 
 
 @dataclass(frozen=True)
@@ -567,7 +666,7 @@ class Dockerfile:
         """True when ``position`` lies inside an ``ONBUILD`` instruction."""
         return any(span.start <= position < span.end for span in self._onbuild_spans)
 
-    @cached_property
+    @cached
     def _onbuild_spans(self) -> tuple[Span, ...]:
         return tuple(i.span for i in self.instructions if i.keyword == "ONBUILD")
 
@@ -578,12 +677,12 @@ class Dockerfile:
             found = self._of[keywords] = [i for stage in self.stages for i in stage.of(*keywords)]
         return list(found)
 
-    @cached_property
+    @cached
     def _of(self) -> dict[tuple[str, ...], list[Instruction]]:
         # A hundred rules ask for every RUN of a file of thousands of stages: answer once.
         return {}
 
-    @cached_property
+    @cached
     def copies(self) -> tuple[Copy, ...]:
         """Every ``COPY``/``ADD`` (``ONBUILD`` ones included), with sources and destination.
 
@@ -613,7 +712,7 @@ class Dockerfile:
         """The :class:`Copy` of a ``COPY``/``ADD`` instruction of this Dockerfile."""
         return self._copy_index.get(id(instruction))
 
-    @cached_property
+    @cached
     def _copy_index(self) -> dict[int, Copy]:
         return {id(copy.instruction): copy for copy in self.copies}
 
@@ -814,7 +913,7 @@ class Build:
     dockerignore: Dockerignore | None
     requirements: tuple[RequirementsFile, ...]
 
-    @cached_property
+    @cached
     def app(self) -> App | None:
         """What the final image runs, read from the context (``dlint.appload``).
 

@@ -20,6 +20,7 @@ import gc
 import json
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 from dlint import regex
 from dlint.finding import Position, Span
@@ -107,12 +108,24 @@ def split_lines(text: str) -> list[str]:
 
 def parse_dockerfile(text: str, path: str) -> Dockerfile:
     """Parse Dockerfile ``text``; ``path`` is how findings will name the file."""
-    # The model is many small acyclic objects: the cyclic collector finds nothing to free
-    # but rescans them all as they pile up, which cost 40% of a 100,000-line parse.
+    with without_cyclic_gc():
+        return _parse(text, path)
+
+
+@contextmanager
+def without_cyclic_gc() -> Iterator[None]:
+    """Run the block with Python's cyclic garbage collector paused.
+
+    The model is many small acyclic objects (refcounting frees them): the cyclic collector
+    finds nothing to free but rescans them all as they pile up. That cost 40% of a
+    100,000-line parse, and 40% of the whole check of that file once rules fill the
+    model's caches. The few cycles there are (a command and its cached recognition) are
+    collected once the block ends.
+    """
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _parse(text, path)
+        yield
     finally:
         if collecting:
             gc.enable()
@@ -625,6 +638,20 @@ class _ScopeView(Mapping[str, str | None]):
             index = bisect.bisect_right(entries, self._count, key=lambda e: e[0]) - 1
             return entries[index][1]
         return self._scope.inherited[name]
+
+    # Rules and substitution ask mostly for names that are not set: answered without the
+    # KeyError that Mapping's own get and "in" go through.
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        entries = self._scope.log.get(name)
+        if entries and entries[0][0] <= self._count:
+            return self[name]
+        return self._scope.inherited.get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        entries = self._scope.log.get(name)  # type: ignore[call-overload]
+        if entries and entries[0][0] <= self._count:
+            return True
+        return name in self._scope.inherited
 
     def __iter__(self) -> Iterator[str]:
         yield from self._scope.inherited

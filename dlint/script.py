@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib.machinery
 import importlib.util
 import os
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from dlint import regex
@@ -125,6 +125,9 @@ def _extension_suffixes() -> list[str]:
     return importlib.machinery.EXTENSION_SUFFIXES
 
 
+# A long Dockerfile says the same RUN many times (one per stage, one per service): the
+# result holds offsets into ``source`` only, so equal scripts share one parse.
+@lru_cache(maxsize=4096)
 def parse_script(source: str) -> tuple[ShellCommand, ...]:
     """Every simple command of the shell script ``source``, in the order the shell starts
     them (the commands of a ``$(…)`` before the command that uses its output).

@@ -203,6 +203,8 @@ def substitute(text: str, variables: Mapping[str, str | None]) -> Substituted:
     A name declared without a value (``ARG TAG``) or not declared at all is reported in
     ``unresolved``, because a ``--build-arg`` may give it a value at build time.
     """
+    if "$" not in text:
+        return Substituted(text)  # most words: nothing to look up
     unresolved: list[str] = []
 
     def replace(match: re.Match[str]) -> str:

@@ -279,7 +279,7 @@ def test_the_scripts_folder_is_private_and_removed(tmp_path: Path, monkeypatch) 
     seen: list[int] = []
     real_report = shellcheck._report
 
-    def report(command: list[str], files: list[str]):  # type: ignore[no-untyped-def]
+    def report(command: list[str], files: list[str]) -> object:
         seen.append(os.stat(os.path.dirname(files[0])).st_mode & 0o777)
         return real_report(command, files)
 

@@ -11,12 +11,22 @@ import re
 from collections.abc import Iterable, Iterator
 
 from dlint import regex
-from dlint.model import Command, Dockerfile, Instruction, Stage, Word
+from dlint.model import Command, Dockerfile, Instruction, Stage, Word, kept
 from dlint.records import dataclass
 
 
 def keywords_as_written(dockerfile: Dockerfile) -> dict[int, str]:
-    """Each instruction's keyword in the author's casing (``From``, ``run``), by index."""
+    """Each instruction's keyword in the author's casing (``From``, ``run``), by index.
+
+    Two rules ask; the answer is kept on the (immutable) Dockerfile.
+    """
+    return kept(dockerfile, _WRITTEN_KEY, lambda: _keywords_as_written(dockerfile))
+
+
+_WRITTEN_KEY = "_dlint_keywords_as_written"
+
+
+def _keywords_as_written(dockerfile: Dockerfile) -> dict[int, str]:
     lines = dockerfile.text.split("\n")
     found = {}
     for instruction in dockerfile.instructions:
@@ -59,10 +69,19 @@ class VariableUse:
 
 def variable_uses(value: str, escape: str = "\\") -> Iterator[VariableUse]:
     """The variables Docker substitutes in ``value``: not inside single quotes, not escaped."""
+    if "$" not in value:
+        return
+    plain = _PLAIN_RUNS.get(escape) or _PLAIN_RUNS.setdefault(
+        escape, re.compile(f"[^{re.escape(escape)}'\"$]+")
+    )
     quote = ""
     index = 0
     while index < len(value):
         char = value[index]
+        if char != escape and char not in "'\"$":
+            # A run of ordinary characters changes nothing: skip it in one match.
+            index = plain.match(value, index).end()  # type: ignore[union-attr]
+            continue
         if char == escape and quote != "'":
             index += 2
             continue
@@ -78,6 +97,7 @@ def variable_uses(value: str, escape: str = "\\") -> Iterator[VariableUse]:
         index += 1
 
 
+_PLAIN_RUNS: dict[str, re.Pattern[str]] = {}
 # The build arguments BuildKit defines in the global scope; a stage sees one only after
 # declaring it with ``ARG NAME`` (without a value).
 PLATFORM_ARGS = frozenset(

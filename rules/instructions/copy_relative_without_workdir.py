@@ -57,16 +57,15 @@ def check(build: Build) -> Iterator[Problem]:
             continue
         stage = dockerfile.stages[instruction.stage_index]
         parents = dockerfile.lineage(stage)[1:]
-        earlier = [
-            i
-            for i in stage.instructions
-            if (i.keyword == "WORKDIR" and (instruction.onbuild or i.index < instruction.index))
-            or (
-                instruction.onbuild
-                and i.index < instruction.index
-                and ONBUILD_WORKDIR.match(i.value)
+        workdirs = stage.of("WORKDIR")
+        if instruction.onbuild:
+            earlier = bool(workdirs) or any(
+                i.index < instruction.index and ONBUILD_WORKDIR.match(i.value)
+                for i in stage.instructions
             )
-        ]
+        else:
+            # The stage's WORKDIRs only: a scan of the stage per COPY is quadratic.
+            earlier = bool(workdirs) and workdirs[0].index < instruction.index
         if earlier or any(parent.of("WORKDIR") for parent in parents):
             continue
         if dockerfile.lineage(stage)[-1].base.is_scratch:

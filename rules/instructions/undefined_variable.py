@@ -105,11 +105,12 @@ def check(build: Build) -> Iterator[Problem]:
     global_names = {name for arg in dockerfile.global_args for name, _ in arg.assignments}
     for stage in dockerfile.stages:
         on_scratch = dockerfile.lineage(stage)[-1].base.is_scratch
-        declared = [(i.index, name) for i in stage.of("ARG", "ENV") for name, _ in i.assignments]
+        # Where each name is last declared in the stage: a set of the names declared after
+        # each instruction would be quadratic in a long stage.
+        last_declared = {name: i.index for i in stage.of("ARG", "ENV") for name, _ in i.assignments}
         for instruction in stage.instructions:
             if instruction.keyword not in EXPANDING:
                 continue
-            later = {name for index, name in declared if index > instruction.index}
             scope = instruction.variables
             # A name set by this same ENV/ARG is env-self-reference's business.
             here = (
@@ -120,6 +121,7 @@ def check(build: Build) -> Iterator[Problem]:
             for use in variable_uses(instruction.value, dockerfile.escape):
                 if use.guarded or use.name in scope or use.name in here:
                     continue
+                later = {use.name} if last_declared.get(use.name, -1) > instruction.index else set()
                 why = reason(use.name, scope, global_names, later, on_scratch)
                 if why is not None:
                     yield Problem(

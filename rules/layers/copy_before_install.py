@@ -48,6 +48,7 @@ import os
 import posixpath
 from collections.abc import Iterator
 from fnmatch import fnmatch
+from functools import lru_cache
 
 from dlint import regex
 from dlint.commands import INSTALL, UPGRADE, package_command, pip_install
@@ -81,6 +82,7 @@ PROJECT_MANAGERS = frozenset({"uv-project", "poetry", "pdm"})
 DEPENDENCY_FAMILIES = frozenset({"conda", "npm", "yarn", "pnpm"})
 
 
+@lru_cache(maxsize=4096)
 def is_manifest(path: str) -> bool:
     """True for a dependency manifest (or a glob that only names manifests)."""
     name = path.rstrip("/").rsplit("/", 1)[-1]
@@ -190,7 +192,10 @@ def reorder_fix(build: Build, stage: Stage, copying: Instruction, run: Instructi
     """Copy the requirements files and install them before the whole-context copy."""
     dockerfile = build.dockerfile
     copy = dockerfile.copy_of(copying)
-    following = [i for i in stage.instructions if i.index > copying.index]
+    # A stage's instructions are numbered one after another: the next one is found by its
+    # number (a scan of the stage per finding is quadratic in a long stage).
+    position = copying.index - stage.from_instruction.index + 1
+    following = stage.instructions[position : position + 1]
     if copy is None or not following or following[0] is not run or copy.from_stage:
         return None
     if not any(s.whole_context for s in copy.sources) or run.exec_form is not None:
@@ -269,8 +274,8 @@ def workdir_before(build: Build, stage: Stage, instruction: Instruction) -> str:
     """The WORKDIR in effect at ``instruction`` (a base image's own is unknown: ``/``)."""
     workdir = "/"
     lineage = build.dockerfile.lineage(stage)
-    steps = [i for s in reversed(lineage[1:]) for i in s.instructions]
-    steps += [i for i in stage.instructions if i.index < instruction.index]
+    steps = [i for s in reversed(lineage[1:]) for i in s.of("WORKDIR")]
+    steps += [i for i in stage.of("WORKDIR") if i.index < instruction.index]
     for step in steps:
         if step.keyword == "WORKDIR" and step.arguments:
             path = step.resolve(step.arguments[0].text).text

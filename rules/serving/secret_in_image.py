@@ -48,7 +48,7 @@ from collections.abc import Iterator
 
 from dlint import regex
 from dlint.finding import Position, Problem, Severity, Span
-from dlint.model import Build, Copy, Instruction, Word
+from dlint.model import Build, Copy, CopySource, Instruction, Word
 from dlint.rule import Rule
 
 # Whole parts of the name only: TOKENIZERS_PARALLELISM is not a token.
@@ -80,6 +80,15 @@ NOT_SECRET_FILE = regex.globs(NOT_SECRET_FILES)
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at each credential the final image or its history keeps."""
     dockerfile = build.dockerfile
+    # Each COPY --from looks at the key files copied into one stage: find them once, not
+    # per COPY (that is quadratic in a long stage).
+    by_stage: dict[int, list[tuple[Copy, CopySource]]] = {}
+    for inner in dockerfile.copies:
+        if inner.from_stage is not None:
+            continue
+        for source in inner.context_sources:
+            if source.path and is_secret_file(source.path):
+                by_stage.setdefault(inner.instruction.stage_index, []).append((inner, source))
     for instruction in dockerfile.in_final_image("ENV", "ARG", "LABEL"):
         yield from secret_settings(instruction)
     for instruction in dockerfile.in_final_image("COPY", "ADD"):
@@ -105,7 +114,7 @@ def check(build: Build) -> Iterator[Problem]:
                         source.word.span,
                     )
         if copy.from_stage is not None:
-            yield from through_builder(build, copy)
+            yield from through_builder(build, copy, by_stage)
 
 
 def secret_settings(instruction: Instruction) -> Iterator[Problem]:
@@ -170,8 +179,13 @@ def _secret_id(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", path.rsplit("/", 1)[-1].lower()).strip("_") or "secret"
 
 
-def through_builder(build: Build, copy: Copy) -> Iterator[Problem]:
-    """A key file copied into a builder stage and then out of it into the final image."""
+def through_builder(
+    build: Build, copy: Copy, by_stage: dict[int, list[tuple[Copy, CopySource]]]
+) -> Iterator[Problem]:
+    """A key file copied into a builder stage and then out of it into the final image.
+
+    ``by_stage`` holds, by stage index, the context copies of key files and their sources.
+    """
     dockerfile = build.dockerfile
     stage = next(
         (s for s in dockerfile.stages if s.name and s.name.lower() == copy.from_stage.lower()),
@@ -179,24 +193,19 @@ def through_builder(build: Build, copy: Copy) -> Iterator[Problem]:
     )
     if stage is None:
         return
-    for inner in dockerfile.copies:
-        if inner.instruction.stage_index != stage.index or inner.from_stage is not None:
-            continue
-        for source in inner.context_sources:
-            if not source.path or not is_secret_file(source.path):
-                continue
-            landed = inner.destination
-            if inner.into_folder:
-                landed = inner.destination.rstrip("/") + "/" + source.path.rsplit("/", 1)[-1]
-            for taken in copy.sources:
-                if taken.path and (landed == taken.path or landed.startswith(taken.path + "/")):
-                    yield Problem(
-                        f"COPY --from={copy.from_stage} {taken.text} brings the credentials "
-                        f"file {source.text} (copied into that stage at line "
-                        f"{inner.instruction.span.start.line}) into the final image; use RUN "
-                        "--mount=type=secret in the builder instead of copying the file",
-                        taken.word.span,
-                    )
+    for inner, source in by_stage.get(stage.index, ()):
+        landed = inner.destination
+        if inner.into_folder:
+            landed = inner.destination.rstrip("/") + "/" + source.path.rsplit("/", 1)[-1]
+        for taken in copy.sources:
+            if taken.path and (landed == taken.path or landed.startswith(taken.path + "/")):
+                yield Problem(
+                    f"COPY --from={copy.from_stage} {taken.text} brings the credentials "
+                    f"file {source.text} (copied into that stage at line "
+                    f"{inner.instruction.span.start.line}) into the final image; use RUN "
+                    "--mount=type=secret in the builder instead of copying the file",
+                    taken.word.span,
+                )
 
 
 RULE = Rule(

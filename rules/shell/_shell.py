@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from dlint import regex
 from dlint.finding import Span
-from dlint.model import Build, Command, Heredoc, Instruction
+from dlint.model import Build, Command, Dockerfile, Heredoc, Instruction, kept
 from dlint.records import dataclass
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -24,11 +24,8 @@ def shell_of(build: Build, run: Instruction) -> tuple[str, ...]:
     dockerfile = build.dockerfile
     stage = dockerfile.stages[run.stage_index]
     for current in dockerfile.lineage(stage):
-        shells = [
-            i
-            for i in current.instructions
-            if i.keyword == "SHELL" and (current is not stage or i.index < run.index)
-        ]
+        # The stage's SHELLs only: scanning every instruction per RUN is quadratic.
+        shells = [i for i in current.of("SHELL") if current is not stage or i.index < run.index]
         if shells and shells[-1].exec_form:
             return tuple(w.text for w in shells[-1].exec_form or ())
     return DEFAULT_SHELL
@@ -100,9 +97,18 @@ class Setting:
     span: Span
 
 
-def settings(build: Build) -> Iterator[Setting]:
-    """Every variable assignment of the Dockerfile: ``ENV``/``ARG`` and inside ``RUN``s."""
-    dockerfile = build.dockerfile
+def settings(build: Build) -> tuple[Setting, ...]:
+    """Every variable assignment of the Dockerfile: ``ENV``/``ARG`` and inside ``RUN``s.
+
+    Several rules ask; the answer is kept on the (immutable) Dockerfile.
+    """
+    return kept(build.dockerfile, _SETTINGS_KEY, lambda: tuple(_settings(build.dockerfile)))
+
+
+_SETTINGS_KEY = "_dlint_shell_settings"
+
+
+def _settings(dockerfile: Dockerfile) -> Iterator[Setting]:
     for instruction in (*dockerfile.global_args, *dockerfile.of("ENV", "ARG")):
         words = instruction.arguments
         if instruction.keyword == "ENV" and words and "=" not in words[0].text:
