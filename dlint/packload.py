@@ -6,8 +6,9 @@ its ``.pyc``: eight system calls on these machines), a tenth of a one-file run. 
 :func:`serving` is active, a meta-path finder serves the pack's modules itself: it checks
 each source file with one ``os.stat`` and takes its compiled code from a
 :class:`dlint.startcache.Store` keyed by the file's path, size and modification time
-(compiling, and keeping, the source when the key is new). Modules get the same
-``__name__``, ``__file__``, ``__spec__``, ``__path__`` and tracebacks as a normal import.
+(on a new key, it reads the module's own ``.pyc`` as a normal import would, and keeps
+the code). Modules get the same ``__name__``, ``__file__``, ``__spec__``, ``__path__``
+and tracebacks as a normal import.
 Anything the finder does not recognise is left to the normal import system.
 """
 
@@ -68,9 +69,13 @@ class _PackFinder:
         key: Any = spec.loader_state
         code = _CODES.get(key)
         if not isinstance(code, CodeType):
-            with open(key[0], "rb") as stream:
-                source = stream.read()
-            code = compile(source, key[0], "exec", dont_inherit=True)
+            # Not kept yet: the module's own .pyc (compiled, and written, as a normal import
+            # would), so a store that cannot be written costs no more than importing.
+            from importlib.machinery import SourceFileLoader
+
+            found = SourceFileLoader(spec.name, key[0]).get_code(spec.name)
+            assert found is not None
+            code = found
             _CODES.put(key, code)
         return code
 

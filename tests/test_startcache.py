@@ -141,3 +141,38 @@ def test_a_glob_list_matches_exactly_what_fnmatch_matches() -> None:
         for name in names:
             expected = any(fnmatch.fnmatchcase(name, p) for p in patterns)
             assert (combined.fullmatch(name) is not None) == expected, (patterns, name)
+
+
+def test_a_pack_module_not_kept_yet_comes_from_its_pyc_then_from_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unwritable or empty store costs a normal import (the .pyc), not a compile."""
+    from importlib.machinery import SourceFileLoader
+
+    from dlint import packload
+
+    pack = tmp_path / "pack_for_test"
+    pack.mkdir()
+    (pack / "__init__.py").write_text("")
+    (pack / "mod.py").write_text("VALUE = 6 * 7\n")
+    store = startcache.Store("test-pack")
+    monkeypatch.setattr(store, "_data", {})
+    monkeypatch.setattr(packload, "_CODES", store)
+    calls: list[str] = []
+    real = SourceFileLoader.get_code
+
+    def spy(self: SourceFileLoader, name: str):  # type: ignore[no-untyped-def]
+        calls.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(SourceFileLoader, "get_code", spy)
+    finder = packload._PackFinder("pack_for_test", str(pack))
+    spec = finder.find_spec("pack_for_test.mod")
+    assert spec is not None and spec.origin == str(pack / "mod.py")
+    first = finder.get_code(spec)
+    second = finder.get_code(spec)
+    assert calls == ["pack_for_test.mod"]
+    assert first is second and first.co_filename == str(pack / "mod.py")
+    namespace: dict[str, object] = {}
+    exec(first, namespace)
+    assert namespace["VALUE"] == 42
