@@ -166,9 +166,9 @@ def _run_plain(
 ) -> list[list[Finding]]:
     """The findings of each rule that runs before the ignores, in the order of ``rules``.
 
-    A rule that ``waits`` on another program (ShellCheck) runs in a thread started first,
-    so its wait (and its batch step's, see :func:`_batch`) overlaps the other rules' work;
-    its findings keep their place.
+    A rule that ``waits`` on another program (ShellCheck) has its batch step running in a
+    thread (see :func:`_batch`) and is checked after the other rules, so the program's
+    wait overlaps their work; its findings keep their place.
     """
 
     def run(rule: Rule) -> list[Finding]:
@@ -183,32 +183,8 @@ def _run_plain(
         return run_rule(rule, build, config, batched=step)
 
     plain = [r for r in rules if not r.after_ignores]
-    waiting = [r for r in plain if r.waits] if len(plain) > 1 else []
-    if not waiting:
-        return [run(r) for r in plain]
-    import threading
-
-    done: dict[str, list[Finding] | BaseException] = {}
-
-    def run_waiting(rule: Rule) -> None:
-        try:
-            done[rule.id] = run(rule)
-        except BaseException as error:  # handed to the calling thread below
-            done[rule.id] = error
-
-    threads = [threading.Thread(target=run_waiting, args=(r,), daemon=True) for r in waiting]
-    for thread in threads:
-        thread.start()
-    try:
-        found = {r.id: run(r) for r in plain if not r.waits}
-    finally:
-        for thread in threads:
-            thread.join()
-    for rule in waiting:
-        outcome = done[rule.id]
-        if isinstance(outcome, BaseException):
-            raise outcome
-        found[rule.id] = outcome
+    # A rule that waits runs last, so that the others run while its batch step works.
+    found = {r.id: run(r) for r in sorted(plain, key=lambda r: r.waits)}
     return [found[r.id] for r in plain]
 
 

@@ -51,8 +51,8 @@ class Rule:
     opt_in: bool = False
     """A matter of taste: runs only when selected by name, id, alias, prefix or ``ALL``."""
     waits: bool = False
-    """Mostly waits on another program (ShellCheck): the engine runs it in a thread while
-    the other rules run, so its wait costs no wall time."""
+    """Mostly waits on another program (ShellCheck): the engine runs its batch step in a
+    thread and checks it after the other rules, so the wait overlaps their work."""
     codes: str = ""
     """A regular expression of the codes this rule's findings carry (``SC\\d{4}``: the
     shellcheck rule passes ShellCheck's on); every selection and ignore takes them."""
@@ -107,9 +107,9 @@ def all_rules() -> tuple[Rule, ...]:
 def _load_all(root: Path) -> tuple[Rule, ...]:
     prefixes = areas()
     rules = []
-    for parts, packaged in _pack_files(str(root)):
+    for parts, unpackaged in _pack_files(str(root)):
         path = root.joinpath(*parts)
-        rule = load_rule(path, root, parts, packaged)
+        rule = load_rule(path, parts, unpackaged)
         if rule is None:
             continue
         area = parts[0]
@@ -182,31 +182,14 @@ def _areas(pack_name: str) -> dict[str, str]:
     return found
 
 
-def load_rule(
-    path: Path,
-    root: Path,
-    parts: tuple[str, ...] | None = None,
-    unpackaged: str | None = "?",
-) -> Rule | None:
-    """The rule defined in ``path`` (a file under the pack's ``root``); None for a helper.
+def load_rule(path: Path, parts: tuple[str, ...], unpackaged: str | None) -> Rule | None:
+    """The rule defined in ``path`` (``parts`` from the pack's folder); None for a helper.
 
-    ``parts`` (the path from ``root``) and ``unpackaged`` (the first folder on the way
-    without ``__init__.py``, or None) are what :func:`all_rules`'s walk already knows;
-    without them they are looked up here.
+    ``unpackaged`` is the first folder on the way without ``__init__.py`` (None when every
+    one has it), as :func:`_pack_files` found it.
     """
     if path.name.startswith("_"):
         return None
-    if parts is None:
-        parts = path.relative_to(root).parts
-    if unpackaged == "?":
-        unpackaged = next(
-            (
-                str(root.joinpath(*parts[:depth]))
-                for depth in range(len(parts) - 1, 0, -1)
-                if not root.joinpath(*parts[:depth], "__init__.py").is_file()
-            ),
-            None,
-        )
     if unpackaged is not None:
         raise RulePackError(
             f"{path}: rule file in {unpackaged}, which has no __init__.py, so it would "

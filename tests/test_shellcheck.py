@@ -34,6 +34,19 @@ def findings(tmp_path: Path, text: str, **settings: object) -> list[Finding]:
     return result.findings
 
 
+def count_runs(monkeypatch) -> list:
+    """The commands of every ``subprocess.run`` from now on (each still runs)."""
+    calls = []
+    real = subprocess.run
+
+    def counting(*args, **kwargs):
+        calls.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", counting)
+    return calls
+
+
 def places(found: list[Finding]) -> list[tuple[str, str, str]]:
     """``(code, start, end)`` of each finding."""
     return [(f.code or "", f"{f.line}:{f.column}", f"{f.end_line}:{f.end_column}") for f in found]
@@ -150,14 +163,7 @@ def test_ignore_names_shellcheck_codes_like_rules(tmp_path: Path, capsys) -> Non
 
 def test_one_process_per_dockerfile(tmp_path: Path, monkeypatch) -> None:
     """Every script of a Dockerfile goes to a single shellcheck run."""
-    calls = []
-    real = subprocess.run
-
-    def counting(*args, **kwargs):
-        calls.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(subprocess, "run", counting)
+    calls = count_runs(monkeypatch)
     text = "FROM debian:12-slim\n" + "".join(f"RUN ls $D{i}\n" for i in range(5))
     assert len(findings(tmp_path, text)) == 5
     assert len(calls) == 1
@@ -192,14 +198,7 @@ def test_a_script_written_twice_is_checked_once_and_reported_at_both(
     tmp_path: Path, monkeypatch
 ) -> None:
     """``apt-get update`` in every stage: one script file, a finding at each RUN."""
-    calls = []
-    real = subprocess.run
-
-    def counting(*args, **kwargs):
-        calls.append(args[0])
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(subprocess, "run", counting)
+    calls = count_runs(monkeypatch)
     text = "FROM debian:12-slim\nRUN ls $D\nRUN echo ok\nRUN ls $D\n"
     found = places(findings(tmp_path, text))
     assert [(code, start) for code, start, _ in found] == [("SC2086", "2:8"), ("SC2086", "4:8")]
