@@ -68,6 +68,7 @@ class CheckOptions:
     add_ignore: bool = False
     baseline: str | None = None
     write_baseline: str | None = None
+    no_cache: bool = False
 
 
 ConfigFor = Callable[[Target], Config]
@@ -83,7 +84,8 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
     if options.statistics and options.format != "text":
         return fail(err, "--statistics prints its own text summary; leave out --format")
     try:
-        all_rules()  # a broken rule pack is one error line, before anything is read
+        if "-" in options.paths:
+            all_rules()  # a broken rule pack is one error line, before stdin is read
         config_for = config_resolver(options, err)
         targets = targets_for(paths_to_check(options.paths, options.context, err), options.context)
         known = load_baseline(options.baseline) if options.baseline else None
@@ -99,15 +101,20 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         return fail(err, "--from-engine only feeds unsafe fixes; add --unsafe-fixes")
     if options.unsafe_fixes and not (options.fix or options.diff):
         return fail(err, "--unsafe-fixes only widens --fix or --diff; add one of them")
-    if options.from_engine:
-        from dlint.enginefacts import asking
+    # The rule pack is loaded when a file needs checking (a run served from the result
+    # cache needs none); a broken pack is one error line, before anything is reported.
+    try:
+        if options.from_engine:
+            from dlint.enginefacts import asking
 
-        with asking() as engine:
-            code = checked(targets, config_for, known, options, out, err)
-        if engine.answered is False:
-            print("dlint: note: no Docker engine answered; no fix used one", file=err)
-        return code
-    return checked(targets, config_for, known, options, out, err)
+            with asking() as engine:
+                code = checked(targets, config_for, known, options, out, err)
+            if engine.answered is False:
+                print("dlint: note: no Docker engine answered; no fix used one", file=err)
+            return code
+        return checked(targets, config_for, known, options, out, err)
+    except RulePackError as error:
+        return fail(err, str(error))
 
 
 def checked(
@@ -119,7 +126,12 @@ def checked(
     err: TextIO,
 ) -> int:
     """Check ``targets``, then fix, report and count as ``options`` say; the exit code."""
-    result = check_all(targets, config_for)
+    from dlint.engine import caching
+
+    # Findings kept from an earlier run are served while their inputs are unchanged
+    # (dlint/resultcache.py); never when the engine's answers feed the fixes.
+    with caching(not (options.no_cache or options.from_engine)):
+        result = check_all(targets, config_for)
     if options.write_baseline:
         return write_baseline(options.write_baseline, result, err)
     if options.add_ignore:
@@ -141,7 +153,9 @@ def checked(
         print(f"dlint: error: {problem}", file=err)
     if options.diff:
         return 2 if result.errors else int(fixable)
-    run = report_run(result, all_rules(), targets, options, report_to)
+    # Only SARIF describes the rules; the others need none loaded.
+    rules = all_rules() if options.format == "sarif" else ()
+    run = report_run(result, rules, targets, options, report_to)
     report = render_report(result, run, options)
     if options.fix and options.format == "text" and not options.statistics and fixed:
         # What is left is reported above, with what --fix or --unsafe-fixes would still do.

@@ -206,6 +206,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         help="exit 0 even with findings (2 still means input that could not be checked)",
     )
     check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="check every file afresh: do not serve or keep findings of earlier runs "
+        "(also DLINT_NO_CACHE=1; DLINT_CACHE_DIR moves the cache, default ~/.cache/dlint)",
+    )
+    check.add_argument(
         "--show-files",
         action="store_true",
         help="list the Dockerfiles that would be checked, then exit",

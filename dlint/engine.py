@@ -7,7 +7,8 @@ the model, and stamps every problem with the rule's identity and severity.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -234,6 +235,35 @@ def check_targets(targets: Sequence[Target], config_for: ConfigFor = lambda _: D
 
 
 Loaded = tuple[Target, Config, Build]
+# A target checked before, as the result cache keeps it: errors, or its name and findings
+# with whether each fails.
+Cached = tuple[tuple[str, ...], str | None, tuple[tuple[Finding, bool], ...]]
+_cache_on = False
+
+
+@contextmanager
+def caching(on: bool = True) -> Iterator[None]:
+    """Serve and keep results through :mod:`dlint.resultcache` while the block runs
+    (``dlint check`` without ``--no-cache``; never for fixes or the engine's facts)."""
+    global _cache_on
+    before, _cache_on = _cache_on, on
+    try:
+        yield
+    finally:
+        _cache_on = before
+
+
+class _Item:
+    """One target through a check: loaded (or an error line), or served from the cache."""
+
+    __slots__ = ("cached", "key", "loaded", "recorder", "target")
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.loaded: Loaded | str | None = None
+        self.cached: Cached | None = None
+        self.key: str | None = None
+        self.recorder: Any = None
 
 
 @without_cyclic_gc()
@@ -242,10 +272,79 @@ def check_groups(
 ) -> list[Result]:
     """:func:`check_targets` for each group, with every file read before any is checked,
     so that rules' batch steps (ShellCheck) run once for all the groups. The cyclic
-    garbage collector is paused for the run (see ``without_cyclic_gc``)."""
-    loaded = [[_load(target, config_for) for target in group] for group in groups]
-    batched = _batch([item for group in loaded for item in group if not isinstance(item, str)])
-    return [_check_loaded(group, batched) for group in loaded]
+    garbage collector is paused for the run (see ``without_cyclic_gc``). With
+    :func:`caching` on, a target whose inputs did not change is served from the cache."""
+    cache = _result_cache() if _cache_on else None
+    items = [[_Item(target) for target in group] for group in groups]
+    for item in (item for group in items for item in group):
+        if cache is not None:
+            _look_up(cache, item, config_for)
+        if item.cached is None:
+            item.loaded = _recorded(item, _load, item.target, config_for)
+    batched = _batch(
+        [
+            item.loaded
+            for group in items
+            for item in group
+            if item.loaded is not None and not isinstance(item.loaded, str)
+        ]
+    )
+    results = [_check_loaded(group, batched) for group in items]
+    if cache is not None:
+        for item in (item for group in items for item in group):
+            if item.key is not None and item.cached is None and item.recorder is not None:
+                cache.put(item.key, item.recorder, _payload(item))
+    return results
+
+
+def _result_cache() -> Any:
+    from dlint import resultcache
+
+    if not resultcache.enabled():
+        return None
+    return resultcache.ResultCache()
+
+
+def _look_up(cache: Any, item: _Item, config_for: ConfigFor) -> None:
+    """Serve ``item`` from the cache, or note its key so that its result is kept."""
+    from dlint import resultcache
+
+    target = item.target
+    if target.text is not None or target.path is None or target.error is not None:
+        return
+    try:
+        config = config_for(target)
+    except ConfigError:
+        return
+    from dlint import shellcheck
+
+    found = shellcheck.binary()  # whether the shellcheck rule can run, and which binary
+    tool = (found, resultcache.stamp_of(found, True)) if found else None
+    item.key = cache.key(target.name, str(target.path), str(target.context), config, tool)
+    item.cached = cache.get(item.key)
+    if item.cached is None:
+        item.recorder = resultcache.Recorder()
+
+
+def _recorded(item: _Item, work: Callable[..., Any], *args: Any) -> Any:
+    """``work(*args)``, with what it looks at on disk noted for the item's cache entry."""
+    if item.recorder is None:
+        return work(*args)
+    from dlint.resultcache import recording
+
+    with recording(item.recorder):
+        return work(*args)
+
+
+def _payload(item: _Item) -> Cached:
+    """What the cache keeps for a checked item (see :data:`Cached`)."""
+    loaded = item.loaded
+    if isinstance(loaded, str):
+        return ((loaded,), None, ())
+    assert loaded is not None
+    target, config, _ = loaded
+    findings = item.recorder.findings
+    return ((), target.name, tuple((f, config.fails(f)) for f in findings))
 
 
 def _load(target: Target, config_for: ConfigFor) -> Loaded | str:
@@ -284,20 +383,39 @@ def _batch(loaded: Sequence[Loaded]) -> dict[str, object]:
     return batched
 
 
-def _check_loaded(group: Sequence[Loaded | str], batched: Mapping[str, object]) -> Result:
+def _check_loaded(group: Sequence[_Item], batched: Mapping[str, object]) -> Result:
     """Check loaded targets (an error line for each that could not be loaded)."""
     result = Result()
     for item in group:
-        if isinstance(item, str):
-            result.errors.append(item)
+        if item.cached is not None:
+            errors, name, kept = item.cached
+            result.errors.extend(errors)
+            if name is not None:
+                result.files.append(name)
+                for finding, fails in kept:
+                    result.findings.append(finding)
+                    if fails:
+                        result.failing += 1
+                        result.failed.append(finding)
             continue
-        target, config, build = item
+        loaded = item.loaded
+        if isinstance(loaded, str):
+            result.errors.append(loaded)
+            continue
+        assert loaded is not None
+        target, config, build = loaded
         result.files.append(target.name)
         try:
-            findings = check_build(build, config.rules(), config, batched)
+            findings = _recorded(item, check_build, build, config.rules(), config, batched)
         except RuleCrash as error:
             result.errors.append(str(error))
+            if item.recorder is not None:
+                item.recorder.spoiled = True
             continue
+        if item.recorder is not None:
+            item.recorder.findings = findings
+            if any(isinstance(s, _BatchStep) and not s.result()[0] for s in batched.values()):
+                item.recorder.spoiled = True
         failed = [f for f in findings if config.fails(f)]
         result.failing += len(failed)
         result.failed.extend(failed)

@@ -22,3 +22,18 @@ def project(tmp_path: Path):
         return tmp_path
 
     return write
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_result_cache(tmp_path_factory):
+    """Every test run keeps dlint's result cache in a folder of its own (never the user's
+    ~/.cache/dlint, never one an earlier run filled); subprocesses inherit it."""
+    import os
+
+    before = os.environ.get("DLINT_CACHE_DIR")
+    os.environ["DLINT_CACHE_DIR"] = str(tmp_path_factory.mktemp("dlint-cache"))
+    yield
+    if before is None:
+        os.environ.pop("DLINT_CACHE_DIR", None)
+    else:
+        os.environ["DLINT_CACHE_DIR"] = before
