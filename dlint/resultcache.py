@@ -238,11 +238,9 @@ def _walk(root: str) -> Iterator[tuple[str, list[tuple[str, tuple[int, int]]]]]:
 
 def cache_root() -> Path:
     """Where entries live: ``DLINT_CACHE_DIR``, else the user's cache folder."""
-    chosen = os.environ.get("DLINT_CACHE_DIR")
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "dlint"
+    from dlint.startcache import cache_root as folder
+
+    return Path(folder())
 
 
 def enabled() -> bool:

@@ -10,10 +10,13 @@ pattern and its flags), so a changed class or pattern is compiled afresh, never 
 stale.
 
 A store is read once, on first use, and written at exit only when this run added to it,
-atomically and never when bytecode writing is off (``PYTHONDONTWRITEBYTECODE``, ``-B``). A
-missing, unreadable, foreign or corrupt file is an empty store; a folder that cannot be
-written only means the next run compiles again. Only constants of dlint's own source go
-in (never a user's file), and a store stops growing at :data:`LIMIT` entries.
+atomically and never when bytecode writing is off (``PYTHONDONTWRITEBYTECODE``, ``-B``).
+Where ``__pycache__`` cannot be written (a system-wide install run by a user), the store
+goes to the user's cache folder instead (:meth:`Store.fallback`), and is read from there
+when the first place has none. A missing, unreadable, foreign or corrupt file is an empty
+store; when neither folder can be written the next run only compiles again. Only
+constants of dlint's own source go in (never a user's file), and a store stops growing at
+:data:`LIMIT` entries.
 """
 
 from __future__ import annotations
@@ -63,19 +66,34 @@ class Store:
             return None
         return pyc.removesuffix(".pyc") + f".{self.name}.marshal"
 
+    def fallback(self) -> str | None:
+        """Where the store goes when the package's ``__pycache__`` cannot be written (an
+        install into a read-only or root-owned site-packages): the user's cache folder."""
+        path = self.path()
+        if path is None:
+            return None
+        import zlib
+
+        tag = f"{zlib.crc32(path.encode('utf-8', 'surrogatepass')):08x}"
+        return os.path.join(cache_root(), "start", f"{tag}.{os.path.basename(path)}")
+
     def _load(self) -> dict[Any, Any]:
         data = self._data
         if data is None:
             data = {}
-            path = self.path()
-            if path is not None:
+            for path in (self.path(), self.fallback()):
+                if path is None:
+                    continue
                 try:
                     with open(path, "rb") as stream:
                         loaded = marshal.loads(stream.read())
-                    if isinstance(loaded, dict) and len(loaded) <= LIMIT:
-                        data = loaded
-                except (OSError, EOFError, ValueError, TypeError):
-                    data = {}
+                except OSError:
+                    continue  # not there: try the fallback
+                except (EOFError, ValueError, TypeError):
+                    break
+                if isinstance(loaded, dict) and len(loaded) <= LIMIT:
+                    data = loaded
+                break
             self._data = data
             if not _STORES:
                 import atexit
@@ -92,18 +110,37 @@ class Store:
         data = self._data
         if self.only_used:
             data = {key: value for key, value in data.items() if key in self._used}
-        temporary = f"{path}.{os.getpid()}.tmp"
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(temporary, "wb") as stream:
-                marshal.dump(data, stream)
-            os.replace(temporary, path)
-        except (OSError, ValueError):  # unwritable folder; a value marshal cannot write
-            import contextlib
-
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
+        for where in (path, self.fallback()):
+            if where is not None and _write(where, data):
+                break
         self._dirty = False
+
+
+def _write(path: str, data: dict[Any, Any]) -> bool:
+    """Write ``data`` to ``path`` atomically; False when the folder cannot be written."""
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as stream:
+            marshal.dump(data, stream)
+        os.replace(temporary, path)
+        return True
+    except (OSError, ValueError):  # unwritable folder; a value marshal cannot write
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        return False
+
+
+def cache_root() -> str:
+    """dlint's folder in the user's cache: ``DLINT_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/dlint``, else ``~/.cache/dlint``."""
+    chosen = os.environ.get("DLINT_CACHE_DIR")
+    if chosen:
+        return chosen
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "dlint")
 
 
 def save_all() -> None:

@@ -40,8 +40,8 @@ print(json.dumps({"found": found, "span": repr(span), "eq": same}))
 """
 
 
-def run(prefix: Path, *flags: str) -> dict:
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(prefix)}
+def run(prefix: Path, *flags: str, **extra: str) -> dict:
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(prefix), **extra}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     done = subprocess.run(
         [sys.executable, *flags, "-c", PROBE, json.dumps(PATTERNS)],
@@ -89,6 +89,19 @@ def test_a_second_run_reads_what_the_first_kept_and_matches_as_re_does(tmp_path:
 def test_nothing_is_written_when_bytecode_writing_is_off(tmp_path: Path) -> None:
     run(tmp_path, "-B")
     assert stores(tmp_path) == []
+
+
+def test_an_unwritable_pycache_keeps_the_stores_in_the_users_cache(tmp_path: Path) -> None:
+    """A system-wide install a user cannot write to: the stores go to ~/.cache/dlint."""
+    blocked = tmp_path / "site-packages-pycache"
+    blocked.write_text("a file: no folder can be made here")
+    cache = tmp_path / "user-cache"
+    assert run(blocked, DLINT_CACHE_DIR=str(cache))["found"] == expected()
+    kept = sorted(cache.rglob("*startcache.*.marshal"))
+    assert kept, list(cache.rglob("*"))
+    before = {p: p.stat().st_mtime_ns for p in kept}
+    assert run(blocked, DLINT_CACHE_DIR=str(cache))["found"] == expected()
+    assert {p: p.stat().st_mtime_ns for p in kept} == before  # read back, nothing new
 
 
 def test_a_corrupt_or_foreign_cache_file_is_an_empty_cache(tmp_path: Path) -> None:
