@@ -260,3 +260,55 @@ def test_the_key_covers_every_rule_file_and_dlint_module() -> None:
     roots = resultcache.code_roots()
     for module in (rule_module, resultcache):
         assert any(Path(module.__file__).resolve().is_relative_to(r) for r in roots), roots
+
+
+LINES = {
+    "Dockerfile": [
+        "FROM python:3.11-slim\n",
+        "FROM python:3.11-slim AS build\n",
+        "COPY . .\n",
+        "COPY requirements.txt .\n",
+        "COPY sub/ /app/sub/\n",
+        "RUN pip install -r requirements.txt\n",
+        "RUN pip install --no-cache-dir -r requirements.txt\n",
+        "USER 10001\n",
+        'CMD ["python", "app.py"]\n',
+        "CMD python app.py\n",
+    ],
+    "requirements.txt": ["flask==3.0.3\n", "flask\n", "-r more.txt\n", "torch>=2\n"],
+    "more.txt": ["numpy==1.26.4\n", "scipy\n"],
+    ".dockerignore": [".git\n", "*.txt\n", ".env\n", "sub\n", "!sub/keep.py\n"],
+    "app.py": ["app.run(debug=True)\n", "from flask import Flask\n", "app = Flask(__name__)\n"],
+    "sub/keep.py": ["x = 1\n"],
+    ".env": ["TOKEN=x\n"],
+}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_after_any_sequence_of_edits_the_cache_reports_what_a_fresh_check_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """A property, over random edit sequences: after each edit (a file written, removed,
+    a folder made), the cached run's report equals a ``--no-cache`` run's."""
+    import random
+
+    monkeypatch.setenv("DLINT_CACHE_DIR", str(tmp_path / "cache"))
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY . .\n")
+    chance = random.Random(seed)
+    for step in range(25):
+        name = chance.choice(list(LINES))
+        path = root / name
+        if chance.random() < 0.2 and path.exists() and name != "Dockerfile":
+            path.unlink()
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lines = chance.sample(LINES[name], k=chance.randint(1, len(LINES[name])))
+            if name == "Dockerfile":
+                lines = [LINES[name][chance.randint(0, 1)], *lines]
+            path.write_text("".join(lines))
+        age(root, 1000 - step)  # each step its own time, none of them racily new
+        fresh = check(root, cache=False)
+        assert check(root) == fresh, f"step {step}: {name}"
+        assert check(root) == fresh, f"step {step}: {name} (served)"
