@@ -5,7 +5,8 @@ which pytest turns into teardown, so the fixtures remove what they created). Eve
 one is ignored with a note: it would only interrupt the cleanup and leave containers and
 images behind. While ``shielded()`` runs (the cleanup itself), even the first signal is
 held back until the block ends. The exit code is 128 + the signal number: 130 for
-SIGINT, 143 for SIGTERM, 129 for SIGHUP.
+SIGINT, 143 for SIGTERM, 129 for SIGHUP. After a stopping signal the handlers are not put
+back: the process is on its way out, and more signals are ignored until it exits.
 """
 
 import signal
@@ -69,8 +70,12 @@ def handling() -> Iterator[None]:
     try:
         yield
     finally:
+        # Once stopped, the run only reports and exits: a signal repeated in that moment
+        # (CI sends SIGTERM again and again) must not kill it with the default action
+        # after cleanup and before the documented exit code.
+        stopping = _state.received is not None
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, signal.SIG_IGN if stopping else handler)
         _state.installed = False
 
 
