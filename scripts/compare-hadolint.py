@@ -20,9 +20,9 @@ per code and side::
     - DL3025 (only hadolint): hadolint takes `HEALTHCHECK CMD` for `CMD` ...
 
 Two differences come from the comparison itself and are set apart, not counted: a file
-hadolint cannot parse (it reports DL1000 and nothing else there: heredocs, ``EXPOSE`` host
-mappings, empty continuation lines), and a finding a ``# dlint ignore=`` comment silences
-(hadolint does not read dlint's comments). The table shows agree / explained / unexplained
+hadolint cannot parse (it reports DL1000 and nothing else there: some heredoc forms,
+``EXPOSE`` host mappings, empty continuation lines), and a finding a ``# dlint ignore=``
+comment silences (hadolint does not read dlint's comments). The table shows agree / explained / unexplained
 per code; ``--check`` exits 1 when a disagreement is unexplained.
 """
 
@@ -309,7 +309,8 @@ def main() -> None:
         if args.details:
             for code, side, path, reason in result.differences:
                 if code == args.details:
-                    print(f"--- only {side}: {path}" + (f" (explained: {reason})" if reason else ""))
+                    note = f" (explained: {reason})" if reason else " (unexplained)"
+                    print(f"--- only {side}: {path}{note}")
                     print(Path(path).read_text())
         elif args.json:
             print(json.dumps(result.rows, indent=2))
