@@ -22,8 +22,8 @@ per code and side::
 Two differences come from the comparison itself and are set apart, not counted: a file
 hadolint cannot parse (it reports DL1000 and nothing else there: some heredoc forms,
 ``EXPOSE`` host mappings, empty continuation lines), and a finding a ``# dlint ignore=``
-comment silences (hadolint does not read dlint's comments). The table shows agree / explained / unexplained
-per code; ``--check`` exits 1 when a disagreement is unexplained.
+comment silences (hadolint does not read dlint's comments). The table shows agree /
+explained / unexplained per code; ``--check`` exits 1 when a disagreement is unexplained.
 """
 
 from __future__ import annotations

@@ -80,8 +80,8 @@ def test_a_difference_the_docs_do_not_explain_is_unexplained(
 
 
 def test_files_hadolint_cannot_parse_and_dlint_comments_are_set_apart(tmp_path: Path) -> None:
-    """An EXPOSE host mapping (DL1000 for hadolint) and a '# dlint ignore=' hadolint cannot read are not
-    counted as disagreements."""
+    """An EXPOSE host mapping (DL1000 for hadolint) and a '# dlint ignore=' hadolint does
+    not read are not counted as disagreements."""
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "Dockerfile").write_text("FROM debian:12-slim\nEXPOSE 127.0.0.1:8000:8000\n")
     (tmp_path / "b").mkdir()
