@@ -29,9 +29,8 @@ Never `latest`, never a guess: an image with neither gets no fix, and without an
 there is no fix and no error.
 
 ## Differs from hadolint
-- DL3006 (only dlint): `:latest` after a registry with a port
-  (`localhost:5000/team/model:latest`) and a tag from a build argument whose default is
-  `latest` are unpinned; hadolint cannot parse the first and does not resolve the second.
+- DL3006 (only dlint): a tag from a build argument whose default is `latest` (`ARG
+  TAG=latest`, `FROM python:$TAG`) is unpinned; hadolint does not resolve it.
 - DL3006 (only hadolint): `FROM build_${TARGETARCH}` and `FROM binaries-$TARGETOS` name
   earlier stages, not images, and pass; hadolint takes them for untagged images.
 """

@@ -28,8 +28,7 @@ question the build could not answer.
 - DL3014 (only hadolint): `-o APT::Get::Assume-Yes=true` and `yes | apt-get install` answer
   the prompt, and pass; hadolint wants `-y`.
 - DL3014 (only dlint): `upgrade`, `purge` and `remove` without `-y` prompt too, and are
-  flagged, as are `apt install`, heredoc and `ONBUILD` installs; hadolint checks `apt-get
-  install` in shell form only.
+  flagged; hadolint checks `apt-get install` only.
 """
 
 import re
