@@ -17,9 +17,19 @@ from pathlib import Path
 from typing import Any
 
 from dlint import regex
-from dlint.finding import Finding, Severity
+from dlint.finding import Finding, Severity, code_named
 from dlint.records import dataclass, field, replace
-from dlint.rule import RULE_ID, Rule, all_rules, canonical_code, code_owner, find_rule
+from dlint.rule import (
+    CODE_PREFIX,
+    RULE_ID,
+    Rule,
+    all_rules,
+    canonical_code,
+    code_owner,
+    find_rule,
+    names_for_prefix,
+    prefix_suggestion,
+)
 
 CONFIG_NAMES = (".dlint.yaml", ".dlint.yml")
 # hadolint's own file, read when no dlint configuration applies (see hadolint_settings).
@@ -97,8 +107,12 @@ class Config:
 
     def severity_of(self, rule: Rule, code: str | None = None) -> Severity:
         """The severity of the rule's findings (with ``code``: of that code) after overrides."""
-        if code is not None and code in self.severity:
-            return self.severity[code]
+        if code is not None:
+            if code in self.severity:
+                return self.severity[code]
+            for name, severity in self.severity.items():
+                if code_named(code, (name,)):
+                    return severity
         return self.severity.get(rule.id, rule.severity)
 
     def leaves_out(self, finding: Finding) -> bool:
@@ -106,9 +120,9 @@ class Config:
         ignored, or only other codes of its rule are selected, or a per-path ignore
         (globs relative to ``root``) names its rule or code."""
         if finding.code is not None:
-            if finding.code in self.ignore:
+            if code_named(finding.code, self.ignore):
                 return True
-            if not (self._whole(finding.rule) or finding.code in self._chosen()):
+            if not (self._whole(finding.rule) or code_named(finding.code, self._chosen())):
                 return True
         return self.ignored_in(finding)
 
@@ -169,8 +183,6 @@ def path_matches(path: Path, pattern: str, root: Path | None) -> bool:
 # a warning, not an error, so a configuration carried over from them keeps working.
 PEER_CODE = regex.compile(r"^(?:DL\d{4}|SC\d{4}|DS-\d{4})$")
 BUILDKIT_CHECK = regex.compile(r"^[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+$")
-# A prefix of rule ids or peer codes: ``D4`` (D400-D499), ``DL30`` (DL3000-DL3099).
-CODE_PREFIX = regex.compile(r"^[A-Z]{1,3}\d{0,3}$")
 
 
 def rule_ids(values: Any, where: str, warnings: list[str] | None = None) -> frozenset[str]:
@@ -202,20 +214,13 @@ def rule_ids(values: Any, where: str, warnings: list[str] | None = None) -> froz
             if warnings is not None:
                 warnings.append(f"{where}: no dlint rule has the code {value!r}; skipped it")
             continue
-        prefixed = _by_prefix(code) if CODE_PREFIX.match(code) else set()
+        is_prefix = CODE_PREFIX.match(code) is not None
+        prefixed = names_for_prefix(code) if is_prefix else set()
         if not prefixed:
-            raise ConfigError(f"{where}: unknown rule {value!r}{rule_suggestion(value)}")
+            hint = (prefix_suggestion(code) if is_prefix else "") or rule_suggestion(value)
+            raise ConfigError(f"{where}: unknown rule {value!r}{hint}")
         ids.update(prefixed)
     return frozenset(ids)
-
-
-def _by_prefix(prefix: str) -> set[str]:
-    """Ids of the rules whose id or one of whose peer codes starts with ``prefix``."""
-    return {
-        r.id
-        for r in all_rules()
-        if r.id.startswith(prefix) or any(a.upper().startswith(prefix) for a in r.aliases)
-    }
 
 
 def rule_suggestion(value: str) -> str:

@@ -8,6 +8,17 @@ from typing import NamedTuple
 
 from dlint.records import dataclass, replace
 
+# A code prefix in a set of selected or ignored names: ``SC2*`` stands for every code a
+# rule's findings carry that starts with ``SC2`` (``--ignore SC2``).
+PREFIX_MARK = "*"
+
+
+def code_named(code: str, names: Collection[str]) -> bool:
+    """True when ``names`` holds ``code`` itself or a prefix of it (``SC2*``)."""
+    return code in names or any(
+        name.endswith(PREFIX_MARK) and code.startswith(name[:-1]) for name in names
+    )
+
 
 class Severity(StrEnum):
     """How bad a finding is; ordered from worst to mildest."""
@@ -134,8 +145,9 @@ class Finding:
         return f"{self.name}:{self.code}" if self.code else self.name
 
     def named_in(self, names: Collection[str]) -> bool:
-        """True when ``names`` (rule ids and codes) holds this finding's rule or its code."""
-        return self.rule in names or (self.code is not None and self.code in names)
+        """True when ``names`` (rule ids, codes and code prefixes) holds this finding's rule
+        or its code."""
+        return self.rule in names or (self.code is not None and code_named(self.code, names))
 
     @property
     def line(self) -> int:

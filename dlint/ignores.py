@@ -18,7 +18,7 @@ from dlint import regex
 from dlint.finding import Finding, Span
 from dlint.model import Dockerfile
 from dlint.records import dataclass
-from dlint.rule import Rule, code_owner, find_rule
+from dlint.rule import CODE_PREFIX, Rule, code_owner, find_rule, names_for_prefix
 
 DLINT = regex.compile(r"^#\s*dlint\s+(ignore|ignore-file)\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
 HADOLINT = regex.compile(r"^#\s*hadolint\s+(global\s+)?ignore\s*=\s*([\w,\- ]+?)(?:\s+(.*))?$")
@@ -55,6 +55,8 @@ def _rule_ids(names: Iterable[str]) -> frozenset[str]:
             ids.add(rule.id)
         if code_owner(name) is not None:
             ids.add(name.upper())
+        elif rule is None and CODE_PREFIX.match(name.upper()):
+            ids.update(names_for_prefix(name))
     return frozenset(ids)
 
 

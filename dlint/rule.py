@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dlint import regex
-from dlint.finding import Problem, Severity
+from dlint.finding import PREFIX_MARK, Problem, Severity
 from dlint.model import Build
 from dlint.records import dataclass, field, replace
 
@@ -27,6 +27,11 @@ RULE_NAME = regex.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 ALIAS = regex.compile(
     r"^(DL\d{4}|SC\d{4}|DS-?\d{3,4}|CKV2?_DOCKER_\d+|[A-Z]+[a-z]+(?:[A-Z][a-z]+)+)$"
 )
+
+# A prefix of rule ids or peer codes: ``D4`` (D400-D499), ``DL30`` (DL3000-DL3099), ``SC2``
+# (every ShellCheck code SC2xxx the shellcheck rule reports).
+CODE_PREFIX = regex.compile(r"^[A-Z]{1,3}\d{0,3}$")
+CODE_HEAD = regex.compile(r"[A-Z]+")
 
 Check = Callable[[Build], Iterable[Problem]]
 # A rule's batch step: every build of the run (with the rule's options for it) at once;
@@ -216,9 +221,62 @@ def find_rule(key: str) -> Rule | None:
 
 
 def code_owner(code: str) -> Rule | None:
-    """The rule whose findings carry ``code`` (``SC2086``: shellcheck), or None."""
+    """The rule whose findings carry ``code`` (``SC2086``: shellcheck), or None; for a code
+    prefix (``SC2*``), the rule some of whose codes start with it."""
     upper = code.upper()
+    if upper.endswith(PREFIX_MARK):
+        return next(iter(rules_with_codes_starting(upper[:-1])), None)
     return next((r for r in all_rules() if r.codes and _pattern(r.codes).fullmatch(upper)), None)
+
+
+def rules_with_codes_starting(prefix: str) -> tuple[Rule, ...]:
+    """The rules some of whose finding codes start with ``prefix`` (``SC2``: shellcheck).
+
+    A rule's codes are a pattern, not a list: the prefix counts when the pattern takes it
+    completed with a digit and zeros (``SC2`` + ``000``, ``SC`` + ``1000``).
+    """
+    upper = prefix.upper()
+    endings = ["", *(d + "0" * n for d in "0123456789" for n in range(8))]
+    return tuple(
+        r
+        for r in all_rules()
+        if r.codes and any(_pattern(r.codes).fullmatch(upper + end) for end in endings)
+    )
+
+
+def names_for_prefix(prefix: str) -> set[str]:
+    """What a prefix selects or ignores: the ids of the rules whose id or a peer code
+    starts with it (``D4``, ``DL30``), and ``PREFIX*`` for the finding codes that do
+    (``SC2``: every ShellCheck code SC2xxx). Empty when it matches nothing."""
+    upper = prefix.upper()
+    found = {
+        r.id
+        for r in all_rules()
+        if r.id.startswith(upper) or any(a.upper().startswith(upper) for a in r.aliases)
+    }
+    if rules_with_codes_starting(upper):
+        found.add(upper + PREFIX_MARK)
+    return found
+
+
+def prefix_suggestion(prefix: str) -> str:
+    """`` (did you mean 'DL30'?)`` for the closest prefix of the same length that matches
+    something, else ""."""
+    import difflib
+
+    upper = prefix.upper()
+    width = len(upper)
+    known = {c.upper()[:width] for r in all_rules() for c in (r.id, *r.aliases)}
+    # A rule's codes are a pattern: its leading letters (``SC`` of ``SC\d{4}``) and a digit.
+    heads = {m[0] for r in all_rules() if r.codes and (m := CODE_HEAD.match(r.codes))}
+    known |= {
+        (head + digit)[:width]
+        for head in heads
+        for digit in ("", *map(str, range(10)))
+        if rules_with_codes_starting(head + digit)
+    }
+    close = difflib.get_close_matches(upper, sorted(c for c in known if len(c) == width), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 @cache

@@ -176,3 +176,52 @@ def test_explain_a_code_explains_its_rule(capsys) -> None:
     """``dlint explain SC2086`` prints the shellcheck rule's documentation."""
     assert main(["explain", "SC2086"]) == 0
     assert capsys.readouterr().out.startswith("shellcheck (D800)")
+
+
+def test_a_code_prefix_selects_and_ignores_every_code_it_begins(tmp_path: Path, capsys) -> None:
+    """``--ignore SC20`` drops SC2086 and SC2035 and keeps SC2164; ``--ignore SC2`` drops
+    every ShellCheck code while the other rules still run; ``--select SC21`` reports SC2164
+    alone; ``--select DL30`` runs the rules that carry a DL30xx code, not ShellCheck."""
+    _, found = check(tmp_path, capsys, "--isolated", "--select", "shellcheck", "--ignore", "SC20")
+    assert codes(found) == ["SC2164"]
+    _, found = check(tmp_path, capsys, "--isolated", "--select", "ALL", "--ignore", "sc2")
+    assert codes(found) == [] and {"cd-in-run", "root-user"} <= {f["name"] for f in found}
+    _, found = check(tmp_path, capsys, "--isolated", "--select", "SC21")
+    assert codes(found) == ["SC2164"] and len(found) == 1
+    _, found = check(tmp_path, capsys, "--isolated", "--select", "DL30")
+    names = {f["name"] for f in found}
+    assert "cd-in-run" in names and "shellcheck" not in names  # cd-in-run is DL3003
+
+
+def test_a_code_prefix_in_the_configuration_and_inline(tmp_path: Path, capsys) -> None:
+    """A prefix works under ``ignore:``, ``severity:`` and in ``# dlint ignore=`` /
+    ``# hadolint ignore=`` comments, and unused-ignore does not call it unknown."""
+    (tmp_path / ".dlint.yaml").write_text(
+        "select: [shellcheck, unused-ignore]\nseverity: {SC20: error}\n"
+    )
+    _, found = check(tmp_path, capsys)
+    assert [(f["code"], f["severity"]) for f in found] == [
+        ("SC2086", "error"),
+        ("SC2035", "error"),
+        ("SC2164", "warning"),
+    ]
+    text = (
+        "FROM debian:12-slim\n"
+        "# dlint ignore=SC20 the home folder has no spaces\n"
+        "RUN ls $HOME && grep -r TODO * && make\n"
+        "# hadolint ignore=SC2\n"
+        "RUN cd /opt; make\n"
+    )
+    (tmp_path / "Dockerfile").write_text(text)
+    _, found = check(tmp_path, capsys)
+    assert found == []
+
+
+def test_a_prefix_that_matches_nothing_names_the_closest_one() -> None:
+    """``SD2`` and ``DL39`` match no rule or code: an error with a prefix that does."""
+    with pytest.raises(ConfigError, match=r"unknown rule 'SD2' \(did you mean 'SC2'\?\)"):
+        from_mapping({"ignore": ["SD2"]}, "test")
+    with pytest.raises(ConfigError, match=r"unknown rule 'DL39' \(did you mean 'DL30'\?\)"):
+        from_mapping({"select": ["DL39"]}, "test")
+    config = from_mapping({"ignore": ["SC2"]}, "test")
+    assert "shellcheck" in [r.name for r in config.rules()]  # the rule runs, its codes drop

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dlint.config import BUILDKIT_CHECK, CODE_PREFIX, KEYS, PEER_CODE, SEVERITIES
-from dlint.rule import Rule, all_rules
+from dlint.rule import CODE_HEAD, Rule, all_rules
 
 FOLDER = Path(__file__).parent
 HARNESS_SPEC = FOLDER.parent / "harness" / "spec-schema.json"
@@ -53,6 +53,9 @@ def code_prefixes(rules: tuple[Rule, ...]) -> list[str]:
     for rule in rules:
         for code in (rule.id, *(alias.upper() for alias in rule.aliases)):
             found += [code[:end] for end in range(1, len(code)) if CODE_PREFIX.match(code[:end])]
+        head = CODE_HEAD.match(rule.codes) if rule.codes else None
+        if head:  # the finding codes' prefixes: SC, SC1, SC2... (codes are a pattern)
+            found += [head[0]] + [f"{head[0]}{d}" for d in "0123456789"]
     return sorted(set(found))
 
 

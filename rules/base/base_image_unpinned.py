@@ -27,6 +27,12 @@ states (`PYTHON_VERSION=3.12.4` -> `python:3.12.4`, for the official images only
 registry digest it was pulled with is added; with a digest only, `python@sha256:...`.
 Never `latest`, never a guess: an image with neither gets no fix, and without an engine
 there is no fix and no error.
+
+## Differs from hadolint
+- DL3006 (only dlint): a tag from a build argument whose default is `latest` (`ARG
+  TAG=latest`, `FROM python:$TAG`) is unpinned; hadolint does not resolve it.
+- DL3006 (only hadolint): `FROM build_${TARGETARCH}` and `FROM binaries-$TARGETOS` name
+  earlier stages, not images, and pass; hadolint takes them for untagged images.
 """
 
 from collections.abc import Iterator

@@ -24,6 +24,12 @@ COPY src/ /app/src/
 ## Fix safety
 No automatic fix: dlint's fixes keep every instruction's keyword, and a folder copied
 with `ADD` may hold archives that `ADD` unpacked.
+
+## Differs from hadolint
+- DL3020 (only hadolint): `ADD` of a git repository (`git@github.com:org/repo.git`) is
+  something `COPY` cannot do, and passes; hadolint flags it.
+- DL3020 (only dlint): an `ONBUILD ADD` of local files is flagged too; hadolint does not
+  look inside `ONBUILD`.
 """
 
 from collections.abc import Iterator

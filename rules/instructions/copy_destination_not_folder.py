@@ -18,6 +18,12 @@ COPY requirements.txt constraints.txt /tmp/deps/
 
 ## Fix safety
 The fix adds the `/`; the instruction could not run without it, so it is safe.
+
+## Differs from hadolint
+- DL3021 (only hadolint): a destination in a variable is checked with its value (`$DEST`
+  is `/opt/app/`), and a quoted Windows destination with a space (`COPY a.tar.gz
+  "C:\\Program Files\\Foo"`) is one word, so the `COPY` has one source; hadolint reads
+  neither.
 """
 
 from collections.abc import Iterator

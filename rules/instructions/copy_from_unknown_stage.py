@@ -27,6 +27,10 @@ COPY --from=builder /wheels /wheels
 
 ## Fix safety
 No automatic fix: only you know which stage is meant.
+
+## Differs from hadolint
+- DL3022 (only hadolint): stage names are case-insensitive, so `--from=modelbuilder` finds
+  `AS ModelBuilder`, and passes; hadolint compares them case-sensitively.
 """
 
 from collections.abc import Iterator

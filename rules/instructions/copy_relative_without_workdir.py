@@ -29,6 +29,13 @@ CMD ["python", "app.py"]
 
 ## Fix safety
 No automatic fix: the folder to work in is yours to choose.
+
+## Differs from hadolint
+- DL3045 (only hadolint): a stage built on `scratch` always works in `/`, and a Windows
+  destination such as `"C:\\Program Files\\Foo"` is absolute: both pass; hadolint flags
+  them.
+- DL3045 (only dlint): `ADD` with a relative destination is flagged too (hadolint checks
+  `COPY` only), and so is an `ONBUILD COPY`.
 """
 
 import re

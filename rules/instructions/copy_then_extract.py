@@ -22,6 +22,10 @@ or `RUN --mount=type=bind,source=models/bert-base.tar.gz,target=/tmp/m.tgz tar -
 
 ## Fix safety
 No automatic fix: the `RUN` may do more than unpack.
+
+## Differs from hadolint
+- DL3010 (only dlint): `tar xf` (options without a dash) extracts too, and is read as `tar
+  -xf`; hadolint knows the dashed form only.
 """
 
 import posixpath

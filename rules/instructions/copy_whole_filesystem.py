@@ -27,6 +27,13 @@ COPY --from=build /install /usr/local
 
 ## Fix safety
 No automatic fix: which folders the image needs is for you to name.
+
+## Differs from hadolint
+- DL3067 (only dlint): `COPY --from=builder . /` copies the whole filesystem as `/ /` does,
+  and is flagged; hadolint knows `/` only.
+- DL3067 (only hadolint): the root of a stage built `FROM scratch` or of an image used as it
+  is (`tonistiigi/xx`, `docker/buildx-bin`) is a bundle of files made to be copied whole,
+  and passes; hadolint flags it.
 """
 
 from collections.abc import Iterator

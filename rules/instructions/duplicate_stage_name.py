@@ -26,6 +26,10 @@ RUN npm ci
 
 ## Fix safety
 No automatic fix: the references to the stage decide which one should be renamed.
+
+## Differs from hadolint
+- DL3024 (only dlint): stage names are case-insensitive (`Builder` and `builder` are one
+  stage to BuildKit), so the pair is flagged; hadolint compares them case-sensitively.
 """
 
 from collections.abc import Iterator

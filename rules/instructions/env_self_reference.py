@@ -22,6 +22,10 @@ ENV MODEL_PATH=$MODEL_DIR/model.onnx
 
 ## Fix safety
 No automatic fix: splitting the `ENV` adds a layer and may be what you want, or not.
+
+## Differs from hadolint
+- DL3044 (only hadolint): `SINGLE='$QUOTED'` is in single quotes, so nothing expands, and
+  passes; hadolint flags it.
 """
 
 from collections.abc import Iterator

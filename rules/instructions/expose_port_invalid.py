@@ -22,6 +22,11 @@ EXPOSE 8000-9000 8080/tcp
 
 ## Fix safety
 No automatic fix: only you know which port the server listens on.
+
+## Differs from hadolint
+- DL3011 (only dlint): a reversed range (`9000-8000`), an unknown protocol (`8080/http`) and
+  a port from a variable (`${PORT}` is `99999`) are flagged; hadolint checks literal numbers
+  only.
 """
 
 from collections.abc import Iterator

@@ -25,6 +25,12 @@ and `docker build --platform linux/amd64 .` where one platform is really meant.
 
 ## Fix safety
 No automatic fix: removing the flag changes what is built on other machines.
+
+## Differs from hadolint
+- DL3029 (only hadolint): a constant platform on a stage named for it (`AS build_amd64`,
+  chosen with `FROM build_${TARGETARCH}`) and a variable (`$BUILDPLATFROM`, which
+  `undefined-arg-in-from` reports as a typo) pass; hadolint flags every `--platform` that is
+  not `$BUILDPLATFORM` or `$TARGETPLATFORM`.
 """
 
 from collections.abc import Iterator

@@ -34,6 +34,11 @@ with `schema: {org.opencontainers.image.revision: hash}` to check the commit too
 
 ## Fix safety
 No automatic fix: only you know the right value.
+
+## Differs from hadolint
+- DL3051 (only dlint): hadolint checks label values only against a `label-schema` given in
+  its configuration (none in the comparison); dlint checks the OCI annotation keys' formats
+  without one.
 """
 
 from collections.abc import Callable, Iterator, Mapping

@@ -27,6 +27,11 @@ Safe where the image's own `useradd`/`adduser` gives the name its UID (`-u`/`--u
 name becomes that UID (and a group name its GID, when a `groupadd`/`addgroup -g` gives
 one). Docker looks the UID up in `/etc/passwd` for its home and primary group, so the
 process runs as before. Where no command states the UID, dlint cannot know it: no fix.
+
+## Differs from hadolint
+- DL3066 (only hadolint): hadolint flags every named `USER` of every stage, also builder
+  stages and `USER root` (`root-user`'s business), and a `USER ${VAR}` it cannot resolve;
+  dlint flags only the user the final image runs as, with variables resolved.
 """
 
 from collections.abc import Iterator

@@ -20,6 +20,10 @@ RUN useradd --no-log-init --uid 1000001 --create-home app
 
 ## Fix safety
 Safe: `--no-log-init` is added right after `useradd`. It only skips the log records.
+
+## Differs from hadolint
+- DL3046 (only dlint): `useradd --uid 1000001` (the long option) is read like `-u`; hadolint
+  sees only `-u`.
 """
 
 from collections.abc import Iterator

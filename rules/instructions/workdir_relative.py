@@ -28,6 +28,12 @@ COPY . .
 
 ## Fix safety
 No automatic fix: the absolute path depends on the base image's `WORKDIR`.
+
+## Differs from hadolint
+- DL3000 (only hadolint): a relative `WORKDIR` after an absolute one (in the stage or a
+  stage it is built `FROM`) is exact, and passes; hadolint flags every relative `WORKDIR`.
+- DL3000 (only dlint): a `WORKDIR ${APP_DIR}` whose argument's default is relative (`app`)
+  is flagged; hadolint does not resolve variables.
 """
 
 from collections.abc import Iterator

@@ -23,6 +23,11 @@ per-path-ignores:
 
 ## Fix safety
 No automatic fix: moving an exception into the configuration is a decision about scope.
+
+## Differs from hadolint
+- DL1001 (only dlint): hadolint's DL1001 is off unless enabled; inline-ignore is opt-in as
+  well, and the comparison selects every rule. dlint also flags `# dlint ignore=` comments,
+  which hadolint does not read.
 """
 
 import re

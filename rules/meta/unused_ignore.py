@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dlint.finding import Problem, Severity
 from dlint.ignores import Suppression
 from dlint.model import Build
-from dlint.rule import Rule, code_owner, find_rule
+from dlint.rule import Rule, code_owner, find_rule, names_for_prefix
 
 
 def check(
@@ -44,9 +44,9 @@ def check(
             continue
         for name in suppression.names:
             rule = find_rule(name)
-            if rule is None and code_owner(name) is not None:
-                # A code (SC2086) is never reported: whether its tool runs (the optional
-                # shellcheck binary) differs between machines.
+            if rule is None and (code_owner(name) is not None or names_for_prefix(name)):
+                # A code (SC2086) or prefix (SC2, DL30) is never reported: whether its tool
+                # runs (the optional shellcheck binary) differs between machines.
                 continue
             if rule is None:
                 message = f"'{name}' is not a dlint rule; see 'dlint rules'"

@@ -24,6 +24,10 @@ RUN apk add --no-cache curl=8.9.1-r0
 ## Fix safety
 Safe: `dlint check --fix` adds `--no-cache` right after `add`. It changes where apk keeps
 its index, never what it installs.
+
+## Differs from hadolint
+- DL3019 (only hadolint): only the final image's lineage is checked: a builder stage whose
+  files are copied out selectively leaves its cache behind; hadolint checks every stage.
 """
 
 from collections.abc import Iterator

@@ -23,6 +23,12 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl
 ## Fix safety
 Safe: `dlint check --fix` adds `-y` right after the subcommand. It only answers the
 question the build could not answer.
+
+## Differs from hadolint
+- DL3014 (only hadolint): `-o APT::Get::Assume-Yes=true` and `yes | apt-get install` answer
+  the prompt, and pass; hadolint wants `-y`.
+- DL3014 (only dlint): `upgrade`, `purge` and `remove` without `-y` prompt too, and are
+  flagged; hadolint checks `apt-get install` only.
 """
 
 import re

@@ -33,6 +33,16 @@ Safe: ` && rm -rf /var/lib/apt/lists/*` is added at the end of a shell-form `RUN
 one that ends in `&`, `;` or a heredoc), so the lists go in the same layer. Nothing
 installed depends on the lists; a later `apt-get install` in another `RUN` needs its own
 `apt-get update` anyway.
+
+## Differs from hadolint
+- DL3009 (only dlint): a `RUN` that runs `apt-get install` without `apt-get update` is
+  flagged too (the install needs lists that an earlier layer left behind), as are `apt`,
+  commands under `sudo`, exec-form `RUN`s, and a removal of only part of the lists
+  (`/var/lib/apt/lists/partial`) or one before the update; hadolint looks only for
+  `apt-get update` in a shell-form `RUN`.
+- DL3009 (only hadolint): `find /var/lib/apt/lists -mindepth 1 -delete`, `rm -rf
+  /var/lib/apt` (a folder above the lists) and `apt-get distclean` remove the lists, and
+  pass; hadolint accepts only `rm` of `/var/lib/apt/lists/*`.
 """
 
 from collections.abc import Iterator

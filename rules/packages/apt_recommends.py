@@ -27,6 +27,13 @@ If something breaks, name the recommended package you really need explicitly.
 Unsafe: `dlint check --fix --unsafe-fixes` adds `--no-install-recommends` right after
 `install`. A package the service relied on may have come in only as a recommendation,
 so test the image after applying it.
+
+## Differs from hadolint
+- DL3015 (only dlint): `apt install`, exec-form and heredoc installs are flagged too;
+  hadolint checks `apt-get install` in shell form only.
+- DL3015 (only hadolint): `-o APT::Install-Recommends=false` (or `=0`) and an `apt.conf.d`
+  file in a stage the image is built `FROM` turn recommends off, and pass; hadolint accepts
+  only `--no-install-recommends` in the same command.
 """
 
 import re

@@ -33,6 +33,15 @@ version there is exactly what the build installs: the pin changes nothing. After
 a package the base image already has is then pinned to the version it has (unsafe: the
 update could have brought a newer one), and any other package gets no fix. Without an
 engine, no fix and no error.
+
+## Differs from hadolint
+- DL3008 (only dlint): `apt install`, exec-form and heredoc installs, options before the
+  subcommand (`apt-get -o ... install`) and a release instead of a version
+  (`cmake/bookworm-backports`) are flagged; hadolint checks `apt-get install` in shell form
+  only and takes `pkg/release` for a pin.
+- DL3008 (only hadolint): local `.deb` files (`/tmp/x.deb`, `./local.deb`) and packages from
+  an unset build argument (`$BUILD_DEPS`) pass: there is no version to pin at lint time;
+  hadolint flags them.
 """
 
 from collections.abc import Iterator

@@ -24,6 +24,10 @@ A newer, pinned base image; or install the fixed versions by name (`openssl=3.0.
 
 ## Fix safety
 No automatic fix.
+
+## Differs from hadolint
+- DL3005 (only dlint): hadolint dropped DL3005 (it no longer flags `apt-get upgrade`);
+  apt-upgrade is opt-in, and the comparison selects every rule.
 """
 
 from collections.abc import Iterator

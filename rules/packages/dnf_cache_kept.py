@@ -24,6 +24,13 @@ Or mount the cache: `RUN --mount=type=cache,target=/var/cache/dnf dnf install -y
 
 ## Fix safety
 No automatic fix: where the clean goes in a long `RUN` is left to you.
+
+## Differs from hadolint
+- DL3040 (only dlint): a `dnf clean all` before a later install in the same `RUN` leaves the
+  second install's cache, and `microdnf makecache` fills it too; hadolint accepts any `dnf
+  clean all` in the `RUN` and checks installs only.
+- DL3040 (only hadolint): a BuildKit cache or tmpfs mount on `/var/cache/dnf` keeps the
+  cache out of the layer, and passes; hadolint flags it.
 """
 
 from collections.abc import Iterator

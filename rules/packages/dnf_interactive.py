@@ -19,6 +19,12 @@ RUN dnf install -y httpd-2.4.57 && dnf clean all
 ## Fix safety
 Safe: `dlint check --fix` adds `-y` right after the subcommand. It only answers the
 question the build could not answer.
+
+## Differs from hadolint
+- DL3038 (only hadolint): `microdnf` never asks for confirmation, so `microdnf install`
+  without `-y` passes; hadolint flags it.
+- DL3038 (only dlint): `dnf5` and `tdnf` are dnf too, and `upgrade` and `remove` prompt like
+  `install`; hadolint checks `dnf install` only.
 """
 
 from collections.abc import Iterator

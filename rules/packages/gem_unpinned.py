@@ -20,6 +20,10 @@ Or `gem install bundler -v 2.5.17`; for an application, `bundle install` from a
 
 ## Fix safety
 No automatic fix: which version to pin is yours to choose.
+
+## Differs from hadolint
+- DL3028 (only hadolint): a local `.gem` file (`./local.gem`) has no version to pin, and
+  passes; hadolint flags it.
 """
 
 from collections.abc import Iterator

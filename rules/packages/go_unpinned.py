@@ -22,6 +22,11 @@ RUN go install github.com/go-delve/delve/cmd/dlv@v1.23.1
 
 ## Fix safety
 No automatic fix: which version to pin is yours to choose.
+
+## Differs from hadolint
+- DL3062 (only hadolint): `go run main.go` installs nothing, and hadolint takes option
+  values (`-ldflags "-s -w"`, `-tags netgo`) for packages; dlint reads `go install`'s
+  options and flags only packages without `@version`.
 """
 
 from collections.abc import Iterator

@@ -23,6 +23,12 @@ Better still for an application: `COPY package.json package-lock.json ./` and `n
 
 ## Fix safety
 No automatic fix: which version to pin is yours to choose.
+
+## Differs from hadolint
+- DL3016 (only dlint): version ranges (`express@^4.19.0`, `@myorg/lib@">=0.1.0 <0.2.0"`) are
+  not pins, and are flagged; hadolint accepts them.
+- DL3016 (only hadolint): a git dependency pinned to a tag or commit
+  (`github:org/repo#v1.2.0`) passes; hadolint flags it.
 """
 
 from collections.abc import Iterator

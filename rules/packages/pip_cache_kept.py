@@ -28,6 +28,15 @@ across builds: `RUN --mount=type=cache,target=/root/.cache/pip pip install -r re
 ## Fix safety
 Safe: `dlint check --fix` adds `--no-cache-dir` right after `install`. It changes where
 pip caches, never what it installs.
+
+## Differs from hadolint
+- DL3042 (only hadolint): only the final image's lineage is checked (a builder stage's cache
+  is not copied into it unless copied whole), and `PIP_NO_CACHE_DIR` set to any value (`1`,
+  `off`: pip reads both as 'no cache') or a cache mount on `PIP_CACHE_DIR` passes; hadolint
+  flags them.
+- DL3042 (only dlint): pip called by path (`/opt/venv/bin/pip install`) or with options
+  before the subcommand (`python -m pip --python ... install`) is read as pip reads it;
+  hadolint recognises neither form.
 """
 
 import posixpath

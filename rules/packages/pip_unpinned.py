@@ -33,6 +33,16 @@ constraints file the image installs pins the package (`gunicorn==23.0.0` in
 version). The word then gets that exact pin (extras and marker kept), and only when the
 version meets the range the word already states (`"uvicorn>=0.20"`). A version nobody
 wrote down is never guessed: only you know which one you tested.
+
+## Differs from hadolint
+- DL3013 (only hadolint): hadolint's DL3013 also flags VCS and URL installs and `pipx`/`uv
+  tool`; dlint reports those under `pip-vcs-unpinned`, `python-tool-unpinned` and
+  `unpinned-remote-source`, and leaves a package list in an unset build argument (`pip
+  install $EXTRA_PACKAGES`) alone.
+- DL3013 (only dlint): version ranges (`>=4.40`, `~=1.13`, `==2.*`, `<1`) are not pins and
+  are flagged, as are `uv pip install`, heredoc and exec-form installs and pip options
+  before the subcommand; a constraints file (`-c`) does not pin what is not in it. hadolint
+  accepts ranges and misses those forms.
 """
 
 from collections.abc import Iterator

@@ -24,6 +24,10 @@ Or mount the cache: `RUN --mount=type=cache,target=/var/cache/yum yum install -y
 
 ## Fix safety
 No automatic fix: where the clean goes in a long `RUN` is left to you.
+
+## Differs from hadolint
+- DL3032 (only hadolint): only the final image's lineage is checked, and a cache mount on
+  `/var/cache/yum` passes; hadolint flags a builder stage and the mount.
 """
 
 from collections.abc import Iterator

@@ -19,6 +19,12 @@ RUN yum install -y httpd-2.4.57 && yum clean all
 ## Fix safety
 Safe: `dlint check --fix` adds `-y` right after the subcommand. It only answers the
 question the build could not answer.
+
+## Differs from hadolint
+- DL3030 (only hadolint): `--setopt=assumeyes=1` answers the prompt, and passes; hadolint
+  wants `-y`.
+- DL3030 (only dlint): `update` and `remove` prompt like `install` and are flagged; hadolint
+  checks `yum install` only.
 """
 
 from collections.abc import Iterator

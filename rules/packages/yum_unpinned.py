@@ -24,6 +24,12 @@ RUN yum install -y httpd-2.4.6-99.el7 && yum clean all
 
 ## Fix safety
 No automatic fix: the version available depends on the repository and the day.
+
+## Differs from hadolint
+- DL3033 (only hadolint): a group (`yum group install "Development Tools"`) has no version,
+  and a module stream (`nodejs:18`) is a pin; hadolint flags both.
+- DL3033 (only dlint): `java-11-openjdk` is a package name with a number in it, not a
+  version, and is flagged; hadolint takes the `-11` for one.
 """
 
 from collections.abc import Iterator

@@ -22,6 +22,10 @@ RUN zypper -n install python311 && zypper clean --all
 
 ## Fix safety
 No automatic fix: where the clean goes in a long `RUN` is left to you.
+
+## Differs from hadolint
+- DL3036 (only dlint): `zypper ref` (refresh) fills the cache too, and is flagged; hadolint
+  checks `zypper install` only.
 """
 
 from collections.abc import Iterator

@@ -22,6 +22,12 @@ RUN zypper -n install python311=3.11.10-150600.3.3.1 && zypper clean
 
 ## Fix safety
 No automatic fix: the version available depends on the repository and the day.
+
+## Differs from hadolint
+- DL3037 (only dlint): version ranges (`'tomcat>=9.0'`, `tomcat\\<9.1`) are not pins and are
+  flagged; hadolint accepts them.
+- DL3037 (only hadolint): a pattern (`-t pattern devel_basis`) has no version, and passes;
+  hadolint flags it.
 """
 
 from collections.abc import Iterator

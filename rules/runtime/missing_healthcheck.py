@@ -40,6 +40,10 @@ own Python, not `curl` (slim images have none). When the code names a `/health`,
 `/healthz`, `/ready` or `/ping` path, `urllib` requests it and any HTTP error fails the
 check; otherwise `http.client` asks for `/` and any answer at all passes. Review the
 intervals (30 s, 5 s timeout, 30 s start period, 3 retries) against the service's start-up.
+
+## Differs from hadolint
+- DL3057 (only dlint): hadolint's DL3057 is off unless enabled in its configuration;
+  missing-healthcheck is on by default and flags service images only.
 """
 
 from collections.abc import Iterator

@@ -36,6 +36,13 @@ way the base image can (`useradd` on Debian, Ubuntu and RHEL-style images, BusyB
 which have no shell) and switches to `USER 10001:10001`. The copied code stays owned by
 root, which the service can read but not change; a service that writes into its own
 folders needs those made writable, so review it. An explicit `USER root` is left to you.
+
+## Differs from hadolint
+- DL3002 (only dlint): a final stage with no `USER` at all runs as root too, and is flagged;
+  hadolint flags only an explicit last `USER root` (or `0`) of a stage.
+- DL3002 (only hadolint): hadolint flags a last `USER root` of every stage, builder stages
+  too; a builder stage whose files are copied out runs nothing at run time, so dlint judges
+  the final image only.
 """
 
 from collections.abc import Iterator

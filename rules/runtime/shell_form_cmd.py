@@ -33,6 +33,12 @@ what it must. A shell-form `CMD` after an exec-form `ENTRYPOINT` is converted on
 unsafe (and not at all when it needs a shell): the entrypoint then gets the words instead
 of `/bin/sh -c "..."`. A `CMD ['...']` with single quotes becomes the array it meant, as
 unsafe: today it fails to start.
+
+## Differs from hadolint
+- DL3025 (only hadolint): hadolint takes the `CMD` of a `HEALTHCHECK CMD ...` for a `CMD`
+  (`healthcheck-shell-form`'s business: Docker runs a health check through the shell on
+  purpose) and flags every `CMD` of every stage, also ones a later `CMD` overrides and ones
+  of builder stages; dlint flags only the command the final image starts with.
 """
 
 import ast

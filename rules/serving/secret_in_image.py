@@ -41,6 +41,16 @@ No automatic fix: the `RUN` that needs the secret has to be rewritten with a sec
 and the build command changed. The finding points at the name (or file) to remove; the
 message names the secret mount to use. What dlint cannot see: a secret a `RUN` writes
 into a file (`echo $TOKEN > ~/.netrc`), or one in a file whose name does not say so.
+
+## Differs from hadolint
+- DL3064 (only dlint): dlint also flags secrets that reach the image by `COPY` (`.env`,
+  `.netrc`, private keys, a `COPY . .` with no `.dockerignore` keeping them out) and
+  credentials in URLs and labels; hadolint's DL3064 reads only `ENV` and `ARG` names.
+- DL3064 (only hadolint): hadolint flags every `ENV`/`ARG` whose name contains a secret
+  word, in every stage: `HF_TOKEN_PATH=/run/secrets/hf_token` is a path,
+  `TS_DISABLE_TOKEN_AUTHORIZATION=true` a switch, and an `ARG GITHUB_TOKEN` of a builder
+  stage never reaches the final image; dlint reads names by their ending (`*_TOKEN`, not
+  `*_PATH`) and values by their shape, in the final image.
 """
 
 import re

@@ -23,6 +23,10 @@ RUN mkdir -p /app/models && chown app:app /app/models
 
 ## Fix safety
 No automatic fix: merging `RUN`s is left to you.
+
+## Differs from hadolint
+- DL3059 (only dlint): consecutive `RUN`s are flagged when one of them already chains
+  commands with `&&` too; hadolint flags them only when both are single commands.
 """
 
 from collections.abc import Iterator

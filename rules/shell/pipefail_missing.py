@@ -25,6 +25,10 @@ RUN curl -fsSL https://example.com/model.tar.gz | tar -xz -C /models
 
 ## Fix safety
 No automatic fix: a `SHELL` line changes every later `RUN` of the stage.
+
+## Differs from hadolint
+- DL4006 (only hadolint): a `SHELL` that sets pipefail as separate words (`["zsh", "-o",
+  "errexit", "-o", "pipefail", "-c"]`) sets it; hadolint does not see it.
 """
 
 from collections.abc import Iterator

@@ -38,6 +38,17 @@ RUN pip install --no-cache-dir "$EXTRA_PACKAGES"
 
 ## Fix safety
 No automatic fix: ShellCheck's suggestions need a reader.
+
+## Differs from hadolint
+- SC2034 (only dlint): hadolint keeps one ShellCheck finding per Dockerfile line and drops
+  the others (`for p in a; do ...` gives SC2043 and SC2034; hadolint shows SC2043); dlint
+  reports each at its column.
+- SC2046 (only dlint): the same: of SC2005 and SC2046 on `echo $(pip install polars)`
+  hadolint keeps one.
+- SC2086 (only dlint): the same: of SC2086 and SC2035 on `ls $HOME && grep -r TODO *`
+  hadolint keeps one.
+- SC1071 (only hadolint): a `RUN` under zsh is skipped (ShellCheck does not support zsh);
+  hadolint runs ShellCheck on it and reports SC1071, ShellCheck's 'unsupported shell'.
 """
 
 from collections.abc import Iterator, Mapping, Sequence
