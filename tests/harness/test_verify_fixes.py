@@ -307,3 +307,37 @@ def test_an_original_that_does_not_build_is_one_line_and_exit_2(tmp_path, dlint_
     ), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert leftovers(result.run_id) == []
+
+
+NAIVE = Path(__file__).resolve().parents[2] / "examples" / "naive-ml-service"
+
+
+@pytest.mark.docker
+def test_the_naive_service_fixed_loses_gcc_and_passes_what_it_failed(
+    python_311, tmp_path, dlint_test, leftovers
+):
+    """examples/naive-ml-service with every fix, engine-informed ones included: the
+    build-tools fix purges gcc in the pip RUN, and the fixed image passes every check
+    the draft failed (root, PID 1, gcc present, docker stop) except the two its own code
+    fails (bad input answers 500). pip downloads its packages, as the naive run does.
+
+    The copy's .dockerignore excludes the Dockerfile (docs/harness.md: a whole-context
+    COPY ships it, and every fix would then change /app/Dockerfile). The cached rebuild is
+    left out for CI time (one more full pip install)."""
+    project = tmp_path / "naive-ml-service"
+    shutil.copytree(NAIVE, project)
+    (project / ".dockerignore").write_text("Dockerfile\n.dockerignore\n")
+    original = (project / "Dockerfile").read_text()
+    result = dlint_test(
+        str(project), "--verify-fixes", "--unsafe-fixes", "-k", "not cached", timeout=1500
+    )
+    found = verdicts(result.stdout)
+    outcome, details = found["build-tools-in-final-stage"]
+    assert outcome == "changed as intended", result.stdout
+    assert "/etc/alternatives/cc removed (symlink 0777 0:0 -> /usr/bin/gcc)" in details, details
+    assert not [name for name, (outcome, _) in found.items() if outcome == "broke"], result.stdout
+    assert result.failed == {"http[malformed-json]", "http[missing-input]"}, result.stdout
+    assert "inside-no-command[gcc] PASSED" in result.stdout
+    assert result.code == 1  # the spec's two failures, which the draft's code has too
+    assert leftovers(result.run_id) == []
+    assert (project / "Dockerfile").read_text() == original, "only a copy is fixed"
