@@ -34,22 +34,22 @@ RUN pip install --no-cache-dir /wheels/*
 ```
 
 ## Fix safety
-Unsafe, and only where the file decides it: apt build tools installed in the final
-stage itself, needed (as far as the file shows) only by the `pip install` RUNs that
-follow together (nothing but `WORKDIR`, `COPY`, `ADD`, `ENV`, `ARG`, `LABEL`, `EXPOSE`
-between, no later `RUN` calling a compiler or `make`, no later `pip install`). The tools
-move into that `RUN`, installed before `pip install` as the original installed them and
-purged after it with `apt-get purge -y --auto-remove`; consecutive pip RUNs are joined
-into that one. Everything else the first `RUN` installs stays where it was (a runtime
-library such as `libgomp1`). Only compilers and build tools move: with a `-dev` package
-or `gfortran` among them there is no fix, because the purge's `--auto-remove` would also
-take the runtime library the built package links (`libpq5`, `libgfortran5`), which only a
-person can name. A library the compiler brought along (`libgomp1` for OpenMP) goes too
-unless the file installs it by name. It is unsafe because the service may still need the
-tools at run time (`torch.compile`, numba, a `pip install` at start), which no file
-shows. No fix moves a build into a builder stage: the packages would move to another
-path (a virtualenv), and the runtime library that replaces a `-dev` package (`libpq5`
-for `libpq-dev`) has to be chosen by hand.
+Unsafe, and only where the file decides it: apt build tools installed in the final stage
+itself, needed (as far as the file shows) only by the `pip install` RUNs that follow
+together (nothing but `WORKDIR`, `COPY`, `ADD`, `ENV`, `ARG`, `LABEL`, `EXPOSE` between,
+no later `RUN` calling a compiler or `make`, no later `pip install`). The tools move
+into that `RUN`, installed before `pip install` as the original installed them and
+purged after it with `apt-get purge -y --auto-remove` and `apt-get clean`; consecutive
+pip RUNs are joined into that one. Everything else the first `RUN` installs stays where
+it was (a runtime library such as `libgomp1`). Only compilers and build tools move: with
+a `-dev` package or `gfortran` among them there is no fix, because the purge's
+`--auto-remove` would also take the runtime library the built package links (`libpq5`,
+`libgfortran5`), which only a person can name. A library the compiler brought along
+(`libgomp1` for OpenMP) goes too unless the file installs it by name. It is unsafe
+because the service may still need the tools at run time (`torch.compile`, numba, a `pip
+install` at start), which no file shows. No fix moves a build into a builder stage: the
+packages would move to another path (a virtualenv), and the runtime library that
+replaces a `-dev` package (`libpq5` for `libpq-dev`) has to be chosen by hand.
 """
 
 from collections.abc import Iterator
@@ -160,7 +160,9 @@ def purge_after_pip(dockerfile: Dockerfile, run: Instruction, tools: list[Instal
         for p in package_commands(run)
     )
     prefix = ("apt-get update && " if updated else "") + " ".join(words) + " && "
-    suffix = f" && apt-get purge -y --auto-remove {names}"
+    # apt-get clean: the tools' .deb files stay in /var/cache/apt/archives on a base
+    # image without the docker-clean apt setting (the project's python:3.11-slim stand-in).
+    suffix = f" && apt-get purge -y --auto-remove {names} && apt-get clean"
     if updated:
         suffix += " && rm -rf /var/lib/apt/lists/*"
     start = pips[0].arguments[0].span.start
