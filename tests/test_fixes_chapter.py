@@ -5,11 +5,11 @@ Issue 13's "done when": naive layer order, shell-form CMD, root user, no HEALTHC
 ``chown -R``, the two-stage production build. What is left after the fixes is only what
 no fix can decide from the files or the local engine (docs/fixes.md, "Not fixed, and
 why", gives the reason for each): versions nobody wrote down (gunicorn, requirements
-without a lock, apt packages the base image lacks after an ``apt-get update``), a build
-tool that only a human can move to a builder stage, torch's own CUDA. The chapter project
-of tests/harness/data comes out clean with every rule once the engine is asked
-(``--from-engine`` pins its apt package). tests/harness/test_verify_fixes.py proves on a
-real engine that the fixed images still build and run; this test holds the text.
+without a lock, apt packages the base image lacks after an ``apt-get update``), torch's
+own CUDA. The chapter project of tests/harness/data comes out clean with every rule once
+the engine is asked (``--from-engine`` pins its apt package).
+tests/harness/test_verify_fixes.py proves on a real engine that the fixed images still
+build and run; this test holds the text.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ BUILDS = {
 # code-writable-by-runtime-user: whether the app writes its code folder is its behaviour;
 # apt-unpinned (python3-pip in nvidia/cuda, gcc and libgomp1 after apt-get update): the
 # mirror's version of the build day, which no local answer has; cuda-mismatch: the CUDA
-# torch needs; requirements-unpinned: scikit-learn>=1.3 and flask with no lock;
-# build-tools-in-final-stage: gcc may be needed at run time, which the files cannot show.
+# torch needs; requirements-unpinned: scikit-learn>=1.3 and flask with no lock. (The naive
+# service's gcc is fixed: installed for its pip RUNs and purged there, unsafe.)
 NO_FIX = {
     "single-stage": {"pip-unpinned", "requirements-not-locked"},
     "layer-ordered": {"pip-unpinned", "requirements-not-locked"},
@@ -57,10 +57,7 @@ NO_FIX = {
         *("pip-unpinned", "requirements-not-locked", "code-writable-by-runtime-user"),
         "user-not-numeric",
     },
-    "naive-ml-service": {
-        *("pip-unpinned", "requirements-unpinned", "apt-unpinned"),
-        "build-tools-in-final-stage",
-    },
+    "naive-ml-service": {"pip-unpinned", "requirements-unpinned", "apt-unpinned"},
 }
 # The problems the chapter shows, each of which a fix must have removed.
 FIXED_BY_NOW = {

@@ -1,7 +1,8 @@
 """``dlint test DIR --verify-fixes``: prove on a real engine that dlint's fixes keep the image.
 
 The context is copied to a temporary folder and fixed there in-process, through the check
-run's own fix loop (safe fixes; unsafe ones too with ``--unsafe-fixes``). The original
+run's own fix loop (safe fixes; unsafe ones too with ``--unsafe-fixes``, and then also the
+ones that ask the local engine, as ``dlint check --from-engine`` does). The original
 and the fixed context are built with the harness's build function, and the two images
 are compared: their configuration (``docker inspect``) and their final file tree
 (``docker export``), minus what each fix declares it changes (``Fix.changes``). When
@@ -101,6 +102,7 @@ class Fixes:
     applied: list[AppliedFix]
     unsafe_left: int
     unsettled: list[str] = field(default_factory=list)
+    engine_unanswered: bool = False
 
 
 def run(directory: Path, args: argparse.Namespace) -> int:
@@ -140,7 +142,17 @@ def run(directory: Path, args: argparse.Namespace) -> int:
 
 
 def _verify(lab: Builds, args: argparse.Namespace, spec_path: Path, directory: Path) -> int:
-    fixes = fix_copy(lab.context, lab.dockerfile, lab.scratch / "fixed", args.unsafe_fixes)
+    if lab.options.builder is None:
+        # A buildx builder of its own pulls its base images and does not see the engine's.
+        # Before fixing: the engine-informed fixes read the local base images.
+        docker_ops.ensure_base_images(lab.client, lab.context / lab.dockerfile)
+    fixes = fix_copy(
+        lab.context,
+        lab.dockerfile,
+        lab.scratch / "fixed",
+        args.unsafe_fixes,
+        from_engine=args.unsafe_fixes and lab.options.builder is None,
+    )
     kinds = "safe and unsafe" if args.unsafe_fixes else "safe"
     count = len(fixes.applied)
     _say(
@@ -149,9 +161,8 @@ def _verify(lab: Builds, args: argparse.Namespace, spec_path: Path, directory: P
     )
     if fixes.unsafe_left:
         _say(f"{fixes.unsafe_left} more with --unsafe-fixes (not applied, not verified)")
-    if lab.options.builder is None:
-        # A buildx builder of its own pulls its base images and does not see the engine's.
-        docker_ops.ensure_base_images(lab.client, lab.context / lab.dockerfile)
+    if fixes.engine_unanswered:
+        _say("the local engine did not answer the fixes that ask it (--from-engine): none used it")
     verdicts, together = judge(lab, fixes)
     broke = report(verdicts, together)
     broke = report_unsettled(fixes.unsettled) or broke
@@ -183,8 +194,26 @@ def _say(line: str) -> None:
     print(f"dlint: {line}", flush=True)
 
 
-def fix_copy(context: Path, dockerfile: str, folder: Path, unsafe: bool) -> Fixes:
-    """Copy ``context`` to ``folder`` and fix its Dockerfile there with the check run."""
+def fix_copy(
+    context: Path, dockerfile: str, folder: Path, unsafe: bool, from_engine: bool = False
+) -> Fixes:
+    """Copy ``context`` to ``folder`` and fix its Dockerfile there with the check run.
+
+    With ``from_engine`` the fixes that ask the local engine (``dlint check --fix
+    --unsafe-fixes --from-engine``: base image pins, apt versions) are made too, so what
+    is verified is what that command writes.
+    """
+    from dlint.enginefacts import asking
+
+    if not from_engine:
+        return _fix_copy(context, dockerfile, folder, unsafe)
+    with asking() as engine:
+        fixes = _fix_copy(context, dockerfile, folder, unsafe)
+    fixes.engine_unanswered = engine.answered is False
+    return fixes
+
+
+def _fix_copy(context: Path, dockerfile: str, folder: Path, unsafe: bool) -> Fixes:
     from dlint.checkrun import CheckOptions, config_resolver, fix_loop
     from dlint.config import ConfigError, discover_config
     from dlint.engine import check_targets, targets_for

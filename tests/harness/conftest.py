@@ -151,6 +151,24 @@ def _leftovers(client, run_id: str) -> list[str]:
     ]
 
 
+@pytest.fixture
+def python_311(docker_client):
+    """The naive example starts FROM python:3.11; where no registry answers, the local
+    stand-in for python:3.11-slim is tagged as python:3.11 for the test (untagged after)."""
+    import docker.errors
+
+    try:
+        docker_client.images.get("python:3.11")
+        yield
+        return
+    except docker.errors.ImageNotFound:
+        docker_client.images.get("python:3.11-slim").tag("python", "3.11")
+    try:
+        yield
+    finally:
+        docker_client.images.remove("python:3.11", noprune=True)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Tests marked ``docker`` build images (select them with ``-m docker``)."""
     config.addinivalue_line("markers", "docker: builds images on the Docker engine")

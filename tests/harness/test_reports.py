@@ -130,24 +130,6 @@ def test_html_renders_in_chromium_without_console_errors(tmp_path):
     assert "not run: no GPU" in dom
 
 
-@pytest.fixture
-def python_311(docker_client):
-    """The naive example starts FROM python:3.11; where no registry answers, the local
-    stand-in for python:3.11-slim is tagged as python:3.11 for the test (untagged after)."""
-    import docker.errors
-
-    try:
-        docker_client.images.get("python:3.11")
-        yield
-        return
-    except docker.errors.ImageNotFound:
-        docker_client.images.get("python:3.11-slim").tag("python", "3.11")
-    try:
-        yield
-    finally:
-        docker_client.images.remove("python:3.11", noprune=True)
-
-
 MUST_FAIL = {
     "inside-user": "PID 1 runs as root",
     "inside-pid1": "expected it to contain 'gunicorn'",
