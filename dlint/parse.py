@@ -313,13 +313,24 @@ class _Lexer:
         value_start = gap.end() if gap else end
         word = text[start:keyword_end]
         keyword = word.upper()
-        begin = logical.place(start)
+        value = text[value_start:end]
+        if len(logical.pieces) == 1:
+            # One line (most instructions): its places without a search.
+            _, _, line, column = logical.pieces[0]
+            begin = Position(line, column + start)
+            keyword_span = Span(begin, Position(line, column + keyword_end))
+            last = Position(line, column + end) if value else keyword_span.end
+            segments: tuple[Segment, ...] = (
+                (Segment(0, line, column + value_start, end - value_start),) if value else ()
+            )
+        else:
+            begin = logical.place(start)
+            keyword_span = Span(begin, logical.after(keyword_end - 1))
+            last = logical.after(end - 1) if value else keyword_span.end
+            segments = logical.segments(value_start, end)
         if not word.isascii() or keyword not in KEYWORDS:
             raise DockerfileSyntaxError(f"unknown instruction {word!r}", begin.line, begin.column)
-        keyword_span = Span(begin, logical.after(keyword_end - 1))
-        value = text[value_start:end]
         heredoc_allowed = _check_arguments(keyword, value, self.escape, begin)
-        last = logical.after(end - 1) if value else keyword_span.end
         heredocs: list[Heredoc] = []
         if heredoc_allowed and "<<" in text:
             for name, strip_tabs in _heredoc_names(text):
@@ -342,7 +353,7 @@ class _Lexer:
                 value,
                 Span(begin, last),
                 keyword_span,
-                logical.segments(value_start, end),
+                segments,
                 tuple(heredocs),
             )
         )
