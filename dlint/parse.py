@@ -60,6 +60,8 @@ KEYWORDS = frozenset(
     ]
 )
 # Instructions whose arguments Docker reads as a JSON array when they look like one.
+# Each instruction's keyword is one of these strings, not a copy made by upper().
+KEYWORD_NAMES = {name: name for name in KEYWORDS}
 JSON_KEYWORDS = frozenset(["RUN", "CMD", "ENTRYPOINT", "SHELL", "ADD", "COPY", "VOLUME"])
 HEREDOC_KEYWORDS = frozenset(["RUN", "COPY", "ADD"])
 # Go's unicode.IsSpace, which BuildKit uses to trim lines; Python's str.isspace also counts
@@ -330,6 +332,7 @@ class _Lexer:
             segments = logical.segments(value_start, end)
         if not word.isascii() or keyword not in KEYWORDS:
             raise DockerfileSyntaxError(f"unknown instruction {word!r}", begin.line, begin.column)
+        keyword = KEYWORD_NAMES[keyword]
         heredoc_allowed = _check_arguments(keyword, value, self.escape, begin)
         heredocs: list[Heredoc] = []
         if heredoc_allowed and "<<" in text:
@@ -707,6 +710,7 @@ def _assemble(
     named: dict[str, int] = {}
 
     for index, raw in enumerate(raws):
+        raws[index] = None  # type: ignore[call-overload]  # each is dropped once it is used
         stage_index = len(stage_info) - 1
         inst = Instruction(
             raw.keyword,
