@@ -283,7 +283,9 @@ class Instruction:
     keyword: str
     value: str
     span: Span
-    keyword_span: Span
+    keyword_place: Span | int
+    """The keyword's span, or its length when it starts the span on one line (most do):
+    :attr:`keyword_span` is then made only when it is read."""
     segments: tuple[Segment, ...]
     index: int
     stage_index: int
@@ -291,6 +293,15 @@ class Instruction:
     variables: Mapping[str, str | None] = field(default_factory=dict)
     onbuild: bool = False
     """True for the instruction an ``ONBUILD`` carries (see :attr:`trigger`)."""
+
+    @cached
+    def keyword_span(self) -> Span:
+        """Where the keyword is (``RUN``, ``from``)."""
+        place = self.keyword_place
+        if isinstance(place, int):
+            start = self.span.start
+            return Span(start, Position(start.line, start.column + place))
+        return place
 
     def locate(self, start: int, end: int) -> Span:
         """The file span of ``value[start:end]``."""

@@ -201,7 +201,7 @@ class _Raw:
     keyword: str
     value: str
     span: Span
-    keyword_span: Span
+    keyword_place: Span | int
     segments: tuple[Segment, ...]
     heredocs: tuple[Heredoc, ...]
 
@@ -320,15 +320,15 @@ class _Lexer:
             # One line (most instructions): its places without a search.
             _, _, line, column = logical.pieces[0]
             begin = Position(line, column + start)
-            keyword_span = Span(begin, Position(line, column + keyword_end))
-            last = Position(line, column + end) if value else keyword_span.end
+            keyword_place: Span | int = keyword_end - start  # the span is made when asked for
+            last = Position(line, column + (end if value else keyword_end))
             segments: tuple[Segment, ...] = (
                 (Segment(0, line, column + value_start, end - value_start),) if value else ()
             )
         else:
             begin = logical.place(start)
-            keyword_span = Span(begin, logical.after(keyword_end - 1))
-            last = logical.after(end - 1) if value else keyword_span.end
+            keyword_place = Span(begin, logical.after(keyword_end - 1))
+            last = logical.after(end - 1) if value else keyword_place.end
             segments = logical.segments(value_start, end)
         if not word.isascii() or keyword not in KEYWORDS:
             raise DockerfileSyntaxError(f"unknown instruction {word!r}", begin.line, begin.column)
@@ -355,7 +355,7 @@ class _Lexer:
                 keyword,
                 value,
                 Span(begin, last),
-                keyword_span,
+                keyword_place,
                 segments,
                 tuple(heredocs),
             )
@@ -716,7 +716,7 @@ def _assemble(
             raw.keyword,
             raw.value,
             raw.span,
-            raw.keyword_span,
+            raw.keyword_place,
             raw.segments,
             index,
             stage_index if raw.keyword != "FROM" else stage_index + 1,
@@ -749,7 +749,7 @@ def _assemble(
                 raise DockerfileSyntaxError(
                     f"{raw.keyword} before the first FROM (only ARG may come first)",
                     raw.span.start.line,
-                    raw.keyword_span.start.column,
+                    raw.span.start.column,
                 )
             global_args.append(inst)
             _declare_args(inst, global_scope, global_scope.current)
