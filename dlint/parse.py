@@ -286,8 +286,11 @@ class _Lexer:
         body, continued = self._continued(token)
         if not continued and not body:
             return i + 1
-        logical = _Logical(Position(i + 1, self._column(i, token)))
-        logical.add(body, i + 1, logical.first.column)
+        column = self._column(i, token)
+        if not continued:
+            return self._build(body, None, i + 1, column, i + 1)
+        logical = _Logical(Position(i + 1, column))
+        logical.add(body, i + 1, column)
         i += 1
         while continued and i < len(self.lines):
             content = _content(self.lines, i)
@@ -298,27 +301,28 @@ class _Lexer:
                 body, continued = self._continued(content)
                 logical.add(body, i + 1, self._column(i, content))
             i += 1
-        return self._build(logical, i)
+        first = logical.first
+        return self._build("".join(logical.parts), logical, first.line, first.column, i)
 
-    def _build(self, logical: _Logical, i: int) -> int:
-        text = "".join(logical.parts)
+    def _build(self, text: str, logical: _Logical | None, line: int, column: int, i: int) -> int:
+        """Make the instruction of ``text``: its lines' ``logical`` pieces, or None for one
+        line (``line``, text from ``column``); ``i`` is the line after it."""
         start = len(text) - len(text.lstrip(GO_SPACE))
         end = len(text.rstrip(GO_SPACE))
         if start >= end:
             # An escape character continued into nothing: BuildKit makes that an
             # instruction with no name, which docker build refuses.
-            raise DockerfileSyntaxError(
-                "a line continuation with no instruction", logical.first.line, logical.first.column
-            )
+            raise DockerfileSyntaxError("a line continuation with no instruction", line, column)
         gap = ARG_SPACE.search(text, start, end)
         keyword_end = gap.start() if gap else end
         value_start = gap.end() if gap else end
         word = text[start:keyword_end]
         keyword = word.upper()
         value = text[value_start:end]
-        if len(logical.pieces) == 1:
+        if logical is None or len(logical.pieces) == 1:
             # One line (most instructions): its places without a search.
-            _, _, line, column = logical.pieces[0]
+            if logical is not None:
+                _, _, line, column = logical.pieces[0]
             begin = Position(line, column + start)
             keyword_place: Span | int = keyword_end - start  # the span is made when asked for
             last = Position(line, column + (end if value else keyword_end))
