@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dlint import regex
-from dlint.model import Command, Instruction, Word, kept, share_keys
+from dlint.model import Command, Instruction, Word, cached, kept, share_keys
 from dlint.records import dataclass, field
 
 PYTHON = regex.compile(r"^python(\d(\.\d+)?)?$")
@@ -303,7 +303,7 @@ class PackageCommand:
     unknown: tuple[Word, ...]
     option_values: tuple[tuple[str, Word | None], ...] = field(default=())
 
-    @property
+    @cached
     def family(self) -> str:
         """``apt`` for apt-get/apt/aptitude/apt-mark, ``pip`` for pip/uv/pipx, else the name.
 
@@ -434,6 +434,7 @@ _CACHE_KEY = "_dlint_package_commands"
 _UNSET: Any = object()
 _COMMAND_KEY = "_dlint_package_command"
 share_keys(Instruction, _CACHE_KEY)
+share_keys(PackageCommand)
 
 
 @dataclass(frozen=True)
