@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import NamedTuple
 
 from dlint import regex
 from dlint.finding import Position, Span
@@ -34,7 +35,6 @@ from dlint.model import (
     Segment,
     Stage,
 )
-from dlint.records import dataclass
 from dlint.shell import substitute
 
 KEYWORDS = frozenset(
@@ -194,8 +194,7 @@ def _directives(lines: list[str]) -> tuple[tuple[Directive, ...], int]:
     return tuple(found), len(lines)
 
 
-@dataclass
-class _Raw:
+class _Raw(NamedTuple):
     """An instruction as read from the lines, before variables are known."""
 
     keyword: str
@@ -361,7 +360,7 @@ class _Lexer:
                 Span(begin, last),
                 keyword_place,
                 segments,
-                tuple(heredocs),
+                tuple(heredocs) if heredocs else (),
             )
         )
         return i
