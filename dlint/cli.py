@@ -311,9 +311,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(words)
     try:
         if args.command == "check":
-            from dlint.checkrun import run_check
+            from dlint import checkrun
 
-            return run_check(check_options(args), sys.stdout, sys.stderr)
+            checkrun.EXITS_AFTER = True  # the process ends with the run: keep the model frozen
+            return checkrun.run_check(check_options(args), sys.stdout, sys.stderr)
         if args.command == "rules":
             from dlint.catalogue import list_rules
 

@@ -15,9 +15,10 @@ import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
 
 from dlint import regex
-from dlint.model import Command, Instruction, Word, kept, share_keys
+from dlint.model import Command, Instruction, Word, cached, kept, share_keys
 from dlint.records import dataclass, field
 
 PYTHON = regex.compile(r"^python(\d(\.\d+)?)?$")
@@ -302,7 +303,7 @@ class PackageCommand:
     unknown: tuple[Word, ...]
     option_values: tuple[tuple[str, Word | None], ...] = field(default=())
 
-    @property
+    @cached
     def family(self) -> str:
         """``apt`` for apt-get/apt/aptitude/apt-mark, ``pip`` for pip/uv/pipx, else the name.
 
@@ -327,7 +328,10 @@ class PackageCommand:
 
 def package_command(command: Command) -> PackageCommand | None:
     """Recognise ``command`` as a package manager command, or None (kept on the command)."""
-    return kept(command, _COMMAND_KEY, lambda: _package_command(command))
+    found: PackageCommand | None = getattr(command, _COMMAND_KEY, _UNSET)
+    if found is _UNSET:
+        found = kept(command, _COMMAND_KEY, lambda: _package_command(command))
+    return found
 
 
 def _package_command(command: Command) -> PackageCommand | None:
@@ -416,17 +420,21 @@ def package_commands(instruction: Instruction) -> list[PackageCommand]:
     Many rules ask this of every ``RUN``; the answer is kept on the (immutable)
     instruction, next to its cached commands, so each RUN is recognised once.
     """
-    cached = kept(
-        instruction,
-        _CACHE_KEY,
-        lambda: [p for p in map(package_command, instruction.commands) if p is not None],
-    )
+    cached = getattr(instruction, _CACHE_KEY, None)  # asked 300,000 times for 100k lines
+    if cached is None:
+        cached = kept(
+            instruction,
+            _CACHE_KEY,
+            lambda: [p for p in map(package_command, instruction.commands) if p is not None],
+        )
     return list(cached)
 
 
 _CACHE_KEY = "_dlint_package_commands"
+_UNSET: Any = object()
 _COMMAND_KEY = "_dlint_package_command"
 share_keys(Instruction, _CACHE_KEY)
+share_keys(PackageCommand)
 
 
 @dataclass(frozen=True)

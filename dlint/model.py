@@ -98,9 +98,9 @@ def kept(owner: object, key: str, compute: Callable[[], T]) -> T:
     return value
 
 
-# Segment and Word are NamedTuples, like Position and Span: the model of a 100,000-line
-# file holds hundreds of thousands of each, and a tuple is made faster and is smaller
-# than a frozen record.
+# Segment is a NamedTuple, like Position and Span: the model of a 100,000-line file holds
+# hundreds of thousands of them, and a tuple is made faster and is smaller than a frozen
+# record.
 class Segment(NamedTuple):
     """Maps ``length`` characters of an instruction's value, from ``offset``, to a file place."""
 
@@ -110,18 +110,89 @@ class Segment(NamedTuple):
     length: int
 
 
-class Word(NamedTuple):
+class Word:
     """A word of an instruction with its place in the file (quotes removed in ``text``).
 
     ``known`` is False for a shell word whose value dlint cannot know: it uses a variable
     that no ``ARG``/``ENV`` gives a value, or the output of a command. Such a word is never
     taken for a package name.
+
+    The model makes its words with ``locate`` and offsets instead of a span: the span (a
+    tuple and two positions, 170 bytes) is worked out the first time it is read, and most
+    words' never are; a 100,000-line file has 300,000 words. A word behaves as the tuple
+    ``(text, raw, span, known)``: equal, hashed, ordered and unpacked as one.
     """
 
-    text: str
-    raw: str
-    span: Span
-    known: bool = True
+    __slots__ = ("_end", "_locate", "_span", "_start", "known", "raw", "text")
+    __match_args__ = ("text", "raw", "span", "known")
+
+    def __init__(
+        self,
+        text: str,
+        raw: str,
+        span: Span | None = None,
+        known: bool = True,
+        locate: Callable[[int, int], Span] | None = None,
+        start: int = 0,
+        end: int = 0,
+    ) -> None:
+        self.text = text
+        self.raw = raw
+        self.known = known
+        self._span = span
+        self._locate = locate
+        self._start = start
+        self._end = end
+
+    @property
+    def span(self) -> Span:
+        """Where the word is in the file."""
+        span = self._span
+        if span is None:
+            assert self._locate is not None, "a word needs a span or a way to find it"
+            span = self._span = self._locate(self._start, self._end)
+            self._locate = None
+        return span
+
+    def _tuple(self) -> tuple[str, str, Span, bool]:
+        return (self.text, self.raw, self.span, self.known)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._tuple())
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, index: int) -> Any:
+        return self._tuple()[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Word):
+            return self._tuple() == other._tuple()
+        return NotImplemented
+
+    def __lt__(self, other: Word) -> bool:
+        return self._tuple() < other._tuple()
+
+    def __hash__(self) -> int:
+        return hash(self._tuple())
+
+    def __repr__(self) -> str:
+        return (
+            f"Word(text={self.text!r}, raw={self.raw!r}, span={self.span!r}, known={self.known!r})"
+        )
+
+    def __reduce__(self) -> tuple[type[Word], tuple[str, str, Span, bool]]:
+        return (Word, self._tuple())
+
+    def _replace(self, **changes: Any) -> Word:
+        """A copy with some of ``text``, ``raw``, ``span``, ``known`` changed."""
+        return Word(
+            changes.get("text", self.text),
+            changes.get("raw", self.raw),
+            changes.get("span", self.span),
+            changes.get("known", self.known),
+        )
 
 
 @dataclass(frozen=True)
@@ -212,7 +283,9 @@ class Instruction:
     keyword: str
     value: str
     span: Span
-    keyword_span: Span
+    keyword_place: Span | int
+    """The keyword's span, or its length when it starts the span on one line (most do):
+    :attr:`keyword_span` is then made only when it is read."""
     segments: tuple[Segment, ...]
     index: int
     stage_index: int
@@ -220,6 +293,15 @@ class Instruction:
     variables: Mapping[str, str | None] = field(default_factory=dict)
     onbuild: bool = False
     """True for the instruction an ``ONBUILD`` carries (see :attr:`trigger`)."""
+
+    @cached
+    def keyword_span(self) -> Span:
+        """Where the keyword is (``RUN``, ``from``)."""
+        place = self.keyword_place
+        if isinstance(place, int):
+            start = self.span.start
+            return Span(start, Position(start.line, start.column + place))
+        return place
 
     def locate(self, start: int, end: int) -> Span:
         """The file span of ``value[start:end]``."""
@@ -289,10 +371,13 @@ class Instruction:
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
             return None
         words = []
+        locate = self.locate
         base = self.value.index("[")
         for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', self.value[base:]):
             start, end = base + match.start(), base + match.end()
-            words.append(Word(json.loads(match.group(0)), match.group(0), self.locate(start, end)))
+            words.append(
+                Word(json.loads(match.group(0)), match.group(0), None, True, locate, start, end)
+            )
         return tuple(words)
 
     @cached
@@ -301,16 +386,19 @@ class Instruction:
         if self.exec_form is not None:
             return self.exec_form
         words: list[Word] = []
+        locate = self.locate
         heredoc_marker: Token | None = None
         for token in self.tokens:
             if token.operator:
                 heredoc_marker = token if token.text in HEREDOC_OPERATORS else None
             elif heredoc_marker is not None:
                 text = heredoc_marker.text + token.text
-                words.append(Word(text, text, self.locate(heredoc_marker.start, token.end)))
+                words.append(Word(text, text, None, True, locate, heredoc_marker.start, token.end))
                 heredoc_marker = None
             else:
-                words.append(Word(token.text, token.raw, self.locate(token.start, token.end)))
+                words.append(
+                    Word(token.text, token.raw, None, True, locate, token.start, token.end)
+                )
         return tuple(words[len(self.flags) :])
 
     @cached
@@ -484,9 +572,12 @@ def _commands(
         if not words:
             continue
         assignments = tuple(
-            Word(a.text, a.raw, locate(a.start, a.end), not a.dynamic) for a in command.assignments
+            Word(a.text, a.raw, None, not a.dynamic, locate, a.start, a.end)
+            for a in command.assignments
         )
-        wrappers = tuple(Word(w.text, w.raw, locate(w.start, w.end)) for w in command.wrappers)
+        wrappers = tuple(
+            Word(w.text, w.raw, None, True, locate, w.start, w.end) for w in command.wrappers
+        )
         found.append(Command(words, assignments, (*within_outer, *command.within), wrappers))
     return found
 
@@ -498,15 +589,20 @@ def _has_command(text: str) -> bool:
 
 def _expand(word: ShellWord, locate: Locator, scope: Mapping[str, str | None]) -> list[Word]:
     """The words the shell makes of ``word``, placed at the word's span."""
-    span = locate(word.start, word.end)
+    start, end = word.start, word.end
     if not word.dynamic:
-        return [Word(word.text, word.raw, span)]
+        return [Word(word.text, word.raw, None, True, locate, start, end)]
     result = substitute(word.text, scope)
     if not result.complete or _has_command(result.text):
-        return [Word(word.text, word.raw, span, known=False)]
+        return [Word(word.text, word.raw, None, False, locate, start, end)]
     if word.quoted:
-        return [Word(result.text, word.raw, span)]
-    return [Word(part, word.raw, span) for part in result.text.split()]
+        return [Word(result.text, word.raw, None, True, locate, start, end)]
+    parts = result.text.split()
+    if len(parts) == 1:
+        return [Word(parts[0], word.raw, None, True, locate, start, end)]
+    # The words of one expansion share one span.
+    span = locate(start, end)
+    return [Word(part, word.raw, span) for part in parts]
 
 
 IMAGE_REF = regex.compile(

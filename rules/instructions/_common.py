@@ -30,10 +30,19 @@ def _keywords_as_written(dockerfile: Dockerfile) -> dict[int, str]:
     lines = dockerfile.text.split("\n")
     found = {}
     for instruction in dockerfile.instructions:
-        span = instruction.keyword_span
-        line = lines[span.start.line - 1]
-        end = span.end.column - 1 if span.end.line == span.start.line else len(line)
-        found[instruction.index] = line[span.start.column - 1 : end]
+        place = instruction.keyword_place
+        if isinstance(place, int):
+            # A keyword on one line: read without making its span (100,000 of them).
+            start = instruction.span.start
+            written = lines[start.line - 1][start.column - 1 : start.column - 1 + place]
+        else:
+            line = lines[place.start.line - 1]
+            end = place.end.column - 1 if place.end.line == place.start.line else len(line)
+            written = line[place.start.column - 1 : end]
+        # Mostly the keyword itself: keep its one string, not a copy per instruction.
+        found[instruction.index] = (
+            instruction.keyword if written == instruction.keyword else written
+        )
     return found
 
 

@@ -37,10 +37,12 @@ def commands_of(
     run: Instruction, family: str, programs: Iterable[str] | None = None
 ) -> Iterator[PackageCommand]:
     """The package commands of ``run`` of one family (``apt``, ``dnf``…), by program."""
-    wanted = frozenset(programs) if programs is not None else None
-    for pkg in package_commands(run):
-        if pkg.family == family and (wanted is None or pkg.command.program in wanted):
-            yield pkg
+    # Asked 13 times of every RUN: a list, and the programs only looked at when one is found.
+    found = [pkg for pkg in package_commands(run) if pkg.family == family]
+    if found and programs is not None:
+        wanted = frozenset(programs)
+        found = [pkg for pkg in found if pkg.command.program in wanted]
+    return iter(found)
 
 
 def word_text(run: Instruction, word: Word) -> str | None:
