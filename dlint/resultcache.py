@@ -236,23 +236,28 @@ def _walk(root: str) -> Iterator[tuple[str, list[tuple[str, tuple[int, int]]]]]:
         yield folder, files
 
 
-def cache_root() -> Path:
-    """Where entries live: ``DLINT_CACHE_DIR``, else the user's cache folder."""
+def cache_root() -> Path | None:
+    """Where entries live: ``DLINT_CACHE_DIR``, else the user's cache folder (None: no
+    home to keep them in, so nothing is kept)."""
     from dlint.startcache import cache_root as folder
 
-    return Path(folder())
+    found = folder()
+    return Path(found) if found is not None else None
 
 
 def enabled() -> bool:
-    """False when ``DLINT_NO_CACHE`` is set (not empty, not 0)."""
-    return os.environ.get("DLINT_NO_CACHE", "") in ("", "0")
+    """False when ``DLINT_NO_CACHE`` is set (not empty, not 0), or there is no cache folder."""
+    return os.environ.get("DLINT_NO_CACHE", "") in ("", "0") and cache_root() is not None
 
 
 class ResultCache:
     """Entries of one code identity: ``get`` a target's payload, ``put`` a new one."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = root or cache_root()
+        found = root or cache_root()
+        if found is None:
+            raise ValueError("no cache folder: see enabled()")
+        self.root = found
         self.folder = self.root / f"results-v{VERSION}" / code_identity()
         self._written = False
 

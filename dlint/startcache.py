@@ -69,13 +69,13 @@ class Store:
     def fallback(self) -> str | None:
         """Where the store goes when the package's ``__pycache__`` cannot be written (an
         install into a read-only or root-owned site-packages): the user's cache folder."""
-        path = self.path()
-        if path is None:
+        path, root = self.path(), cache_root()
+        if path is None or root is None:
             return None
         import zlib
 
         tag = f"{zlib.crc32(path.encode('utf-8', 'surrogatepass')):08x}"
-        return os.path.join(cache_root(), "start", f"{tag}.{os.path.basename(path)}")
+        return os.path.join(root, "start", f"{tag}.{os.path.basename(path)}")
 
     def _load(self) -> dict[Any, Any]:
         data = self._data
@@ -133,13 +133,19 @@ def _write(path: str, data: dict[Any, Any]) -> bool:
         return False
 
 
-def cache_root() -> str:
+def cache_root() -> str | None:
     """dlint's folder in the user's cache: ``DLINT_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/dlint``, else ``~/.cache/dlint``."""
+    ``$XDG_CACHE_HOME/dlint``, else ``~/.cache/dlint``; None when there is no home to put
+    it in (never a relative folder, which would land in the project being checked)."""
     chosen = os.environ.get("DLINT_CACHE_DIR")
     if chosen:
-        return chosen
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        return os.path.abspath(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or ""
+    if not os.path.isabs(base):  # the XDG spec: a relative value is to be ignored
+        home = os.path.expanduser("~")
+        if not os.path.isabs(home):
+            return None
+        base = os.path.join(home, ".cache")
     return os.path.join(base, "dlint")
 
 

@@ -312,3 +312,29 @@ def test_after_any_sequence_of_edits_the_cache_reports_what_a_fresh_check_does(
         fresh = check(root, cache=False)
         assert check(root) == fresh, f"step {step}: {name}"
         assert check(root) == fresh, f"step {step}: {name} (served)"
+
+
+def test_no_home_means_no_cache_and_nothing_written_beside_the_project(
+    service: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a home folder (a bare container user), nothing is kept, and never in a
+    relative ``~`` folder inside the project being checked."""
+    for name in ("DLINT_CACHE_DIR", "XDG_CACHE_HOME", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(os.path, "expanduser", lambda path: path)
+    monkeypatch.chdir(service)
+    before = sorted(p.name for p in service.iterdir())
+    assert check(service) == check(service, cache=False)
+    assert sorted(p.name for p in service.iterdir()) == before
+
+
+def test_a_relative_xdg_cache_home_is_ignored(
+    service: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DLINT_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative-cache")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(service)
+    check(service)
+    assert not (service / "relative-cache").exists()
+    assert (tmp_path / "home" / ".cache" / "dlint").is_dir()
