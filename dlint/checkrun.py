@@ -10,7 +10,8 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -141,65 +142,60 @@ def checked(
     # collection of a 100,000-line file's model costs 0.2-0.3 s, and Python collects once
     # more as it exits). Unfrozen after, unless the process ends with the run, so that one
     # that checks again and again (tests, an editor's server) collects it.
+    with _frozen():
+        if options.write_baseline:
+            return write_baseline(options.write_baseline, result, err)
+        if options.add_ignore:
+            return add_ignores(targets, result, err)
+        if known is not None:
+            result = without_baseline(result, known, Path(str(options.baseline)).resolve().parent)
+        report_to = out
+        fixable = False
+        fixed = 0
+        if options.diff:
+            fixable = show_diff(targets, result, options.unsafe_fixes, out, err)
+        elif options.fix:
+            unsafe = options.unsafe_fixes
+            targets, result, fixed = fix_loop(targets, result, config_for, unsafe, err)
+            for target in targets:
+                if target.path is None and target.text is not None:
+                    out.write(target.text)
+                    report_to = err
+        for problem in result.errors:
+            print(f"dlint: error: {problem}", file=err)
+        if options.diff:
+            return 2 if result.errors else int(fixable)
+        # Only SARIF describes the rules; the others need none loaded.
+        rules = all_rules() if options.format == "sarif" else ()
+        run = report_run(result, rules, targets, options, report_to)
+        report = render_report(result, run, options)
+        if options.fix and options.format == "text" and not options.statistics and fixed:
+            # What is left is reported above, with what --fix or --unsafe-fixes would still do.
+            report += f"Fixed {fixed} problem{'s' * (fixed != 1)}.\n"
+        if options.output:
+            try:
+                with open(options.output, "w", encoding="utf-8") as output:
+                    output.write(report)
+            except OSError as error:
+                return fail(
+                    err, f"{options.output}: cannot write the report: {error.strerror or error}"
+                )
+        else:
+            report_to.write(report)
+        if result.errors:
+            return 2
+        return 1 if result.failing and not options.exit_zero else 0
+
+
+@contextmanager
+def _frozen() -> Iterator[None]:
+    """``gc.freeze()`` for the block; undone after it unless the process ends with the run."""
     gc.freeze()
     try:
-        return _after_check(targets, result, config_for, known, options, out, err)
+        yield
     finally:
         if not EXITS_AFTER:
             gc.unfreeze()
-
-
-def _after_check(
-    targets: list[Target],
-    result: Result,
-    config_for: ConfigFor,
-    known: Counter[str] | None,
-    options: CheckOptions,
-    out: TextIO,
-    err: TextIO,
-) -> int:
-    """Baseline, fixes, report and exit code for a finished check (see :func:`checked`)."""
-    if options.write_baseline:
-        return write_baseline(options.write_baseline, result, err)
-    if options.add_ignore:
-        return add_ignores(targets, result, err)
-    if known is not None:
-        result = without_baseline(result, known, Path(str(options.baseline)).resolve().parent)
-    report_to = out
-    fixable = False
-    fixed = 0
-    if options.diff:
-        fixable = show_diff(targets, result, options.unsafe_fixes, out, err)
-    elif options.fix:
-        targets, result, fixed = fix_loop(targets, result, config_for, options.unsafe_fixes, err)
-        for target in targets:
-            if target.path is None and target.text is not None:
-                out.write(target.text)
-                report_to = err
-    for problem in result.errors:
-        print(f"dlint: error: {problem}", file=err)
-    if options.diff:
-        return 2 if result.errors else int(fixable)
-    # Only SARIF describes the rules; the others need none loaded.
-    rules = all_rules() if options.format == "sarif" else ()
-    run = report_run(result, rules, targets, options, report_to)
-    report = render_report(result, run, options)
-    if options.fix and options.format == "text" and not options.statistics and fixed:
-        # What is left is reported above, with what --fix or --unsafe-fixes would still do.
-        report += f"Fixed {fixed} problem{'s' * (fixed != 1)}.\n"
-    if options.output:
-        try:
-            with open(options.output, "w", encoding="utf-8") as output:
-                output.write(report)
-        except OSError as error:
-            return fail(
-                err, f"{options.output}: cannot write the report: {error.strerror or error}"
-            )
-    else:
-        report_to.write(report)
-    if result.errors:
-        return 2
-    return 1 if result.failing and not options.exit_zero else 0
 
 
 def not_excluded(

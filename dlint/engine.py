@@ -256,12 +256,13 @@ def caching(on: bool = True) -> Iterator[None]:
 class _Item:
     """One target through a check: loaded (or an error line), or served from the cache."""
 
-    __slots__ = ("cached", "key", "loaded", "recorder", "target")
+    __slots__ = ("cached", "findings", "key", "loaded", "recorder", "target")
 
     def __init__(self, target: Target) -> None:
         self.target = target
         self.loaded: Loaded | str | None = None
         self.cached: Cached | None = None
+        self.findings: list[Finding] = []
         self.key: str | None = None
         self.recorder: Any = None
 
@@ -276,36 +277,40 @@ def check_groups(
     :func:`caching` on, a target whose inputs did not change is served from the cache."""
     cache = _result_cache() if _cache_on else None
     items = [[_Item(target) for target in group] for group in groups]
-    for item in (item for group in items for item in group):
-        if cache is not None:
-            _look_up(cache, item, config_for)
+    every = [item for group in items for item in group]
+    if cache is not None:
+        tool = _shellcheck_identity()
+        for item in every:
+            _look_up(cache, item, config_for, tool)
+    for item in every:
         if item.cached is None:
             item.loaded = _recorded(item, _load, item.target, config_for)
-    batched = _batch(
-        [
-            item.loaded
-            for group in items
-            for item in group
-            if item.loaded is not None and not isinstance(item.loaded, str)
-        ]
-    )
+    batched = _batch([item.loaded for item in every if isinstance(item.loaded, tuple)])
     results = [_check_loaded(group, batched) for group in items]
     if cache is not None:
-        for item in (item for group in items for item in group):
-            if item.key is not None and item.cached is None and item.recorder is not None:
+        # A failed batch step (ShellCheck) left its rule to work alone: not worth keeping.
+        failed = any(isinstance(s, _BatchStep) and not s.result()[0] for s in batched.values())
+        for item in every:
+            if item.recorder is not None and not failed:
                 cache.put(item.key, item.recorder, _payload(item))
     return results
 
 
 def _result_cache() -> Any:
-    from dlint import resultcache
+    from dlint.resultcache import open_cache
 
-    if not resultcache.enabled():
-        return None
-    return resultcache.ResultCache()
+    return open_cache()
 
 
-def _look_up(cache: Any, item: _Item, config_for: ConfigFor) -> None:
+def _shellcheck_identity() -> object:
+    """Which ShellCheck the shellcheck rule would run (and its stamp): part of every key."""
+    from dlint import resultcache, shellcheck
+
+    found = shellcheck.binary()
+    return (found, resultcache.stamp_of(found, True)) if found else None
+
+
+def _look_up(cache: Any, item: _Item, config_for: ConfigFor, tool: object) -> None:
     """Serve ``item`` from the cache, or note its key so that its result is kept."""
     from dlint import resultcache
 
@@ -316,10 +321,6 @@ def _look_up(cache: Any, item: _Item, config_for: ConfigFor) -> None:
         config = config_for(target)
     except ConfigError:
         return
-    from dlint import shellcheck
-
-    found = shellcheck.binary()  # whether the shellcheck rule can run, and which binary
-    tool = (found, resultcache.stamp_of(found, True)) if found else None
     item.key = cache.key(target.name, str(target.path), str(target.context), config, tool)
     item.cached = cache.get(item.key)
     if item.cached is None:
@@ -343,8 +344,7 @@ def _payload(item: _Item) -> Cached:
         return ((loaded,), None, ())
     assert loaded is not None
     target, config, _ = loaded
-    findings = item.recorder.findings
-    return ((), target.name, tuple((f, config.fails(f)) for f in findings))
+    return ((), target.name, tuple((f, config.fails(f)) for f in item.findings))
 
 
 def _load(target: Target, config_for: ConfigFor) -> Loaded | str:
@@ -412,10 +412,7 @@ def _check_loaded(group: Sequence[_Item], batched: Mapping[str, object]) -> Resu
             if item.recorder is not None:
                 item.recorder.spoiled = True
             continue
-        if item.recorder is not None:
-            item.recorder.findings = findings
-            if any(isinstance(s, _BatchStep) and not s.result()[0] for s in batched.values()):
-                item.recorder.spoiled = True
+        item.findings = findings
         failed = [f for f in findings if config.fails(f)]
         result.failing += len(failed)
         result.failed.extend(failed)

@@ -85,7 +85,7 @@ class Recorder:
     def __init__(self) -> None:
         self.thread = threading.get_ident()
         self.stats: set[tuple[str, bool]] = set()
-        self.opened: set[str] = set()
+        """Paths stat-ed (``True``: following symlinks, as ``stat`` and ``open`` do)."""
         self.listed: set[str] = set()
         self.spoiled = False
         self.findings: list[Any] = []
@@ -96,8 +96,6 @@ class Recorder:
         deps: list[tuple[str, str, object]] = []
         for path, follow in sorted(self.stats):
             deps.append(("s" if follow else "l", path, stamp_of(path, follow)))
-        for path in sorted(self.opened):
-            deps.append(("s", path, stamp_of(path, True)))
         for path in sorted(self.listed):
             deps.append(("d", path, listing_of(path)))
         return tuple(deps)
@@ -122,7 +120,7 @@ def _audit(event: str, args: tuple[Any, ...]) -> None:
     if event == "open":
         path = args[0]
         if isinstance(path, (str, bytes, os.PathLike)) and not isinstance(path, int):
-            recorder.opened.add(os.path.abspath(os.fsdecode(path)))
+            recorder.stats.add((os.path.abspath(os.fsdecode(path)), True))
     elif event in ("os.scandir", "os.listdir"):
         path = args[0] if args else "."
         if isinstance(path, (str, bytes, os.PathLike)) and not isinstance(path, int):
@@ -236,28 +234,22 @@ def _walk(root: str) -> Iterator[tuple[str, list[tuple[str, tuple[int, int]]]]]:
         yield folder, files
 
 
-def cache_root() -> Path | None:
-    """Where entries live: ``DLINT_CACHE_DIR``, else the user's cache folder (None: no
-    home to keep them in, so nothing is kept)."""
-    from dlint.startcache import cache_root as folder
+def open_cache() -> ResultCache | None:
+    """The cache to use, or None: ``DLINT_NO_CACHE`` is set (not empty, not 0), or there
+    is no cache folder (no home to keep it in)."""
+    from dlint.startcache import cache_root
 
-    found = folder()
-    return Path(found) if found is not None else None
-
-
-def enabled() -> bool:
-    """False when ``DLINT_NO_CACHE`` is set (not empty, not 0), or there is no cache folder."""
-    return os.environ.get("DLINT_NO_CACHE", "") in ("", "0") and cache_root() is not None
+    root = cache_root()
+    if root is None or os.environ.get("DLINT_NO_CACHE", "") not in ("", "0"):
+        return None
+    return ResultCache(Path(root))
 
 
 class ResultCache:
     """Entries of one code identity: ``get`` a target's payload, ``put`` a new one."""
 
-    def __init__(self, root: Path | None = None) -> None:
-        found = root or cache_root()
-        if found is None:
-            raise ValueError("no cache folder: see enabled()")
-        self.root = found
+    def __init__(self, root: Path) -> None:
+        self.root = root
         self.folder = self.root / f"results-v{VERSION}" / code_identity()
         self._written = False
 
