@@ -11,7 +11,7 @@ import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -58,6 +58,7 @@ class CheckOptions:
     diff: bool = False
     unsafe_fixes: bool = False
     from_engine: bool = False
+    from_index: bool = False
     config: str | None = None
     isolated: bool = False
     select: str | None = None
@@ -102,22 +103,34 @@ def run_check(options: CheckOptions, out: TextIO, err: TextIO) -> int:
         print("dlint: warning: every Dockerfile found is excluded", file=err)
     if options.show_files:
         return show_files(targets, out)
-    if options.from_engine and not options.unsafe_fixes:
-        return fail(err, "--from-engine only feeds unsafe fixes; add --unsafe-fixes")
+    for asked, name in ((options.from_engine, "engine"), (options.from_index, "index")):
+        if asked and not options.unsafe_fixes:
+            return fail(err, f"--from-{name} only feeds unsafe fixes; add --unsafe-fixes")
     if options.unsafe_fixes and not (options.fix or options.diff):
         return fail(err, "--unsafe-fixes only widens --fix or --diff; add one of them")
     # The rule pack is loaded when a file needs checking (a run served from the result
     # cache needs none); a broken pack is one error line, before anything is reported.
     try:
-        if options.from_engine:
-            from dlint.enginefacts import asking
+        with ExitStack() as stack:
+            engine = index = None
+            if options.from_engine:
+                from dlint.enginefacts import asking
 
-            with asking() as engine:
-                code = checked(targets, config_for, known, options, out, err)
-            if engine.answered is False:
-                print("dlint: note: no Docker engine answered; no fix used one", file=err)
-            return code
-        return checked(targets, config_for, known, options, out, err)
+                engine = stack.enter_context(asking())
+            if options.from_index:
+                from dlint.indexfacts import asking as asking_index
+
+                index = stack.enter_context(asking_index())
+            code = checked(targets, config_for, known, options, out, err)
+        if engine is not None and engine.answered is False:
+            print("dlint: note: no Docker engine answered; no fix used one", file=err)
+        if index is not None and index.answered is False:
+            print(
+                "dlint: note: the package index did not resolve some requirements (no pip, "
+                "no network, or no wheel for the base image's Python); no fix used them",
+                file=err,
+            )
+        return code
     except RulePackError as error:
         return fail(err, str(error))
 
@@ -135,7 +148,7 @@ def checked(
 
     # Findings kept from an earlier run are served while their inputs are unchanged
     # (dlint/resultcache.py); never when the engine's answers feed the fixes.
-    with caching(not (options.no_cache or options.from_engine)):
+    with caching(not (options.no_cache or options.from_engine or options.from_index)):
         result = check_all(targets, config_for)
     # What the check made (the model, its caches, the findings) lives until the report is
     # written: the collector need not scan it again while the report is made (a full
@@ -420,8 +433,12 @@ def fix_loop(
             break
         if record is not None:
             record(changed)
+        counted: set[int] = set()  # a fix that edits two files is one fix
         for file, (_, fixed) in changed.items():
-            counts[file] += len(fixed.applied)
+            for finding in fixed.applied:
+                if id(finding) not in counted:
+                    counted.add(id(finding))
+                    counts[finding.file if finding.file in changed else file] += 1
             if not any(t.path is None and t.name == file for t in targets):
                 write_atomically(Path(file), fixed.text)
         targets = [
@@ -430,6 +447,8 @@ def fix_loop(
         ]
         result = check_all(targets, config_for)
     for file, count in counts.items():
+        if not count:
+            continue
         print(f"dlint: fixed {count} problem{'s' * (count != 1)} in {file}", file=err)
     return targets, result, sum(counts.values())
 

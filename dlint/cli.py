@@ -193,6 +193,13 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "(base image env and digest, apt-cache policy in the base image); time-bounded",
     )
     check.add_argument(
+        "--from-index",
+        action="store_true",
+        help="with --unsafe-fixes, let fixes pin Python packages to what pip's resolver "
+        "installs from the package index today for the base image's Python (and write "
+        "constraints files); needs the index, time-bounded",
+    )
+    check.add_argument(
         "--diff",
         action="store_true",
         help="show the fixes as a unified diff without writing; exit 1 if there are any",

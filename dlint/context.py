@@ -14,7 +14,7 @@ from dlint.finding import Span
 from dlint.records import dataclass, field
 
 if TYPE_CHECKING:
-    from dlint.model import Instruction
+    from dlint.model import Copy, Instruction
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,15 @@ class RequirementsFile:
     requirements: tuple[Requirement, ...]
     constraint: bool
     installed_by: Instruction | None
+    image_path: str | None = None
+    """Where the image has the file (``/app/requirements.txt``), when the build says."""
+    context_path: str | None = None
+    """The file's path relative to the build context (``deps/requirements.txt``)."""
+    copied_by: Copy | None = field(default=None, compare=False)
+    """The ``COPY``/``ADD`` that put the file into the image; None for a file pip reads
+    from the context some other way (a bind mount)."""
+    options: tuple[str, ...] = ()
+    """The option lines' names (``--index-url``, ``--find-links``), never their values."""
 
 
 @dataclass(frozen=True)

@@ -71,12 +71,21 @@ class LineIndex:
 
 
 def fixable(finding: Finding, file: str, unsafe: bool) -> bool:
-    """True when ``finding`` has a fix for ``file`` that may be applied."""
+    """True when ``finding`` has a fix that may be applied and that edits ``file``."""
     return (
         finding.fix is not None
         and (finding.fix.safe or unsafe)
-        and all(edit.file == file for edit in finding.fix.edits)
+        and all(edit.file is not None for edit in finding.fix.edits)
+        and any(edit.file == file for edit in finding.fix.edits)
     )
+
+
+def files_of(finding: Finding) -> set[str]:
+    """The files the fix of ``finding`` edits (a constraints fix writes a new file and
+    edits the Dockerfile: it is applied to both or to neither)."""
+    if finding.fix is None:
+        return set()
+    return {edit.file for edit in finding.fix.edits if edit.file is not None}
 
 
 def apply_fixes(
@@ -102,7 +111,7 @@ def apply_fixes(
     for finding in candidates:
         assert finding.fix is not None  # fixable() said so
         try:
-            ranges = [_range(index, edit) for edit in finding.fix.edits]
+            ranges = [_range(index, edit) for edit in finding.fix.edits if edit.file == file]
         except MisplacedEdit as error:
             return _refuse(text, candidates, f"a fix of {finding.name} is misplaced: {error}")
         if any(_overlaps(r, t) for r in ranges for t in taken):
@@ -192,22 +201,38 @@ def fixes_by_file(
     it yet). ``dockerfiles`` names the files that are Dockerfiles (their fixes must keep
     them parsing; any other file, a ``.dockerignore``, is not parsed); None guesses.
     """
-    files = {
-        edit.file
-        for f in findings
-        if f.fix and (f.fix.safe or unsafe)
-        for edit in f.fix.edits
-        if edit.file is not None
-    }
-    results = {}
-    for file in sorted(files):
-        before = read(file)
-        kind = None if dockerfiles is None else file in dockerfiles
-        result = apply_fixes(before, file, findings, unsafe, kind)
-        if result.refused is not None:
-            refused(file, result.refused)
-        elif result.applied:
-            results[file] = (before, result)
+    chosen = [f for f in findings if f.fix and (f.fix.safe or unsafe)]
+    files = sorted({file for f in chosen for file in files_of(f)})
+    texts = {file: read(file) for file in files}
+    # A fix that edits several files is applied to all of them or to none: when one of
+    # its files refuses it (an overlap, a refusal of the file's fixes), it is dropped from
+    # every file and those files are fixed again without it. Each round drops at least one.
+    while True:
+        results: dict[str, tuple[str, FixResult]] = {}
+        refusals: dict[str, str] = {}
+        for file in files:
+            kind = None if dockerfiles is None else file in dockerfiles
+            result = apply_fixes(texts[file], file, chosen, unsafe, kind)
+            if result.refused is not None:
+                refusals[file] = result.refused
+            elif result.applied:
+                results[file] = (texts[file], result)
+        applied_in = {
+            (id(f), file) for file, (_, result) in results.items() for f in result.applied
+        }
+        partial = [
+            f
+            for f in chosen
+            if len(files_of(f)) > 1
+            and any((id(f), file) in applied_in for file in files_of(f))
+            and not all((id(f), file) in applied_in for file in files_of(f))
+        ]
+        if not partial:
+            break
+        dropped = {id(f) for f in partial}
+        chosen = [f for f in chosen if id(f) not in dropped]
+    for file, reason in refusals.items():
+        refused(file, reason)
     return results
 
 

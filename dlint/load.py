@@ -36,7 +36,7 @@ from dlint.dockerignore import Glob
 from dlint.finding import Span
 from dlint.model import Build, Copy, Dockerfile, Instruction
 from dlint.records import dataclass, field
-from dlint.requirements import parse_requirements
+from dlint.requirements import option_names, parse_requirements
 
 DOCKERFILE_NAMES = ("Dockerfile", "Containerfile")
 DOCKERFILE_GLOBS = (
@@ -615,9 +615,11 @@ class _Follower:
         record of a refused path.
         """
         relpath = None
+        copied_by = None
         landed = self._landed(image_path, copies)
         if landed is not None:
             copy, candidate, reason = landed
+            copied_by = copy
             if reason is not None:
                 if not _refused_below(copy, candidate, self.files):
                     self.refused.append(RefusedPath(written, reason, where[0], run, where[1]))
@@ -639,7 +641,10 @@ class _Follower:
         text = read_text(path, "requirements file")
         requirements, includes = parse_requirements(text)
         name = display(path)
-        yield RequirementsFile(name, tuple(requirements), constraint, run)
+        options = option_names(text)
+        yield RequirementsFile(
+            name, tuple(requirements), constraint, run, image_path, relpath, copied_by, options
+        )
         lines = text.split("\n")
         for include in includes:
             target = include.target

@@ -27,6 +27,7 @@ from dlint.records import dataclass, field
 if TYPE_CHECKING:
     from dlint.app import App
     from dlint.enginefacts import Engine
+    from dlint.indexfacts import Index
     from dlint.locks import LockFile
 from dlint import regex
 from dlint.script import SHELLS, ShellCommand, ShellWord, parse_script
@@ -1043,6 +1044,16 @@ class Build:
         from dlint.enginefacts import current
 
         return current()
+
+    @cached_property
+    def index(self) -> Index | None:
+        """The package index, when the run asked for it (``--from-index``), else None.
+
+        Only unsafe fixes ask it (``dlint.indexfacts``), and each answer is bounded in time.
+        """
+        from dlint.indexfacts import current as current_index
+
+        return current_index()
 
     def locked_version(self, name: str) -> tuple[str, str] | None:
         """(version, lock file) of the first lock that pins project ``name``, or None."""

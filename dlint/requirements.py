@@ -98,6 +98,20 @@ def requirement_name(spec: str) -> str | None:
         return None
 
 
+OPTION_NAME = regex.compile(r"\s*(--?[A-Za-z][A-Za-z-]*)")
+
+
+def option_names(text: str) -> tuple[str, ...]:
+    """The names of a requirements file's option lines (``--index-url``), in order; the
+    includes (``-r``, ``-c``) and editables (``-e``) are not options here."""
+    names = []
+    for line in text.split("\n"):
+        found = OPTION_NAME.match(line)
+        if found and not INCLUDE.match(line.strip()) and not EDITABLE.match(line.strip()):
+            names.append(found[1])
+    return tuple(names)
+
+
 def parse_requirements(text: str) -> tuple[list[Requirement], list[Include]]:
     """Parse the text of a requirements file into requirements and includes, with places."""
     requirements: list[Requirement] = []

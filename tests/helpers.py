@@ -5,10 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from dlint.enginefacts import AptPolicy, Engine, ImageFacts
+from dlint.indexfacts import Index, PythonTarget
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -34,13 +35,33 @@ def case_engine(case: dict) -> Iterator[None]:
     [installed, candidate]}}}``. tests/test_engine_facts.py asks a real engine.
     """
     answers = case.get("engine")
-    if not answers:
-        yield
-        return
+    resolutions = case.get("index")
     from dlint.enginefacts import asking
+    from dlint.indexfacts import asking as asking_index
 
-    with asking(RecordedEngine(answers)):
+    with ExitStack() as stack:
+        if answers:
+            stack.enter_context(asking(RecordedEngine(answers)))
+        if resolutions:
+            stack.enter_context(asking_index(RecordedIndex(resolutions)))
         yield
+
+
+class RecordedIndex(Index):
+    """A package index that answers from a case's ``index:`` record, as if
+    ``--from-index`` had asked pip: a list of ``{requires: [SPEC, ...], installs: {NAME:
+    VERSION}}``, matched on the set of requirements asked (anything else: no answer).
+    tests/test_index_facts.py asks the real resolver."""
+
+    def __init__(self, resolutions: list[dict]) -> None:
+        super().__init__()
+        self.resolutions = resolutions
+
+    def _ask(self, requirements: tuple[str, ...], target: PythonTarget) -> dict[str, str] | None:
+        for resolution in self.resolutions:
+            if sorted(resolution["requires"]) == list(requirements):
+                return dict(resolution["installs"])
+        return None
 
 
 class RecordedEngine(Engine):

@@ -31,8 +31,10 @@ constraints file the image installs pins the package (`gunicorn==23.0.0` in
 `requirements.txt`, and a later `RUN pip install gunicorn`), or else the project's
 `uv.lock` or `poetry.lock` at the top of the context locks it (from an index, at one
 version). The word then gets that exact pin (extras and marker kept), and only when the
-version meets the range the word already states (`"uvicorn>=0.20"`). A version nobody
-wrote down is never guessed: only you know which one you tested.
+version meets the range the word already states (`"uvicorn>=0.20"`). Otherwise, only with
+`--from-index`: the version pip's resolver installs for this `pip install` today, on the
+base image's Python (docs/fixes.md, "Fixes that ask the package index"). A version
+nobody wrote down or resolved is never guessed.
 
 ## Differs from hadolint
 - DL3013 (only hadolint): hadolint's DL3013 also flags VCS and URL installs and `pipx`/`uv
@@ -59,7 +61,7 @@ from dlint.requirements import (
 )
 from dlint.rule import Rule
 
-from ._run import constrained
+from ._run import constrained, index_versions
 
 
 def unpinned(run: Instruction, word: Word, pinned_names: set[str]) -> tuple[str, str] | None:
@@ -80,16 +82,25 @@ def check(build: Build) -> Iterator[Problem]:
     for run in build.dockerfile.of("RUN"):
         pinned_names = constrained(build, run)
         for pip in pip_installs(run):
+            resolved: tuple[dict[str, str], str] | None = None
             for word in pip.packages:
                 found = unpinned(run, word, pinned_names)
                 if found is None:
                     continue
                 text, name = found
+                pin = pins.get(name) or build.locked_version(name)
+                fix = pin_fix(word, text, pin)
+                if pin is None and build.index is not None:
+                    # Only what pip resolves this very install to, today (--from-index).
+                    resolved = resolved or index_versions(build, run, pip)
+                    version = resolved[0].get(name) if resolved else None
+                    if resolved and version:
+                        fix = pin_fix(word, text, (version, resolved[1]), changes=())
                 yield Problem(
                     f"pip package '{text}' is not pinned to one version; "
                     f"install '{name}==<version>' or pin it in a constraints file",
                     word.span,
-                    pin_fix(word, text, pins.get(name) or build.locked_version(name)),
+                    fix,
                 )
 
 
@@ -107,8 +118,12 @@ def pinned_in_context(build: Build) -> dict[str, tuple[str, str]]:
     return pins
 
 
-def pin_fix(word: Word, text: str, pin: tuple[str, str] | None) -> Fix | None:
-    """``name[extras]==version`` for the word, when the context pins or locks it."""
+def pin_fix(
+    word: Word, text: str, pin: tuple[str, str] | None, changes: tuple[str, ...] | None = None
+) -> Fix | None:
+    """``name[extras]==version`` for the word, when the context pins or locks it (or the
+    index resolves it); ``changes`` is what the image may differ in (by default: another
+    version of the package)."""
     if pin is None or not word.known:
         return None
     requirement = pinned_requirement(text, pin[0])
@@ -116,7 +131,8 @@ def pin_fix(word: Word, text: str, pin: tuple[str, str] | None) -> Fix | None:
         return None
     quote = word.raw[0] if word.raw[:1] in ("'", '"') else ""
     edit = Edit(word.span, f"{quote}{requirement}{quote}")
-    return Fix(f"pin {requirement} (from {pin[1]})", (edit,), False, changes=PINNED_FILES)
+    changes = PINNED_FILES if changes is None else changes
+    return Fix(f"pin {requirement} (from {pin[1]})", (edit,), False, changes=changes)
 
 
 # Another version of the package (and of what it depends on) where pip installs it, and

@@ -32,20 +32,23 @@ constraints.txt`.
 Unsafe, and only from a lock the project keeps: when the `uv.lock` or `poetry.lock` at the
 top of the build context locks the package (from an index, at one version) and that
 version meets the line's own range, the line becomes `name[extras]==version` (its marker,
-hashes and comment kept). Without a lock there is no fix: only you know which version you
-tested, and the version an index offers today is a guess.
+hashes and comment kept). Without a lock, only with `--from-index`: the version pip's
+resolver installs for the `pip install` today, on the base image's Python (docs/fixes.md,
+"Fixes that ask the package index"). Otherwise there is no fix: only you know which
+version you tested.
 """
 
 import posixpath
 from collections.abc import Iterator
 
+from dlint.commands import pip_installs
 from dlint.context import Requirement
 from dlint.finding import Edit, Fix, Problem, Severity
-from dlint.model import Build
+from dlint.model import Build, Instruction
 from dlint.requirements import pinned_requirement
 from dlint.rule import Rule
 
-from ._run import constrained
+from ._run import constrained, index_versions
 from .pip_unpinned import PINNED_FILES
 
 
@@ -64,25 +67,44 @@ def check(build: Build) -> Iterator[Problem]:
                 f"requirement '{requirement.spec}' is not pinned to one version; "
                 f"pin it as '{requirement.name}==<version>' or in a constraints file",
                 requirement.span,
-                lock_fix(build, requirements.path, requirement),
+                lock_fix(build, requirements.path, requirement, requirements.installed_by),
                 file=requirements.path,
             )
 
 
-def lock_fix(build: Build, path: str, requirement: Requirement) -> Fix | None:
-    """The line pinned to the version a lock of the context holds, when it meets the range."""
+def lock_fix(
+    build: Build, path: str, requirement: Requirement, run: Instruction | None = None
+) -> Fix | None:
+    """The line pinned to the version a lock of the context holds (or, with
+    ``--from-index``, that the package index resolves ``run``'s install to), when it meets
+    the range."""
     span = requirement.span
     if span.start.line != span.end.line or span.end.column - span.start.column != len(
         requirement.spec
     ):
         return None  # a line continued with a backslash: its text is not all in the span
+    # The image's copy of the requirements file changes too (wherever a COPY put it).
+    changes: tuple[str, ...] = (f"files:**/{posixpath.basename(path)}", *PINNED_FILES)
     locked = build.locked_version(requirement.name)
+    if locked is None and build.index is not None and run is not None:
+        # What pip resolves the run's install to, today (--from-index): the packages stay
+        # the versions the build installs now, only the file changes.
+        resolved = next(
+            (
+                found
+                for pip in pip_installs(run)
+                if pip.requirement_files
+                if (found := index_versions(build, run, pip)) is not None
+            ),
+            None,
+        )
+        version = resolved[0].get(requirement.name) if resolved else None
+        if resolved and version:
+            locked, changes = (version, resolved[1]), changes[:1]
     pinned = None if locked is None else pinned_requirement(requirement.spec, locked[0])
     if locked is None or pinned is None:
         return None
     edit = Edit(span, pinned, path)
-    # The image's copy of the requirements file changes too (wherever a COPY put it).
-    changes = (f"files:**/{posixpath.basename(path)}", *PINNED_FILES)
     return Fix(f"pin {pinned} (from {locked[1]})", (edit,), False, changes=changes)
 
 
