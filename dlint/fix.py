@@ -207,14 +207,16 @@ def fixes_by_file(
     # A fix that edits several files is applied to all of them or to none: when one of
     # its files refuses it (an overlap, a refusal of the file's fixes), it is dropped from
     # every file and those files are fixed again without it. Each round drops at least one.
+    # A file refused in some round and left with no fix at the end is reported (with the
+    # first reason); one whose other fixes went in once a dropped fix was out is not.
+    refusals: dict[str, str] = {}
     while True:
         results: dict[str, tuple[str, FixResult]] = {}
-        refusals: dict[str, str] = {}
         for file in files:
             kind = None if dockerfiles is None else file in dockerfiles
             result = apply_fixes(texts[file], file, chosen, unsafe, kind)
             if result.refused is not None:
-                refusals[file] = result.refused
+                refusals.setdefault(file, result.refused)
             elif result.applied:
                 results[file] = (texts[file], result)
         applied_in = {
@@ -232,7 +234,8 @@ def fixes_by_file(
         dropped = {id(f) for f in partial}
         chosen = [f for f in chosen if id(f) not in dropped]
     for file, reason in refusals.items():
-        refused(file, reason)
+        if file not in results:
+            refused(file, reason)
     return results
 
 

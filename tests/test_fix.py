@@ -149,6 +149,27 @@ def test_refused_file_is_reported_in_one_line_and_left_out(capsys) -> None:
     assert seen and seen[0][0] == "Dockerfile"
 
 
+def test_a_fix_of_two_files_is_applied_to_both_or_to_neither() -> None:
+    """A constraints fix writes a new file and edits the Dockerfile: when its Dockerfile
+    edit overlaps one taken first, the new file is not written either."""
+    files = {"Dockerfile": TEXT, "constraints.txt": ""}
+    new_file = Edit(Span.of(1, 1, 1, 1), "flask==2.0.1\n", "constraints.txt")
+    both = finding((insert(2, 29, " -c constraints.txt"), new_file), "requirements-not-locked")
+    changed = fixes_by_file([both], files.__getitem__, dockerfiles={"Dockerfile"})
+    assert changed["constraints.txt"][1].text == "flask==2.0.1\n"
+    assert changed["Dockerfile"][1].text.endswith("flask==2.0.1 -c constraints.txt\n")
+    first = finding((insert(2, 29, " --no-deps"),))
+    changed = fixes_by_file([first, both], files.__getitem__, dockerfiles={"Dockerfile"})
+    assert set(changed) == {"Dockerfile"}
+    assert changed["Dockerfile"][1].text.endswith("flask==2.0.1 --no-deps\n")
+    assert changed["Dockerfile"][1].applied == (first,)
+    # Refused in one file (a misplaced edit there): not written in the other.
+    misplaced = finding((insert(2, 99, "x"), new_file), "requirements-not-locked")
+    seen: list[str] = []
+    changed = fixes_by_file([misplaced], files.__getitem__, refused=lambda f, _: seen.append(f))
+    assert changed == {} and seen == ["Dockerfile"]
+
+
 def test_split_lines_is_the_parsers_line_splitting() -> None:
     """Only "\\n" ends a line, in the parser and in the fixer alike."""
     text = "FROM a\x0cb\nRUN x\u2028y\r\nRUN z"

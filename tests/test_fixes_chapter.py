@@ -2,12 +2,14 @@
 dlint knows how to fix, and a second run changes nothing.
 
 Issue 13's "done when": naive layer order, shell-form CMD, root user, no HEALTHCHECK,
-``chown -R``, the two-stage production build. What is left after the fixes is only what
-no fix can decide from the files or the local engine (docs/fixes.md, "Not fixed, and
-why", gives the reason for each): versions nobody wrote down (gunicorn, requirements
-without a lock, apt packages the base image lacks after an ``apt-get update``), torch's
-own CUDA. The chapter project of tests/harness/data comes out clean with every rule once
-the engine is asked (``--from-engine`` pins its apt package).
+``chown -R``, the two-stage production build. With ``--from-index`` (pip's resolver asked
+for the versions; PyPI here, as the image builds use) they come out clean. Without it, or
+for what the index cannot answer, what is left is only what no fix can decide from the
+files or the local engine (docs/fixes.md, "Not fixed, and why", gives the reason for
+each): versions nobody wrote down (gunicorn, requirements without a lock, apt packages the
+base image lacks after an ``apt-get update``), torch's own CUDA. The chapter project of
+tests/harness/data comes out clean with every rule once the engine is asked
+(``--from-engine`` pins its apt package).
 tests/harness/test_verify_fixes.py proves on a real engine that the fixed images still
 build and run; this test holds the text.
 """
@@ -36,11 +38,9 @@ BUILDS = {
         set(),
     ),
 }
-# What the files cannot tell a fix: a version, a lock, a builder stage, the right CUDA.
+# What the files cannot tell a fix: a version, a lock, the right CUDA.
 # pip-unpinned: gunicorn, which the dev-server fix installs (or the file names) with no
 # version anywhere in the context; requirements-not-locked: the lock has to be made;
-# user-not-numeric: the UID useradd picks is decided at build time;
-# code-writable-by-runtime-user: whether the app writes its code folder is its behaviour;
 # apt-unpinned (python3-pip in nvidia/cuda, gcc and libgomp1 after apt-get update): the
 # mirror's version of the build day, which no local answer has; cuda-mismatch: the CUDA
 # torch needs; requirements-unpinned: scikit-learn>=1.3 and flask with no lock. (The naive
@@ -49,15 +49,18 @@ NO_FIX = {
     "single-stage": {"pip-unpinned", "requirements-not-locked"},
     "layer-ordered": {"pip-unpinned", "requirements-not-locked"},
     "cuda": {"pip-unpinned", "requirements-not-locked", "apt-unpinned", "cuda-mismatch"},
-    "two-stage production": {
-        *("pip-unpinned", "requirements-not-locked", "user-not-numeric"),
-        "code-writable-by-runtime-user",
-    },
-    "shell-form and chown": {
-        *("pip-unpinned", "requirements-not-locked", "code-writable-by-runtime-user"),
-        "user-not-numeric",
-    },
+    "two-stage production": {"pip-unpinned", "requirements-not-locked"},
+    "shell-form and chown": {"pip-unpinned", "requirements-not-locked"},
     "naive-ml-service": {"pip-unpinned", "requirements-unpinned", "apt-unpinned"},
+}
+# With --from-index pip's resolver says what the versions are today: the chapter's files
+# come out clean; the CUDA image's Python is the one apt installs (no fix knows it), and
+# the naive service's apt packages come after an apt-get update.
+NO_FIX_FROM_INDEX = {
+    **{name: set() for name in ("single-stage", "layer-ordered", "two-stage production")},
+    "shell-form and chown": set(),
+    "cuda": NO_FIX["cuda"],
+    "naive-ml-service": {"apt-unpinned"},
 }
 # The problems the chapter shows, each of which a fix must have removed.
 FIXED_BY_NOW = {
@@ -81,10 +84,13 @@ def chapter_context(name: str, root: Path) -> Path:
     return root
 
 
-def fix_all(root: Path) -> tuple[int, str]:
-    """``dlint check --fix --unsafe-fixes .`` in ``root``, in-process: exit code, report."""
+def fix_all(root: Path, from_index: bool = False) -> tuple[int, str]:
+    """``dlint check --fix --unsafe-fixes [--from-index] .`` in ``root``, in-process: exit
+    code, report."""
     out, err = io.StringIO(), io.StringIO()
-    options = CheckOptions(paths=["."], fix=True, unsafe_fixes=True, isolated=True)
+    options = CheckOptions(
+        paths=["."], fix=True, unsafe_fixes=True, isolated=True, from_index=from_index
+    )
     return run_check(options, out, err), out.getvalue()
 
 
@@ -93,31 +99,36 @@ def snapshot(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.parametrize("from_index", [False, True], ids=["files", "from-index"])
 @pytest.mark.parametrize("name", [*BUILDS, "naive-ml-service"])
 def test_chapter_dockerfile_is_fixed_and_a_second_fix_changes_nothing(
-    name: str, tmp_path: Path, monkeypatch
+    name: str, from_index: bool, tmp_path: Path, monkeypatch
 ) -> None:
-    """Only findings no fix can settle are left; fixing again leaves every file as it is."""
+    """Only findings no fix can settle are left (none for the chapter's files when the
+    package index is asked); fixing again leaves every file as it is."""
     monkeypatch.chdir(chapter_context(name, tmp_path))
     before = snapshot(tmp_path)
     found = {
         f.name
         for f in check_targets([Target("Dockerfile", tmp_path / "Dockerfile", tmp_path)]).findings
     }
-    code, report = fix_all(tmp_path)
-    assert code == 1  # the NO_FIX findings remain
+    code, report = fix_all(tmp_path, from_index)
+    wanted = (NO_FIX_FROM_INDEX if from_index else NO_FIX)[name]
+    assert code == (1 if wanted else 0), report
     assert "Fixed " in report
     left = check_targets([Target("Dockerfile", tmp_path / "Dockerfile", tmp_path)]).findings
-    assert {f.name for f in left} == NO_FIX[name], report
+    assert {f.name for f in left} == wanted, report
     assert not [f for f in left if f.fix is not None]
     assert len(found & FIXED_BY_NOW) >= 5, found  # the chapter's problems were there
     assert not found & FIXED_BY_NOW & {f.name for f in left}
     assert (tmp_path / ".dockerignore").is_file()
     fixed = snapshot(tmp_path)
     assert fixed != before
-    code, report = fix_all(tmp_path)
+    code, report = fix_all(tmp_path, from_index)
     assert snapshot(tmp_path) == fixed
     assert "Fixed " not in report
+    if from_index and name != "cuda":
+        assert (tmp_path / "constraints.txt").is_file()
 
 
 @pytest.mark.docker

@@ -2,7 +2,8 @@
 
 The context is copied to a temporary folder and fixed there in-process, through the check
 run's own fix loop (safe fixes; unsafe ones too with ``--unsafe-fixes``, and then also the
-ones that ask the local engine, as ``dlint check --from-engine`` does). The original
+ones that ask the local engine and the package index, as ``dlint check --from-engine
+--from-index`` does). The original
 and the fixed context are built with the harness's build function, and the two images
 are compared: their configuration (``docker inspect``) and their final file tree
 (``docker export``), minus what each fix declares it changes (``Fix.changes``). When
@@ -51,14 +52,15 @@ class AppliedFix:
     """One fix the fix loop applied, and how to rebuild it alone.
 
     ``base`` is the context's changed files (path relative to the context -> text) as
-    they were when the fix was made (empty for the first pass); ``text`` is ``file`` with
-    only this fix applied to that state.
+    they were when the fix was made (empty for the first pass); ``texts`` are the files
+    the fix edits (``file``, the one its finding is in, and any other: a constraints file
+    it writes) with only this fix applied to that state.
     """
 
     finding: Finding
     file: str
     base: Mapping[str, str]
-    text: str
+    texts: Mapping[str, str]
 
     @property
     def label(self) -> str:
@@ -103,6 +105,7 @@ class Fixes:
     unsafe_left: int
     unsettled: list[str] = field(default_factory=list)
     engine_unanswered: bool = False
+    index_unanswered: bool = False
 
 
 def run(directory: Path, args: argparse.Namespace) -> int:
@@ -152,6 +155,7 @@ def _verify(lab: Builds, args: argparse.Namespace, spec_path: Path, directory: P
         lab.scratch / "fixed",
         args.unsafe_fixes,
         from_engine=args.unsafe_fixes and lab.options.builder is None,
+        from_index=args.unsafe_fixes,
     )
     kinds = "safe and unsafe" if args.unsafe_fixes else "safe"
     count = len(fixes.applied)
@@ -163,6 +167,11 @@ def _verify(lab: Builds, args: argparse.Namespace, spec_path: Path, directory: P
         _say(f"{fixes.unsafe_left} more with --unsafe-fixes (not applied, not verified)")
     if fixes.engine_unanswered:
         _say("the local engine did not answer the fixes that ask it (--from-engine): none used it")
+    if fixes.index_unanswered:
+        _say(
+            "the package index did not resolve some requirements for the fixes that ask it "
+            "(--from-index): none used those"
+        )
     verdicts, together = judge(lab, fixes)
     broke = report(verdicts, together)
     broke = report_unsettled(fixes.unsettled) or broke
@@ -195,21 +204,29 @@ def _say(line: str) -> None:
 
 
 def fix_copy(
-    context: Path, dockerfile: str, folder: Path, unsafe: bool, from_engine: bool = False
+    context: Path,
+    dockerfile: str,
+    folder: Path,
+    unsafe: bool,
+    from_engine: bool = False,
+    from_index: bool = False,
 ) -> Fixes:
     """Copy ``context`` to ``folder`` and fix its Dockerfile there with the check run.
 
     With ``from_engine`` the fixes that ask the local engine (``dlint check --fix
-    --unsafe-fixes --from-engine``: base image pins, apt versions) are made too, so what
-    is verified is what that command writes.
+    --unsafe-fixes --from-engine``: base image pins, apt versions) are made too, and with
+    ``from_index`` those that ask the package index (``--from-index``: pip pins, the
+    constraints file), so what is verified is what that command writes.
     """
     from dlint.enginefacts import asking
+    from dlint.indexfacts import asking as asking_index
 
-    if not from_engine:
-        return _fix_copy(context, dockerfile, folder, unsafe)
-    with asking() as engine:
+    with contextlib.ExitStack() as stack:
+        engine = stack.enter_context(asking()) if from_engine else None
+        index = stack.enter_context(asking_index()) if from_index else None
         fixes = _fix_copy(context, dockerfile, folder, unsafe)
-    fixes.engine_unanswered = engine.answered is False
+    fixes.engine_unanswered = engine is not None and engine.answered is False
+    fixes.index_unanswered = index is not None and index.answered is False
     return fixes
 
 
@@ -243,15 +260,25 @@ def _fix_copy(context: Path, dockerfile: str, folder: Path, unsafe: bool) -> Fix
 
     def record(changed: Mapping[str, tuple[str, FixResult]]) -> None:
         base = dict(state)
+        # A fix that edits two files is one fix: its texts are gathered by finding.
+        files: dict[int, str] = {}  # finding -> the file it is reported in (or its first)
+        texts: dict[int, dict[str, str]] = {}
+        found: dict[int, Finding] = {}
         for file, (before, fixed) in changed.items():
             relative = _relative(file, folder)
             for finding in fixed.applied:
                 tried.add((relative, finding.rule))
-                alone = apply_fixes(before, file, [finding], unsafe).text
+                found[id(finding)] = finding
+                if finding.file == file or id(finding) not in files:
+                    files[id(finding)] = relative
+                text = apply_fixes(before, file, [finding], unsafe).text
                 # Edits that write back the text they replace change nothing to verify.
-                if alone != before:
-                    applied.append(AppliedFix(finding, relative, base, alone))
+                if text != before:
+                    texts.setdefault(id(finding), {})[relative] = text
             state[relative] = fixed.text
+        for key, finding in found.items():
+            if key in texts:
+                applied.append(AppliedFix(finding, files[key], base, texts[key]))
 
     _, after, _ = fix_loop(targets, result, config_for, unsafe, io.StringIO(), record)
     left = sum(1 for f in after.findings if f.fix is not None and not f.fix.safe)
@@ -470,7 +497,7 @@ def _alone(lab: Builds, fix: AppliedFix, intents: tuple[Intent, ...], index: int
     digest = hashlib.sha256(repr(sorted(fix.base.items())).encode()).hexdigest()[:8]
     base_name = f"base-{digest}" if fix.base else "original"
     base = lab.state(fix.base, base_name)
-    alone = lab.state({**fix.base, fix.file: fix.text}, f"fix{index}")
+    alone = lab.state({**fix.base, **fix.texts}, f"fix{index}")
     if isinstance(base, str):
         return Verdict(fix, BROKE, [f"the state before this fix does not build: {base}"])
     if isinstance(alone, str):

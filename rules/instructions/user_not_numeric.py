@@ -26,7 +26,12 @@ USER 10001:10001
 Safe where the image's own `useradd`/`adduser` gives the name its UID (`-u`/`--uid`): the
 name becomes that UID (and a group name its GID, when a `groupadd`/`addgroup -g` gives
 one). Docker looks the UID up in `/etc/passwd` for its home and primary group, so the
-process runs as before. Where no command states the UID, dlint cannot know it: no fix.
+process runs as before. Unsafe where the `useradd`/`adduser` that creates the user states
+no UID: it gets `--uid 10001` (BusyBox's `adduser`: `-u`; the next free one when the file
+already uses 10001) and `USER` that UID. The UID the command picked before was the next
+free one of the base image's `/etc/passwd`, so the user's files (its home, what a
+`--chown` gives it) get another owner, which matters for volumes written by an earlier
+image.
 
 ## Differs from hadolint
 - DL3066 (only hadolint): hadolint flags every named `USER` of every stage, also builder
@@ -36,8 +41,8 @@ process runs as before. Where no command states the UID, dlint cannot know it: n
 
 from collections.abc import Iterator
 
-from dlint.finding import Edit, Fix, Problem, Severity
-from dlint.model import Build, Dockerfile
+from dlint.finding import Edit, Fix, Problem, Severity, Span
+from dlint.model import Build, Dockerfile, Word
 from dlint.rule import Rule
 
 ID_OPTIONS = {"useradd": ("-u", "--uid"), "adduser": ("-u", "--uid"), "groupadd": ("-g", "--gid")}
@@ -79,12 +84,59 @@ def check(build: Build) -> Iterator[Problem]:
     if uid is not None and gid is not None and word.text == resolved.text:
         text = f"{uid}:{gid}" if gid else uid
         fix = Fix(f"use UID {text}", (Edit(word.span, text),), changes=("User",))
+    elif uid is None and word.text == resolved.text:
+        fix = uid_fix(build.dockerfile, user, group, word, ids)
     yield Problem(
         f"USER '{user}' is a name: Kubernetes' runAsNonRoot cannot verify it is not root; "
         "use the numeric UID (and GID)",
         word.span,
         fix,
     )
+
+
+FIRST_UID = 10001
+# What giving the account a UID changes: the account databases and the log databases
+# (sized by the highest UID), the owner of what belongs to the user.
+UID_CHANGES = (
+    "User",
+    "owners:/**",
+    *(
+        f"files:/etc/{name}{suffix}"
+        for name in ("passwd", "group", "shadow")
+        for suffix in ("", "-")
+    ),
+    *("files:/etc/gshadow", "files:/etc/gshadow-", "files:/var/log/lastlog"),
+    "files:/var/log/faillog",
+)
+
+
+def uid_fix(
+    dockerfile: Dockerfile, user: str, group: str, word: Word, ids: dict[tuple[str, str], str]
+) -> Fix | None:
+    """Give the ``useradd``/``adduser`` that creates ``user`` a UID (the first free one from
+    10001) and run as it: unsafe, the user's files get another owner than before."""
+    taken = set(ids.values())
+    uid = next(str(n) for n in range(FIRST_UID, FIRST_UID + 1000) if str(n) not in taken)
+    for run in dockerfile.in_final_image("RUN"):
+        for command in run.commands:
+            if command.program not in ("useradd", "adduser") or command.conditional:
+                continue
+            argv = command.argv
+            if len(argv) < 2 or argv[-1] != user or not command.words[0].known:
+                continue
+            # BusyBox's adduser (Alpine) takes -u; Debian's adduser and useradd --uid.
+            busybox = command.program == "adduser" and any(a in ("-D", "-S") for a in argv)
+            option = f" -u {uid}" if busybox else f" --uid {uid}"
+            program = command.words[0].span.end
+            edits = (Edit(Span(program, program), option), Edit(word.span, _with_group(uid, group)))
+            return Fix(
+                f"create '{user}' with UID {uid} and run as it", edits, False, changes=UID_CHANGES
+            )
+    return None
+
+
+def _with_group(uid: str, group: str) -> str:
+    return f"{uid}:{group}" if group else uid
 
 
 RULE = Rule(

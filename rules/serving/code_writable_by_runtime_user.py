@@ -32,17 +32,21 @@ USER appuser
 ```
 
 ## Fix safety
-No automatic fix: the service may really write somewhere under the code folder, and only
-you know where. The finding points at the `--chown` flag or the command that gives the
-files away, which is what a fix removes.
+Unsafe: the `--chown` flag is dropped, or the `RUN` that is only the `chown -R` is
+removed, so the code stays root's and readable. The service may really write somewhere
+under its code folder (a cache, uploads): then it fails where it writes, and that folder
+should be made on its own (`RUN install -d -o appuser /app/tmp`). `dlint test
+--verify-fixes --unsafe-fixes` runs the contract against the fixed image. No fix for a
+`chown` inside a longer `RUN`, nor for `chmod`.
 """
 
 import posixpath
 from collections.abc import Iterator
 
 from dlint.app import workdir
-from dlint.finding import Problem, Severity
-from dlint.model import Build
+from dlint.edits import line_text, remove_lines
+from dlint.finding import Edit, Fix, Position, Problem, Severity, Span
+from dlint.model import Build, Dockerfile
 from dlint.rule import Rule
 
 from ._serving import RECURSIVE, app_of, covers, runtime_user, same_user, workdir_at
@@ -76,6 +80,7 @@ def check(build: Build) -> Iterator[Problem]:
                 f"{instruction.keyword} --chown gives the code at {copy.destination} to "
                 f"'{user}', the user the image runs as; leave it owned by root",
                 flag.span,
+                drop_flag_fix(dockerfile, flag.span, copy.destination),
             )
     for run in dockerfile.in_final_image("RUN"):
         cwd = workdir_at(dockerfile, run)
@@ -91,10 +96,21 @@ def check(build: Build) -> Iterator[Problem]:
             if not any(is_code(p) for p in paths):
                 continue
             if command.program == "chown" and same_user(dockerfile, setting, user):
+                fix = None
+                if len(run.commands) == 1 and not command.within and not run.onbuild:
+                    fix = Fix(
+                        f"leave {paths[0]} owned by root: drop the chown",
+                        (remove_lines(dockerfile, run.span.start.line, run.span.end.line),),
+                        False,
+                        reshapes=True,
+                        changes=tuple(f"owners:{p}/**" for p in paths)
+                        + tuple(f"owners:{p}" for p in paths),
+                    )
                 yield Problem(
                     f"chown -R gives the code at {paths[0]} to '{user}', the user the image "
                     "runs as; leave it owned by root and chown only what the service writes",
                     command.span,
+                    fix,
                 )
             elif command.program == "chmod" and world_writable(setting):
                 yield Problem(
@@ -102,6 +118,20 @@ def check(build: Build) -> Iterator[Problem]:
                     "user, the runtime user included; drop the write bits",
                     command.span,
                 )
+
+
+def drop_flag_fix(dockerfile: Dockerfile, span: Span, destination: str) -> Fix | None:
+    """Remove ``--chown=…`` and the blank after it: the copy stays root's."""
+    line = line_text(dockerfile, span.end.line)
+    if span.start.line != span.end.line or line[span.end.column - 1 : span.end.column] != " ":
+        return None
+    end = Position(span.end.line, span.end.column + 1)
+    return Fix(
+        f"leave {destination} owned by root: drop --chown",
+        (Edit(Span(span.start, end), ""),),
+        False,
+        changes=(f"owners:{destination}/**", f"owners:{destination}"),
+    )
 
 
 def code_paths(build: Build) -> list[str]:
@@ -132,4 +162,5 @@ RULE = Rule(
     summary="the application code or model is owned by or writable for the runtime user",
     check=check,
     tags=("serving", "security"),
+    fixable=True,
 )

@@ -186,7 +186,7 @@ def test_the_fix_loop_records_each_fix_alone_on_the_text_it_was_made_for(tmp_pat
     assert (FIXABLE / "Dockerfile").read_text() == original, "the original is never touched"
     for fix in fixes.applied:
         assert fix.base == {} and fix.file == "Dockerfile"
-        pairs = zip(original.splitlines(), fix.text.splitlines(), strict=True)
+        pairs = zip(original.splitlines(), fix.texts["Dockerfile"].splitlines(), strict=True)
         changed = [(a, b) for a, b in pairs if a != b]
         assert len(changed) == 1, f"{fix.finding.name} alone changes one line: {changed}"
     assert fixes.unsafe_left == 0
@@ -236,7 +236,7 @@ def fix_of(name: str, text: str, changes: tuple[str, ...] = ()) -> verify_fixes.
 
     fix = Fix(f"fix {name}", (), changes=changes)
     finding = Finding("D000", name, (), Severity.INFO, name, "Dockerfile", Span.of(1, 1, 1, 2), fix)
-    return verify_fixes.AppliedFix(finding, "Dockerfile", {}, text)
+    return verify_fixes.AppliedFix(finding, "Dockerfile", {}, {"Dockerfile": text})
 
 
 def judged(fake: FakeBuilds, *fixes: verify_fixes.AppliedFix):
