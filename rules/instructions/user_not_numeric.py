@@ -39,6 +39,7 @@ image.
   dlint flags only the user the final image runs as, with variables resolved.
 """
 
+import posixpath
 from collections.abc import Iterator
 
 from dlint.finding import Edit, Fix, Problem, Severity, Span
@@ -96,10 +97,9 @@ def check(build: Build) -> Iterator[Problem]:
 
 FIRST_UID = 10001
 # What giving the account a UID changes: the account databases and the log databases
-# (sized by the highest UID), the owner of what belongs to the user.
+# (sized by the highest UID); and the owner of what belongs to the user (owned_by()).
 UID_CHANGES = (
     "User",
-    "owners:/**",
     *(
         f"files:/etc/{name}{suffix}"
         for name in ("passwd", "group", "shadow")
@@ -129,10 +129,34 @@ def uid_fix(
             option = f" -u {uid}" if busybox else f" --uid {uid}"
             program = command.words[0].span.end
             edits = (Edit(Span(program, program), option), Edit(word.span, _with_group(uid, group)))
+            owned = owned_by(dockerfile, user)
+            owners = tuple(f"owners:{path}{tail}" for path in owned for tail in ("", "/**"))
             return Fix(
-                f"create '{user}' with UID {uid} and run as it", edits, False, changes=UID_CHANGES
+                f"create '{user}' with UID {uid} and run as it",
+                edits,
+                False,
+                changes=(*UID_CHANGES, *owners),
             )
     return None
+
+
+def owned_by(dockerfile: Dockerfile, user: str) -> list[str]:
+    """Where the final image gives files to ``user`` by name: its home folder, the
+    destinations of ``COPY --chown=user``, the paths of ``RUN chown user``."""
+    paths = [f"/home/{user}"]
+    workdir = "/"
+    for instruction in dockerfile.in_final_image("WORKDIR", "COPY", "ADD", "RUN"):
+        if instruction.keyword == "WORKDIR" and instruction.arguments:
+            target = instruction.resolve(instruction.arguments[0].text).text
+            workdir = posixpath.normpath(posixpath.join(workdir, target))
+        copy = dockerfile.copy_of(instruction)
+        if copy is not None and copy.chown and copy.chown.split(":")[0] == user:
+            paths.append(posixpath.normpath(copy.destination))
+        for command in instruction.commands if instruction.keyword == "RUN" else ():
+            words = [w.text for w in command.arguments if not w.text.startswith("-")]
+            if command.program == "chown" and words and words[0].split(":")[0] == user:
+                paths += [posixpath.normpath(posixpath.join(workdir, w)) for w in words[1:]]
+    return paths
 
 
 def _with_group(uid: str, group: str) -> str:

@@ -126,6 +126,7 @@ def drop_flag_fix(dockerfile: Dockerfile, span: Span, destination: str) -> Fix |
     if span.start.line != span.end.line or line[span.end.column - 1 : span.end.column] != " ":
         return None
     end = Position(span.end.line, span.end.column + 1)
+    destination = posixpath.normpath(destination)
     return Fix(
         f"leave {destination} owned by root: drop --chown",
         (Edit(Span(span.start, end), ""),),

@@ -345,3 +345,59 @@ def test_the_naive_service_fixed_loses_gcc_and_passes_what_it_failed(
     assert result.code == 1  # the spec's two failures, which the draft's code has too
     assert leftovers(result.run_id) == []
     assert (project / "Dockerfile").read_text() == original, "only a copy is fixed"
+
+
+CHAPTER_SPEC = """\
+version: 1
+service:
+  port: 5000
+  readiness: {timeout: 120, http: /health}
+inside:
+  user: {}
+  pid1: gunicorn
+http:
+- name: health
+  request: {method: GET, path: /health}
+  expect: {status: 200}
+- name: predict
+  request:
+    method: POST
+    path: /predict
+    json: {features: [1, 2, 3]}
+  expect: {status: 200}
+"""
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("name", ["single-stage", "two-stage production", "shell-form and chown"])
+def test_the_chapter_dockerfiles_fixed_with_the_index_build_and_pass_their_contract(
+    name, python_311, tmp_path, dlint_test, leftovers
+):
+    """Issue 13's chapter files (naive layer order, shell-form CMD, root user, no
+    HEALTHCHECK, chown -R, the two-stage production build), each with the chapter's Flask
+    app, come out of ``--fix --unsafe-fixes --from-index`` lint-clean (tests/
+    test_fixes_chapter.py), and on the engine every fix keeps the image or changes it as
+    it declares, the fixed image runs gunicorn as a non-root user, and its contract passes.
+    The constraints file pins what pip installs in the image: no site-packages change.
+    (Flask only: scikit-learn's 280 MB would make no other point, at CI's expense.)"""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from test_fixes_chapter import chapter_context
+
+    (tmp_path / "project").mkdir()
+    project = chapter_context(name, tmp_path / "project")
+    (project / "requirements.txt").write_text("flask==3.0.3\n")
+    (project / "dlint-test.yaml").write_text(CHAPTER_SPEC)
+    # A whole-context COPY ships the Dockerfile, and every fix would then change it.
+    (project / ".dockerignore").write_text("Dockerfile\n.dockerignore\ndlint-test.yaml\n")
+    result = dlint_test(str(project), "--verify-fixes", "--unsafe-fixes", timeout=900)
+    found = verdicts(result.stdout)
+    assert not [n for n, (outcome, _) in found.items() if outcome == "broke"], result.stdout
+    outcome, details = found["requirements-not-locked"]
+    assert outcome == "changed as intended", result.stdout
+    assert [d for d in details if "constraints.txt added" in d], details
+    assert not [d for d in details if "packages" in d], details
+    assert {"dev-server", "pip-unpinned"} <= set(found), result.stdout
+    assert result.failed == set(), result.stdout
+    assert result.code == 0
+    assert re.search(r"verify-fixes: \d+ kept, \d+ changed as intended, 0 broke", result.stdout)
+    assert leftovers(result.run_id) == []
