@@ -56,6 +56,7 @@ PYTHON_TAG = regex.compile(
     r"(?:-(?:slim-?|alpine(3\.[0-9]{1,2})?-?)?(buster|bullseye|bookworm|trixie)?)?"
 )
 PYTHON_IMAGES = frozenset({"python", "library/python", "docker.io/library/python"})
+ENGINE_PLATFORM_ARGS = frozenset({"BUILDPLATFORM", "TARGETPLATFORM"})
 ARCHES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
 
 
@@ -206,7 +207,9 @@ def stage_target(build: Build, stage_index: int) -> PythonTarget | None:
         return None
     flag = root.from_instruction.flag("platform")
     if flag is not None:
-        flag = root.from_instruction.resolve(flag).text
-        if "$" in flag:
+        resolved = root.from_instruction.resolve(flag)
+        # The platform arguments BuildKit sets are the engine's own (this machine's).
+        if set(resolved.unresolved) - ENGINE_PLATFORM_ARGS or "$" in resolved.text:
             return None
+        flag = resolved.text or None
     return python_target(root.base.name, root.base.tag, flag)

@@ -200,3 +200,27 @@ def test_nothing_is_left_in_the_temporary_folder(local_index: Path, tmp_path: Pa
     monkeypatch.setattr(tempfile, "tempdir", None)
     assert Index().resolve(["alpha"], TARGET) is not None
     assert list(scratch.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("from_line", "label"),
+    [
+        ("FROM --platform=$BUILDPLATFORM python:3.10-alpine", "Python 3.10"),
+        ("FROM --platform=linux/arm64 python:3.12-slim", "Python 3.12, linux aarch64"),
+        ("FROM --platform=$MYPLATFORM python:3.12-slim", None),
+        ("FROM python:3.11-slim AS base\nFROM base", "Python 3.11"),
+        ("FROM ghcr.io/acme/python:3.11-slim", None),
+    ],
+)
+def test_the_stage_target_follows_the_base_and_its_platform(from_line, label) -> None:
+    from dlint.indexfacts import stage_target
+    from dlint.model import Build
+    from dlint.parse import parse_dockerfile
+
+    dockerfile = parse_dockerfile(from_line + "\nRUN pip install flask\n", "Dockerfile")
+    build = Build(dockerfile, None, None, ())
+    target = stage_target(build, len(dockerfile.stages) - 1)
+    if label is None:
+        assert target is None
+    else:
+        assert target is not None and target.label.startswith(label), target
