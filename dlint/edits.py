@@ -76,6 +76,20 @@ def insert_after(dockerfile: Dockerfile, instruction: Instruction, lines: Sequen
     return Edit(Span(end, end), "".join(f"\n{indent}{text}" for text in lines))
 
 
+def append_to_run(run: Instruction, command: str) -> Edit | None:
+    """An edit adding `` && command`` at the end of ``run``'s shell script, so that it runs
+    in the same layer after everything else; None for an exec-form ``RUN``, a heredoc, or
+    a script whose end is an operator, a continuation or a comment (the command would
+    join it, or be commented out)."""
+    script = run.value.rstrip()
+    if run.exec_form is not None or run.heredocs or not script or script[-1] in "&;|\\":
+        return None
+    if "#" in script.rsplit("\n", 1)[-1]:
+        return None
+    end = run.locate(len(script) - 1, len(script)).end
+    return Edit(Span(end, end), f" && {command}")
+
+
 def remove_lines(dockerfile: Dockerfile, first: int, last: int) -> Edit:
     """An edit removing whole lines ``first``..``last`` (1-based, inclusive) and their endings."""
     count = len(split_lines(dockerfile.text))

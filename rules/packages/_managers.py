@@ -22,7 +22,8 @@ from dlint.commands import (
     deleted_paths,
     package_commands,
 )
-from dlint.finding import Problem, insert_option_after
+from dlint.edits import append_to_run
+from dlint.finding import Fix, Problem, insert_option_after
 from dlint.model import Build, Instruction, Word
 
 from ._run import discarded_mounts
@@ -121,6 +122,18 @@ def cache_kept(
         return None
     deleted = [posixpath.normpath(p) for p in deleted_paths(run, after=last.command)]
     return None if any(covers(deleted, cache) for cache in caches) else pending
+
+
+def clean_fix(
+    run: Instruction, kept: PackageCommand, clean: str, caches: tuple[str, ...]
+) -> Fix | None:
+    """``&& <clean>`` at the end of ``run``, which removes ``caches`` in its own layer; none
+    when the manager runs under ``sudo`` or another wrapper (the clean would need it too)."""
+    edit = None if kept.command.wrappers else append_to_run(run, clean)
+    if edit is None:
+        return None
+    changes = tuple(f"removed:{cache}/**" for cache in caches)
+    return Fix(f"end the RUN with '{clean}'", (edit,), changes=changes)
 
 
 # name-version[-release], the version starting with a digit, an optional epoch: what rpm

@@ -48,7 +48,8 @@ installed depends on the lists; a later `apt-get install` in another `RUN` needs
 from collections.abc import Iterator
 
 from dlint.commands import CLEAN, INSTALL, UPDATE, covers, deleted_paths, package_commands
-from dlint.finding import Edit, Fix, Problem, Severity, Span
+from dlint.edits import append_to_run
+from dlint.finding import Fix, Problem, Severity
 from dlint.model import Build, Instruction, Word
 from dlint.rule import Rule
 
@@ -96,16 +97,10 @@ def check(build: Build) -> Iterator[Problem]:
 
 def cleanup_fix(run: Instruction) -> Fix | None:
     """Add the removal of the lists at the end of ``run``'s script, when it is plain shell."""
-    script = run.value.rstrip()
-    if run.exec_form is not None or run.heredocs or not script or script[-1] in "&;|\\":
+    edit = append_to_run(run, f"rm -rf {LISTS}/*")
+    if edit is None:
         return None
-    end = run.locate(len(script) - 1, len(script)).end
-    removal = f" && rm -rf {LISTS}/*"
-    return Fix(
-        "remove the apt lists in the same RUN",
-        (Edit(Span(end, end), removal),),
-        changes=(f"removed:{LISTS}/**",),
-    )
+    return Fix("remove the apt lists in the same RUN", (edit,), changes=(f"removed:{LISTS}/**",))
 
 
 RULE = Rule(

@@ -23,7 +23,9 @@ RUN dnf install -y python3-3.12.3 && dnf clean all
 Or mount the cache: `RUN --mount=type=cache,target=/var/cache/dnf dnf install -y python3-3.12.3`.
 
 ## Fix safety
-No automatic fix: where the clean goes in a long `RUN` is left to you.
+Safe: the clean command is added at the end of a shell-form `RUN` (not one that ends
+in `&`, `;`, a comment or a heredoc), so the cache goes in the same layer. Nothing
+installed needs the cache; a later install in another `RUN` downloads what it needs.
 
 ## Differs from hadolint
 - DL3040 (only dlint): a `dnf clean all` before a later install in the same `RUN` leaves the
@@ -39,7 +41,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import DNF, cache_kept, commands_of, rpm_cleans_all
+from ._managers import DNF, cache_kept, clean_fix, commands_of, rpm_cleans_all
 
 CACHES = ("/var/cache/dnf", "/var/cache/yum", "/var/cache/libdnf5")
 
@@ -52,6 +54,7 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 "dnf's cache stays in this layer; end the RUN with 'dnf clean all'",
                 kept.verb.span,
+                clean_fix(run, kept, f"{kept.command.program} clean all", CACHES),
             )
 
 
@@ -62,5 +65,6 @@ RULE = Rule(
     summary="a RUN that uses dnf leaves its cache in the image (no dnf clean all)",
     check=check,
     aliases=("DL3040", "DS-0019", "DS-0027"),
+    fixable=True,
     tags=("size", "dnf"),
 )

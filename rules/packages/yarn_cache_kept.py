@@ -22,14 +22,17 @@ RUN yarn install --frozen-lockfile && yarn cache clean
 Or `RUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install --frozen-lockfile`.
 
 ## Fix safety
-No automatic fix: where the clean goes in a long `RUN` is left to you.
+Safe: `&& yarn cache clean` is added at the end of a shell-form `RUN` (not one that ends
+in `&`, `;`, a comment or a heredoc), so the cache goes in the same layer; what `yarn
+install` put in `node_modules` stays.
 """
 
 import posixpath
 from collections.abc import Iterator
 
 from dlint.commands import INSTALL, covers, deleted_paths
-from dlint.finding import Problem, Severity
+from dlint.edits import append_to_run
+from dlint.finding import Fix, Problem, Severity
 from dlint.model import Build, Command, Instruction
 from dlint.rule import Rule
 
@@ -69,9 +72,12 @@ def check(build: Build) -> Iterator[Problem]:
                 p.endswith("/.cache/yarn") for p in deleted
             ):
                 continue
+            edit = None if pkg.command.wrappers else append_to_run(run, "yarn cache clean")
+            changes = tuple(f"removed:{folder}/**" for folder in folders)
             yield Problem(
                 "yarn keeps its package cache in this layer; add '&& yarn cache clean'",
                 pkg.verb.span,
+                None if edit is None else Fix("add 'yarn cache clean'", (edit,), changes=changes),
             )
 
 
@@ -82,5 +88,6 @@ RULE = Rule(
     summary="yarn install leaves its package cache in the image (no yarn cache clean)",
     check=check,
     aliases=("DL3060",),
+    fixable=True,
     tags=("size", "node"),
 )

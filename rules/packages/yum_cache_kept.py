@@ -23,7 +23,9 @@ RUN yum install -y httpd-2.4.6 && yum clean all
 Or mount the cache: `RUN --mount=type=cache,target=/var/cache/yum yum install -y httpd-2.4.6`.
 
 ## Fix safety
-No automatic fix: where the clean goes in a long `RUN` is left to you.
+Safe: the clean command is added at the end of a shell-form `RUN` (not one that ends
+in `&`, `;`, a comment or a heredoc), so the cache goes in the same layer. Nothing
+installed needs the cache; a later install in another `RUN` downloads what it needs.
 
 ## Differs from hadolint
 - DL3032 (only hadolint): only the final image's lineage is checked, and a cache mount on
@@ -36,7 +38,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import YUM, cache_kept, commands_of, rpm_cleans_all
+from ._managers import YUM, cache_kept, clean_fix, commands_of, rpm_cleans_all
 
 CACHES = ("/var/cache/yum",)
 
@@ -49,6 +51,7 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 "yum's cache stays in this layer; end the RUN with 'yum clean all'",
                 kept.verb.span,
+                clean_fix(run, kept, "yum clean all", CACHES),
             )
 
 
@@ -59,5 +62,6 @@ RULE = Rule(
     summary="a RUN that uses yum leaves its cache in the image (no yum clean all)",
     check=check,
     aliases=("DL3032", "DS-0015"),
+    fixable=True,
     tags=("size", "yum"),
 )

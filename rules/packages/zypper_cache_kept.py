@@ -21,7 +21,9 @@ RUN zypper -n install python311 && zypper clean --all
 ```
 
 ## Fix safety
-No automatic fix: where the clean goes in a long `RUN` is left to you.
+Safe: the clean command is added at the end of a shell-form `RUN` (not one that ends
+in `&`, `;`, a comment or a heredoc), so the cache goes in the same layer. Nothing
+installed needs the cache; a later install in another `RUN` downloads what it needs.
 
 ## Differs from hadolint
 - DL3036 (only dlint): `zypper ref` (refresh) fills the cache too, and is flagged; hadolint
@@ -35,7 +37,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import cache_kept, commands_of
+from ._managers import cache_kept, clean_fix, commands_of
 
 CACHES = ("/var/cache/zypp",)
 
@@ -53,6 +55,7 @@ def check(build: Build) -> Iterator[Problem]:
             yield Problem(
                 "zypper's cache stays in this layer; end the RUN with 'zypper clean --all'",
                 kept.verb.span,
+                clean_fix(run, kept, "zypper clean --all", CACHES),
             )
 
 
@@ -63,5 +66,6 @@ RULE = Rule(
     summary="a RUN that uses zypper leaves its cache in the image (no zypper clean)",
     check=check,
     aliases=("DL3036", "DS-0020"),
+    fixable=True,
     tags=("size", "zypper"),
 )
