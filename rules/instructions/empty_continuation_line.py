@@ -23,13 +23,14 @@ RUN apt-get update \
 ```
 
 ## Fix safety
-No automatic fix: dlint's fixes keep every instruction on its line, and deleting the
-line moves the ones after it. Delete it, or put a comment on it.
+Safe: the empty line is deleted. Docker today reads the instruction as if it were not
+there, so the image stays the same; only the lines after it move up.
 """
 
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity, Span
+from dlint.edits import remove_lines
+from dlint.finding import Fix, Problem, Severity, Span
 from dlint.model import Build
 from dlint.rule import Rule
 
@@ -48,10 +49,16 @@ def check(build: Build) -> Iterator[Problem]:
             line = lines[number - 1]
             if line.strip(SPACE):
                 continue
+            fix = Fix(
+                "delete the empty line",
+                (remove_lines(build.dockerfile, number, number),),
+                reshapes=True,  # the lines after it move up
+            )
             yield Problem(
                 f"empty line inside the continued {instruction.keyword} of line {first}; "
                 "Docker will refuse it in a future release",
                 Span.of(number, 1, number, len(line.removesuffix("\r")) + 1),
+                fix,
             )
 
 
@@ -63,4 +70,5 @@ RULE = Rule(
     check=check,
     aliases=("NoEmptyContinuation",),
     tags=("syntax",),
+    fixable=True,
 )

@@ -27,12 +27,16 @@ CMD ["gunicorn", "app:app"]
 ```
 
 ## Fix safety
-No automatic fix: which of the two is meant is for you to decide.
+Unsafe, for `CMD` and `HEALTHCHECK`: the overridden one is deleted. The image stays as it
+is (Docker already ignores it), but which of the two you meant is yours to decide: review
+that the last one is. No fix for `ENTRYPOINT`: an `ENTRYPOINT` also decides whether the
+base image's `CMD` is reset, so deleting one can change the command.
 """
 
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
+from dlint.edits import remove_lines
+from dlint.finding import Fix, Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
@@ -45,10 +49,22 @@ def check(build: Build) -> Iterator[Problem]:
         for keyword in ONCE:
             found = [i for i in stage.instructions if i.keyword == keyword]
             for instruction in found[:-1]:
+                fix = None
+                if keyword != "ENTRYPOINT" and not instruction.onbuild:
+                    # An ENTRYPOINT also decides whether the inherited CMD is reset.
+                    lines = instruction.span.start.line, instruction.span.end.line
+                    fix = Fix(
+                        f"delete the {keyword} that the one of line "
+                        f"{found[-1].span.start.line} overrides",
+                        (remove_lines(build.dockerfile, *lines),),
+                        False,
+                        reshapes=True,
+                    )
                 yield Problem(
                     f"this {keyword} is overridden by the {keyword} of line "
                     f"{found[-1].span.start.line}: only the last one of a stage takes effect",
                     instruction.keyword_span,
+                    fix,
                 )
 
 
@@ -68,4 +84,5 @@ RULE = Rule(
         "DS-0023",
     ),
     tags=("correctness", "runtime"),
+    fixable=True,
 )

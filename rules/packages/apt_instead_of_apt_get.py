@@ -20,15 +20,23 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl \
 ```
 
 ## Fix safety
-No automatic fix: `apt` and `apt-get` differ in some subcommands (`apt list`,
-`apt search`), so the replacement is left to you.
+Safe for `install`, `remove`, `purge`, `update`, `autoremove`, `clean` and `autoclean`,
+which `apt-get` runs as `apt` does: `apt` becomes `apt-get` (a path such as
+`/usr/bin/apt` keeps its folder). No fix for `upgrade` (apt's installs new packages,
+apt-get's does not), `full-upgrade`, `list`, `search` or `show`.
 """
 
 from collections.abc import Iterator
 
-from dlint.finding import Problem, Severity
-from dlint.model import Build
+from dlint.finding import Edit, Fix, Problem, Severity
+from dlint.model import Build, Command
 from dlint.rule import Rule
+
+# Subcommands that apt-get runs as apt does (apt's upgrade also installs new packages,
+# apt-get's does not; list, search and show are apt-cache's or apt's own).
+SAME_IN_APT_GET = frozenset(
+    {"install", "remove", "purge", "update", "autoremove", "clean", "autoclean"}
+)
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -39,7 +47,20 @@ def check(build: Build) -> Iterator[Problem]:
                 yield Problem(
                     "apt has no stable interface for scripts; use apt-get (or apt-cache)",
                     command.words[0].span,
+                    apt_get_fix(command),
                 )
+
+
+def apt_get_fix(command: Command) -> Fix | None:
+    """``apt`` -> ``apt-get`` for a subcommand both run the same way."""
+    word = command.words[0]
+    verb = next((w.text for w in command.arguments if not w.text.startswith("-")), None)
+    if verb not in SAME_IN_APT_GET or not word.known or word.raw.count(word.text) != 1:
+        return None
+    program = word.text.removesuffix("apt") + "apt-get"
+    edit = Edit(word.span, word.raw.replace(word.text, program))
+    # apt's logs name the command line it ran.
+    return Fix("use apt-get", (edit,), changes=("files:/var/log/apt/**",))
 
 
 RULE = Rule(
@@ -50,4 +71,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3027", "CKV_DOCKER_9"),
     tags=("reliability", "apt"),
+    fixable=True,
 )
