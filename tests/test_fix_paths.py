@@ -7,9 +7,11 @@ check run from elsewhere made a Dockerfile that no longer built.
 
 from __future__ import annotations
 
+import gzip
+import sys
 from pathlib import Path
 
-from helpers import run_dlint
+from helpers import REPO, run_dlint
 
 DOCKERFILE = """\
 FROM python:3.11-slim
@@ -62,3 +64,39 @@ def test_the_same_fix_from_inside_the_project_writes_the_same_file(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "COPY requirements.txt ./\n" in Path(tmp_path / "Dockerfile").read_text()
+
+
+def test_add_becomes_copy_only_for_files_add_would_not_unpack(tmp_path: Path) -> None:
+    """ADD unpacks by content: a gzip, xz or tar file named like anything keeps its ADD;
+    a text file, or a tar-looking name holding text, does not need it."""
+    import io
+    import lzma
+    import tarfile
+
+    sys.path.insert(0, str(REPO))
+    from rules.instructions.add_instead_of_copy import is_archive
+
+    members = io.BytesIO()
+    with tarfile.open(fileobj=members, mode="w") as archive:
+        info = tarfile.TarInfo("weights.bin")
+        info.size = 3
+        archive.addfile(info, io.BytesIO(b"abc"))
+    files = {
+        "model.bin": gzip.compress(b"weights"),
+        "model.xz": lzma.compress(b"weights"),
+        "data": members.getvalue(),
+        "notes.txt": b"plain text\n" * 100,
+        "fake.tar": b"not a tar\n",
+        "short": b"",
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    found = {name: is_archive(tmp_path / name) for name in files}
+    assert found == {
+        "model.bin": True,
+        "model.xz": True,
+        "data": True,
+        "notes.txt": False,
+        "fake.tar": False,
+        "short": False,
+    }

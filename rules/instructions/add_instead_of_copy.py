@@ -22,8 +22,11 @@ COPY src/ /app/src/
 ```
 
 ## Fix safety
-No automatic fix: dlint's fixes keep every instruction's keyword, and a folder copied
-with `ADD` may hold archives that `ADD` unpacked.
+Safe: `ADD` becomes `COPY` where every source is a folder of the context, a heredoc, or a
+context file that is no archive by its content (`ADD` unpacks a local tar, gzip, bzip2,
+xz or zstd file whatever its name; a folder is copied as it is, archives inside
+included). No fix for a glob, an unreadable file, an `ONBUILD ADD`, or with `--checksum`,
+`--keep-git-dir` or `--unpack`, which only `ADD` has.
 
 ## Differs from hadolint
 - DL3020 (only hadolint): `ADD` of a git repository (`git@github.com:org/repo.git`) is
@@ -33,12 +36,14 @@ with `ADD` may hold archives that `ADD` unpacked.
 """
 
 from collections.abc import Iterator
+from pathlib import Path
 
-from dlint.finding import Problem, Severity
-from dlint.model import Build
+from dlint.finding import Edit, Fix, Problem, Severity
+from dlint.load import ContextFiles
+from dlint.model import Build, Copy
 from dlint.rule import Rule
 
-from ._common import COMPRESSED_SUFFIXES
+from ._common import COMPRESSED_SUFFIXES, keywords_as_written
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -55,7 +60,60 @@ def check(build: Build) -> Iterator[Problem]:
         yield Problem(
             "ADD only copies files here; use COPY, which never unpacks archives",
             instruction.keyword_span,
+            copy_fix(build, copy),
         )
+
+
+# Flags only ADD has: with one of them the keyword cannot simply change.
+ADD_ONLY_FLAGS = frozenset({"checksum", "keep-git-dir", "unpack"})
+# What ADD reads at the start of a file to decide it is an archive it unpacks: gzip,
+# bzip2, xz and zstd magic numbers (a tar header is checked by its checksum).
+COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
+
+
+def copy_fix(build: Build, copy: Copy) -> Fix | None:
+    """``COPY`` for an ``ADD`` whose every source is a folder, a heredoc, or a context file
+    that is no archive by its content (ADD unpacks by what a file holds, not its name)."""
+    instruction = copy.instruction
+    if build.context is None or instruction.onbuild:
+        return None
+    if any(flag.name in ADD_ONLY_FLAGS for flag in instruction.flags):
+        return None
+    files = ContextFiles(Path(build.context.root))
+    for source in copy.sources:
+        if source.kind == "heredoc":
+            continue
+        if source.kind != "context" or source.is_glob or source.outside or source.path is None:
+            return None
+        if files.is_dir(source.path):
+            continue
+        path, refused = files.file(source.path)
+        if path is None or refused is not None or is_archive(path):
+            return None
+    keyword = keywords_as_written(build.dockerfile)[instruction.index]
+    replacement = "copy" if keyword.islower() else "COPY"
+    edit = Edit(instruction.keyword_span, replacement)
+    return Fix("use COPY", (edit,), reshapes=True)  # another keyword: the parse is checked
+
+
+def is_archive(path: Path) -> bool:
+    """True when ADD would unpack the file: compressed, or a tar whose first header's
+    checksum is right; unreadable counts as an archive (no fix)."""
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(512)
+    except OSError:
+        return True
+    if head.startswith(COMPRESSED_MAGIC):
+        return True
+    if len(head) < 512:
+        return False
+    try:
+        stored = int(head[148:156].split(b"\0")[0].strip() or b"-1", 8)
+    except ValueError:
+        return False
+    computed = sum(head[:148]) + 8 * 32 + sum(head[156:])
+    return stored == computed
 
 
 RULE = Rule(
@@ -66,4 +124,5 @@ RULE = Rule(
     check=check,
     aliases=("DL3020", "DS-0005", "CKV_DOCKER_4"),
     tags=("correctness",),
+    fixable=True,
 )
