@@ -142,7 +142,7 @@ def constraints_fix(
         named_path = posixpath.join(copy.destination, posixpath.basename(named.context_path))
         if copy.destination_word is not None and named.image_path == named_path:
             destination = copy.destination_word.raw  # a folder: the same folder, as written
-        line = f"{copy.instruction.keyword} {shell_word(relpath)} {destination}"
+        line = f"COPY {shell_word(relpath)} {destination}"
         edits.append(insert_after(build.dockerfile, copy.instruction, [line]))
     return Fix(
         f"pin the dependencies of {word.text} in {relpath} (from {source})",
