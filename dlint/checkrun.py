@@ -469,6 +469,7 @@ def show_diff(
     changed = fixes_by_file(
         result.findings, reader(targets), unsafe, dockerfiles=dockerfile_names(targets)
     )
+    counted: set[int] = set()  # a fix that edits two files is one fix, in its own file
     for file, (before, fixed) in changed.items():
         out.writelines(
             difflib.unified_diff(
@@ -478,8 +479,11 @@ def show_diff(
                 f"b/{file}",
             )
         )
-        count = len(fixed.applied)
-        print(f"dlint: would fix {count} problem{'s' * (count != 1)} in {file}", file=err)
+        mine = [f for f in fixed.applied if f.file == file or f.file not in changed]
+        count = sum(1 for f in mine if id(f) not in counted)
+        counted.update(id(f) for f in mine)
+        if count:
+            print(f"dlint: would fix {count} problem{'s' * (count != 1)} in {file}", file=err)
     return bool(changed)
 
 

@@ -224,3 +224,20 @@ def test_the_stage_target_follows_the_base_and_its_platform(from_line, label) ->
         assert target is None
     else:
         assert target is not None and target.label.startswith(label), target
+
+
+def test_diff_shows_both_files_and_counts_the_fix_once(local_index: Path, tmp_path: Path):
+    """``--diff`` of the constraints fix: the Dockerfile's and the new file's diffs, one
+    fix counted (in the Dockerfile, where the finding is), nothing written."""
+    (tmp_path / "requirements.txt").write_text("alpha==2.0\n")
+    (tmp_path / "Dockerfile").write_text(
+        "FROM python:3.11-slim\nCOPY requirements.txt /app/\nRUN pip install -r /app/requirements.txt\n"
+    )
+    args = ("check", "--no-cache", "--select", "D604", "--diff", "--unsafe-fixes")
+    done = run_dlint(*args, "--from-index", ".", cwd=tmp_path)
+    out, err = done.stdout.decode(), done.stderr.decode()
+    assert done.returncode == 1
+    assert "+++ b/Dockerfile" in out and "+++ b/constraints.txt" in out and "+beta==0.5" in out
+    assert "+COPY constraints.txt /app/" in out
+    assert err.count("would fix") == 1 and "would fix 1 problem in Dockerfile" in err
+    assert not (tmp_path / "constraints.txt").exists()
