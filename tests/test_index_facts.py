@@ -231,7 +231,8 @@ def test_diff_shows_both_files_and_counts_the_fix_once(local_index: Path, tmp_pa
     fix counted (in the Dockerfile, where the finding is), nothing written."""
     (tmp_path / "requirements.txt").write_text("alpha==2.0\n")
     (tmp_path / "Dockerfile").write_text(
-        "FROM python:3.11-slim\nCOPY requirements.txt /app/\nRUN pip install -r /app/requirements.txt\n"
+        "FROM python:3.11-slim\nCOPY requirements.txt /app/\n"
+        "RUN pip install -r /app/requirements.txt\n"
     )
     args = ("check", "--no-cache", "--select", "D604", "--diff", "--unsafe-fixes")
     done = run_dlint(*args, "--from-index", ".", cwd=tmp_path)
