@@ -23,6 +23,9 @@ from dlint.harness.docker_ops import LAYER_INSTRUCTION, _Numbering
 # What every engine test below runs beside the build: the readiness wait, a check from
 # inside, the HTTP contract and the cached rebuild (a second build on the same engine).
 SUBSET = "readiness or inside-user or http or rebuild"
+# Over ssh every engine request logs in anew (docker/docker-py#2966): fewer HTTP checks, the
+# bodies too large for one argument (put into the helper as files) among them.
+SSH_SUBSET = "readiness or inside-user or health or setosa or oversized or rebuild"
 HOST_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
@@ -166,14 +169,14 @@ def test_an_ssh_engine_is_reached_through_the_ssh_client_and_a_helper(
     result = dlint_test(
         str(reference),
         "-k",
-        SUBSET,
+        SSH_SUBSET,
         env=through(
             DOCKER_HOST=engine_over_ssh.address,
             PATH=f"{engine_over_ssh.path}:{through()['PATH']}",
         ),
         timeout=900,
     )
-    _passed_all(result, at_least=20)
+    _passed_all(result, at_least=6)
     assert f"reaching {result.run_id}-service through helper container" in result.stdout
     assert "BuildKit (buildx default builder)" in result.stdout
     logins = engine_over_ssh.log.read_text().count("Accepted publickey for root")
