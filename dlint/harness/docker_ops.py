@@ -656,7 +656,7 @@ def _build_classic(
         copy = Path(scratch) / "Dockerfile"
         text, injected = labelled_dockerfile(context / dockerfile)
         copy.write_text(text, encoding="utf-8")
-        numbering = _Numbering(injected)
+        numbering = _Numbering(injected, labels)
         if is_podman(client):
             numbering = _Numbering.for_podman(injected, context / dockerfile, labels)
         try:
@@ -698,7 +698,8 @@ def _record_step(line: str, steps: list[BuildStep], emit: Callable[[str], None])
 class _Numbering:
     """Hides the injected LABEL steps and numbers the others as in the user's Dockerfile.
 
-    ``appended`` are steps the engine adds after the user's last one, hidden too.
+    The engine adds one step for each of the build's ``labels`` after the user's last
+    (Docker's ``LABEL key=value``, Podman's ``LABEL "key"="value"``): hidden too.
     ``stage_starts`` (each stage's place among the user's instructions) and ``total``
     number the steps of an engine that counts each stage's steps apart.
     """
@@ -706,12 +707,17 @@ class _Numbering:
     def __init__(
         self,
         injected: int,
-        appended: frozenset[str] = frozenset(),
+        labels: Mapping[str, str] | None = None,
         stage_starts: tuple[int, ...] = (),
         total: int = 0,
     ) -> None:
         self.injected = injected
-        self.appended = appended
+        self.labels = len(labels or {})
+        self.appended = frozenset(
+            step
+            for key, value in (labels or {}).items()
+            for step in (f"LABEL {key}={value}", f'LABEL "{key}"="{value}"')
+        )
         self.stage_starts = stage_starts
         self.total = total
         self.injected_seen = 0
@@ -720,7 +726,7 @@ class _Numbering:
     @classmethod
     def for_podman(cls, injected: int, dockerfile: Path, labels: Mapping[str, str]) -> "_Numbering":
         """Podman's numbering: ``[2/3] STEP 4/9: ...`` (stage 2 of 3, its step 4 of 9) in a
-        multi-stage build, and the build's labels as steps of their own after the last."""
+        multi-stage build."""
         from dlint.load import read_text
         from dlint.parse import parse_dockerfile
 
@@ -728,7 +734,7 @@ class _Numbering:
         places = {id(instruction): place for place, instruction in enumerate(model.instructions)}
         return cls(
             injected,
-            frozenset(f'LABEL "{key}"="{value}"' for key, value in labels.items()),
+            labels,
             tuple(places[id(stage.from_instruction)] for stage in model.stages),
             len(model.instructions),
         )
@@ -750,7 +756,7 @@ class _Numbering:
             total = self.total
         else:
             number = int(match["number"]) - self.injected_seen
-            total = int(match["total"]) - self.injected - len(self.appended)
+            total = int(match["total"]) - self.injected - self.labels
         return f"Step {number}/{total} : {match['instruction']}\n"
 
 

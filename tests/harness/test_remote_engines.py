@@ -247,3 +247,19 @@ def test_podmans_step_lines_are_numbered_as_in_the_dockerfile(tmp_path: Path):
         "Step 4/5 : FROM c\n",
         "Step 5/5 : COPY --from=b /x /x\n",
     ]
+
+
+def test_the_steps_docker_adds_for_the_build_labels_are_hidden():
+    """Docker's classic builder shows the run's labels as steps after the user's last."""
+    numbering = _Numbering(1, {"dlint.run": "r1", "dlint.owner": "host:1"})
+    stream = [
+        "Step 1/5 : FROM a\n",
+        f"Step 2/5 : {LAYER_INSTRUCTION}\n",
+        "Step 3/5 : CMD y\n",
+        "Step 4/5 : LABEL dlint.owner=host:1\n",
+        " ---> Running in 1234\n",
+        "Step 5/5 : LABEL dlint.run=r1\n",
+        "Successfully built 5678\n",
+    ]
+    shown = [line for line in map(numbering.renumber, stream) if line is not None]
+    assert shown == ["Step 1/2 : FROM a\n", "Step 2/2 : CMD y\n"]
