@@ -215,51 +215,52 @@ def second_engine() -> Iterator[SecondEngine]:
         require("a second engine needs root")
     assert dockerd is not None
     root = Path(tempfile.mkdtemp(prefix="dlint-e2-", dir="/tmp"))
-    certificates = make_certificates(root / "certificates")
-    server = root / "certificates"
     address = f"unix://{root}/docker.sock"
     tls_address = f"tcp://127.0.0.1:{_free_port()}"
     log = root / "dockerd.log"
     bridge, bridge_address, address_pool = _free_network()
-    _ip("link", "add", "name", bridge, "type", "bridge")
-    _ip("addr", "add", bridge_address, "dev", bridge)
-    _ip("link", "set", bridge, "up")
-    process = _start(
-        [
-            dockerd,
-            "--host",
-            address,
-            "--host",
-            tls_address,
-            "--tlsverify",
-            "--tlscacert",
-            str(server / "ca.pem"),
-            "--tlscert",
-            str(server / "server-cert.pem"),
-            "--tlskey",
-            str(server / "server-key.pem"),
-            "--data-root",
-            str(root / "data"),
-            "--exec-root",
-            str(root / "exec"),
-            "--pidfile",
-            str(root / "docker.pid"),
-            "--bridge",
-            bridge,
-            "--default-address-pool",
-            address_pool,
-        ],
-        log,
-    )
-    client = None
+    process = client = None
     try:
+        certificates = make_certificates(root / "certificates")
+        server = root / "certificates"
+        _ip("link", "add", "name", bridge, "type", "bridge")
+        _ip("addr", "add", bridge_address, "dev", bridge)
+        _ip("link", "set", bridge, "up")
+        process = _start(
+            [
+                dockerd,
+                "--host",
+                address,
+                "--host",
+                tls_address,
+                "--tlsverify",
+                "--tlscacert",
+                str(server / "ca.pem"),
+                "--tlscert",
+                str(server / "server-cert.pem"),
+                "--tlskey",
+                str(server / "server-key.pem"),
+                "--data-root",
+                str(root / "data"),
+                "--exec-root",
+                str(root / "exec"),
+                "--pidfile",
+                str(root / "docker.pid"),
+                "--bridge",
+                bridge,
+                "--default-address-pool",
+                address_pool,
+            ],
+            log,
+        )
         client = _connect(address, process, log)
         _load_base_image(address)
         yield SecondEngine(address, tls_address, certificates, client, root)
     finally:
         if client is not None:
             client.close()
-        _stop(process)
+        if process is not None:
+            _stop(process)
         subprocess.run(["ip", "link", "delete", bridge], check=False, capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
 
