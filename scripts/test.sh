@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 BIN="$(bash scripts/setup.sh)"
 bash scripts/ensure-docker.sh
 bash scripts/ensure-chromium.sh  # the HTML report test renders in headless Chromium
+bash scripts/ensure-remote-engines.sh  # sshd and podman for tests/harness/test_remote_engines.py
 export DLINT_REQUIRE_DOCKER=1
 echo "== ruff"
 "$BIN/ruff" check .

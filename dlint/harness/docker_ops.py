@@ -4,6 +4,7 @@ Everything created carries the label ``dlint.run=<run id>``; ``remove_run`` is t
 place that deletes it all again.
 """
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -39,7 +40,12 @@ OWNER_LABEL = "dlint.owner"
 # from run to run; `dlint clean` finds the layers by it.
 LAYER_LABEL = "dlint.build"
 LAYER_INSTRUCTION = f"LABEL {LAYER_LABEL}=cache"
-STEP_LINE = re.compile(r"^Step (?P<number>\d+)/(?P<total>\d+) : (?P<instruction>.*)$")
+# A classic build's step line: Docker's "Step 2/9 : RUN ...", Podman's "STEP 2/9: RUN ...".
+STEP_LINE = re.compile(r"^(?:Step|STEP) (?P<number>\d+)/(?P<total>\d+) ?: (?P<instruction>.*)$")
+# Podman's prefix to the step lines of a multi-stage build: "[2/3] STEP 4/9: ...".
+PODMAN_STAGE = re.compile(r"^\[(?P<stage>\d+)/\d+\] (?P<line>.*)$", re.S)
+# The cache served the step: Docker's "---> Using cache", Podman's "--> Using cache <id>".
+CACHE_LINE = re.compile(r"^-{2,3}> Using cache\b")
 BASE_IMAGE_HINT = (
     "make it available to the engine first: `docker pull` it from a registry the engine "
     "can reach, or `docker save` it where it exists and `docker load` it here"
@@ -50,10 +56,22 @@ ENGINE_ANSWER_TIMEOUT = 10
 # Seconds any later request may take: a build step can be silent for minutes.
 ENGINE_REQUEST_TIMEOUT = 600
 DEFAULT_SOCKET = "/var/run/docker.sock"
+PODMAN_BUILDS = "the engine is Podman, whose API builds with Buildah (buildx is Docker's)"
+# Seconds between the HEALTHCHECK runs dlint asks Podman for while it waits (wait_ready).
+PODMAN_HEALTH_EVERY = 2.0
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 # The engine each client made by ``connect`` talks to.
 PODMAN: "weakref.WeakKeyDictionary[docker.DockerClient, bool]" = weakref.WeakKeyDictionary()
 ENGINES: "weakref.WeakKeyDictionary[docker.DockerClient, Engine]" = weakref.WeakKeyDictionary()
+# What the docker CLI reads from DOCKER_CERT_PATH, and what to do when TLS fails.
+TLS_FILES = ("ca.pem", "cert.pem", "key.pem")
+TLS_HINT = (
+    "give the engine's CA and a client certificate as the docker CLI takes them: "
+    "DOCKER_TLS_VERIFY=1 and DOCKER_CERT_PATH with ca.pem, cert.pem and key.pem, "
+    "or a docker context made with them"
+)
+# OpenSSL's reason in a failed handshake: "[SSL: CERTIFICATE_VERIFY_FAILED] certificate ...".
+TLS_ERROR = re.compile(r"\[SSL: [A-Z0-9_]+\][^()'\"]*")
 START_DOCKER_HINT = (
     "start Docker (`sudo systemctl start docker`, `sudo dockerd &`, or Docker Desktop) "
     "or point DOCKER_HOST at a running engine"
@@ -104,10 +122,14 @@ class Engine:
         """True when the engine runs on this machine, so its published ports are ours.
 
         A unix socket or named pipe is local, and so is TCP to a loopback address; an
-        ``ssh://`` engine or TCP to another host is remote.
+        ``ssh://`` engine is remote even on a loopback address (``podman machine``, Lima and
+        Colima reach a VM's engine through ``ssh://…@127.0.0.1:PORT``), and so is TCP to
+        another host.
         """
         if self.address.startswith(("unix://", "npipe://")):
             return True
+        if self.address.startswith("ssh://"):
+            return False
         host = urlsplit(self.address).hostname or ""
         return host in LOOPBACK_NAMES
 
@@ -174,7 +196,15 @@ def find_engine(environment: Mapping[str, str] | None = None) -> Engine:
 
     env = os.environ if environment is None else environment
     if env.get("DOCKER_HOST"):
-        settings = kwargs_from_env(environment=dict(env))
+        try:
+            settings = kwargs_from_env(environment=dict(env))
+        except docker.errors.TLSParameterError:
+            folder = Path(env.get("DOCKER_CERT_PATH") or _config_dir(env))
+            missing = [name for name in TLS_FILES if not (folder / name).is_file()]
+            raise CannotRun(
+                f"DOCKER_HOST {env['DOCKER_HOST']} with TLS: {folder} (DOCKER_CERT_PATH) lacks "
+                f"{', '.join(missing) or 'usable certificates'}; {TLS_HINT}"
+            ) from None
         return Engine(settings["base_url"], "DOCKER_HOST", settings.get("tls"))
     name = current_context(env)
     if name != "default":
@@ -186,9 +216,62 @@ def find_engine(environment: Mapping[str, str] | None = None) -> Engine:
     return Engine(f"unix://{DEFAULT_SOCKET}", "the default socket")
 
 
+class _EngineAPI(docker.APIClient):
+    """An API client that verifies the engine with the engine's own TLS settings.
+
+    requests lets ``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE`` replace a session's CA on
+    every request (docker/docker-py#2433), so wherever those are set (a corporate proxy's
+    bundle, dlint's CI) a TLS engine's ``ca.pem`` was never used and every request failed
+    verification, while the docker CLI, which ignores them, connected. Proxies from the
+    environment still apply, as in the CLI.
+    """
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+        """requests' settings for one request, with the session's ``verify`` kept."""
+        settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        settings["verify"] = self.verify if verify is None else verify
+        return settings
+
+
+class _EngineClient(docker.DockerClient):
+    """``docker.DockerClient`` over ``_EngineAPI``."""
+
+    def __init__(self, **settings: Any) -> None:
+        self.api = _EngineAPI(**settings)
+
+
+def _tolerate_exited_ssh() -> None:
+    """Let docker-py close an ``ssh://`` connection whose ssh process has exited.
+
+    Its socket over the system's ssh client says goodbye by writing to ssh's stdin, which
+    raises BrokenPipeError when ssh is gone, as it is after every ``docker exec`` (the
+    engine ends the hijacked connection): every ``exec_run`` over ssh failed after it had
+    its answer (docker/docker-py#3218). The SDK looks the class up at each connection.
+    """
+    from docker.transport import sshconn
+
+    if getattr(sshconn.SSHSocket, "tolerates_exited_ssh", False):
+        return
+
+    class TolerantSSHSocket(sshconn.SSHSocket):
+        tolerates_exited_ssh = True
+
+        def close(self) -> None:
+            try:
+                super().close()
+            except BrokenPipeError:
+                if self.proc is not None:
+                    self.proc.terminate()  # already exited: this only reaps it
+
+    sshconn.SSHSocket = TolerantSSHSocket  # type: ignore[misc]
+
+
 def _client(engine: Engine) -> docker.DockerClient:
-    # ssh:// through the system's ssh client: paramiko is not a dependency.
-    return docker.DockerClient(
+    # ssh:// through the system's ssh client (as the docker CLI goes), so ~/.ssh/config,
+    # the agent and known_hosts apply; docker-py still imports paramiko for it.
+    if engine.address.startswith("ssh://"):
+        _tolerate_exited_ssh()
+    return _EngineClient(
         base_url=engine.address,
         tls=engine.tls or False,
         timeout=ENGINE_ANSWER_TIMEOUT,
@@ -210,7 +293,15 @@ def connect() -> docker.DockerClient:
         client = _client(engine)
         client.ping()
     except (docker.errors.DockerException, requests.RequestException) as error:
-        if "timed out" in str(error).lower():
+        text = " ".join(str(error).split())
+        if "HTTP request to an HTTPS server" in text:
+            raise CannotRun(f"the Docker engine at {address} speaks TLS; {TLS_HINT}") from None
+        refused = TLS_ERROR.search(text)
+        if refused:
+            raise CannotRun(
+                f"TLS with the Docker engine at {address} failed ({refused[0].strip()}); {TLS_HINT}"
+            ) from None
+        if "timed out" in text.lower():
             raise CannotRun(
                 f"the Docker engine at {address} accepted the connection but did not answer "
                 f"within {ENGINE_ANSWER_TIMEOUT} s; check that DOCKER_HOST names a Docker "
@@ -295,15 +386,57 @@ def labelled_dockerfile(dockerfile: Path) -> tuple[str, int]:
 def _build_events(
     client: docker.DockerClient, context: Path, dockerfile: Path, tag: str, options: dict
 ) -> Iterator[dict]:
-    return client.api.build(
-        path=str(context),
-        dockerfile=str(dockerfile),
-        tag=tag,
-        rm=True,
-        forcerm=True,
-        decode=True,
-        **options,
-    )
+    """The classic build of ``context`` with ``dockerfile``, a file outside it: its events.
+
+    The Dockerfile goes into the context's archive under a random name, and that name
+    alone is the ``dockerfile`` parameter: docker-py's ``build`` sends the parameter twice
+    (the name, then the file's whole text), which Docker's engine reads as the name and
+    Podman's as the text (it then looked for a file named after the Dockerfile's text).
+    Podman's API also keeps no layer cache unless asked (``layers``, its CLI's default).
+    """
+    from docker.api.build import process_dockerfile
+
+    api: Any = client.api  # the SDK's build() sends the parameter twice; its helpers do not
+    name, text = process_dockerfile(str(dockerfile), str(context))
+    params: dict[str, Any] = {
+        "t": tag,
+        "rm": True,
+        "forcerm": True,
+        "nocache": options["nocache"],
+        "dockerfile": name,
+        "labels": json.dumps(options["labels"]),
+    }
+    if options["buildargs"]:
+        params["buildargs"] = json.dumps(options["buildargs"])
+    if is_podman(client):
+        params["layers"] = True
+    headers = {"Content-Type": "application/tar"}
+    api._set_auth_headers(headers)  # registry credentials for FROM, as docker-py sends them
+    exclude = _dockerignore_lines(context)
+    archive = docker.utils.tar(context, exclude=exclude, dockerfile=(name, text))
+    try:
+        # No timeout, as docker-py's build: a step can be silent for longer than any.
+        response = api._post(
+            api._url("/build"),
+            data=archive,
+            params=params,
+            headers=headers,
+            stream=True,
+            timeout=None,
+        )
+        yield from api._stream_helper(response, decode=True)
+    finally:
+        archive.close()
+
+
+def _dockerignore_lines(context: Path) -> list[str] | None:
+    """The context's ``.dockerignore`` patterns, read as docker-py reads them for a build."""
+    try:
+        text = (context / ".dockerignore").read_text()
+    except FileNotFoundError:
+        return None
+    lines = (line.strip() for line in text.splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
 
 
 def owner() -> str:
@@ -348,25 +481,30 @@ def build(
     settings = options or BuildOptions(nocache=nocache, args=dict(buildargs or {}))
     from dlint.harness import buildkit
 
-    if settings.classic:
-        problem: str | None = "--classic-builder was given"
-    elif is_podman(client):
-        problem = "Podman builds through its own API (Buildah)"
+    podman = is_podman(client)
+    if podman:
+        problem: str | None = PODMAN_BUILDS
+    elif settings.classic:
+        problem = "--classic-builder was given"
     else:
         problem = buildkit.buildx_problem(settings.builder, buildkit.environment())
     if problem is None:
         return _build_buildkit(client, context, dockerfile, tag, run_id, emit, settings)
     if settings.builder:
         raise CannotRun(f"buildx builder {settings.builder} cannot build: {problem}")
-    if not is_podman(client):
-        refused = classic_limits(context / dockerfile, settings)
-        if refused:
-            raise CannotRun(
-                f"{context / dockerfile}: the classic builder cannot build "
-                f"{'; '.join(refused)}; BuildKit can, but here {problem} "
-                "(install the docker buildx plugin: Debian/Ubuntu `docker-buildx`, "
-                "Docker's `docker-buildx-plugin`)"
-            )
+    if podman and settings.secrets:
+        raise CannotRun(
+            f"{context / dockerfile}: the spec's build.secrets cannot be passed: dlint hands "
+            f"build secrets to BuildKit only, and {problem}"
+        )
+    refused = [] if podman else classic_limits(context / dockerfile, settings)
+    if refused:
+        raise CannotRun(
+            f"{context / dockerfile}: the classic builder cannot build "
+            f"{'; '.join(refused)}; BuildKit can, but here {problem} "
+            "(install the docker buildx plugin: Debian/Ubuntu `docker-buildx`, "
+            "Docker's `docker-buildx-plugin`)"
+        )
     emit(f"building with the engine's classic builder: {problem}")
     return _build_classic(client, context, dockerfile, tag, run_id, emit, settings)
 
@@ -502,11 +640,12 @@ def _build_classic(
     """Build with the classic builder through the engine API.
 
     The engine builds a copy of the Dockerfile with ``LAYER_INSTRUCTION`` after each
-    ``FROM``, kept outside the context (docker-py sends it under a random name that the
-    context's COPY never sees); steps are reported as numbered in the user's file.
+    ``FROM``, kept outside the context (sent under a random name that the context's COPY
+    never sees); steps are reported as numbered in the user's file.
     """
+    labels = {LABEL: run_id, OWNER_LABEL: owner()}
     settings = {
-        "labels": {LABEL: run_id, OWNER_LABEL: owner()},
+        "labels": labels,
         "nocache": options.nocache,
         "buildargs": dict(options.args),
     }
@@ -517,7 +656,9 @@ def _build_classic(
         copy = Path(scratch) / "Dockerfile"
         text, injected = labelled_dockerfile(context / dockerfile)
         copy.write_text(text, encoding="utf-8")
-        numbering = _Numbering(injected)
+        numbering = _Numbering(injected, labels)
+        if is_podman(client):
+            numbering = _Numbering.for_podman(injected, context / dockerfile, labels)
         try:
             for event in _build_events(client, context, copy, tag, settings):
                 if "error" in event:
@@ -548,31 +689,74 @@ def _record_step(line: str, steps: list[BuildStep], emit: Callable[[str], None])
         # FROM makes no layer of its own, so it is never "cached" and is left out.
         if not match["instruction"].upper().startswith("FROM "):
             steps.append(BuildStep(int(match["number"]), match["instruction"], cached=False))
-    elif line == "---> Using cache" and steps and not steps[-1].cached:
+    elif CACHE_LINE.match(line) and steps and not steps[-1].cached:
         last = steps[-1]
         steps[-1] = BuildStep(last.number, last.instruction, cached=True)
         emit("  ---> Using cache")
 
 
 class _Numbering:
-    """Hides the injected LABEL steps and numbers the others as in the user's Dockerfile."""
+    """Hides the injected LABEL steps and numbers the others as in the user's Dockerfile.
 
-    def __init__(self, injected: int) -> None:
+    The engine adds one step for each of the build's ``labels`` after the user's last
+    (Docker's ``LABEL key=value``, Podman's ``LABEL "key"="value"``): hidden too.
+    ``stage_starts`` (each stage's place among the user's instructions) and ``total``
+    number the steps of an engine that counts each stage's steps apart.
+    """
+
+    def __init__(
+        self,
+        injected: int,
+        labels: Mapping[str, str] | None = None,
+        stage_starts: tuple[int, ...] = (),
+        total: int = 0,
+    ) -> None:
         self.injected = injected
+        self.labels = len(labels or {})
+        self.appended = frozenset(
+            step
+            for key, value in (labels or {}).items()
+            for step in (f"LABEL {key}={value}", f'LABEL "{key}"="{value}"')
+        )
+        self.stage_starts = stage_starts
+        self.total = total
         self.injected_seen = 0
         self.in_injected = False
 
+    @classmethod
+    def for_podman(cls, injected: int, dockerfile: Path, labels: Mapping[str, str]) -> "_Numbering":
+        """Podman's numbering: ``[2/3] STEP 4/9: ...`` (stage 2 of 3, its step 4 of 9) in a
+        multi-stage build."""
+        from dlint.load import read_text
+        from dlint.parse import parse_dockerfile
+
+        model = parse_dockerfile(read_text(dockerfile), str(dockerfile))
+        places = {id(instruction): place for place, instruction in enumerate(model.instructions)}
+        return cls(
+            injected,
+            labels,
+            tuple(places[id(stage.from_instruction)] for stage in model.stages),
+            len(model.instructions),
+        )
+
     def renumber(self, line: str) -> str | None:
         """The line as the user should see it, or None to drop it."""
-        match = STEP_LINE.match(line.strip())
+        stage = PODMAN_STAGE.match(line.strip())
+        match = STEP_LINE.match(stage["line"] if stage else line.strip())
         if match is None:
             return None if self.in_injected else line
-        self.in_injected = match["instruction"] == LAYER_INSTRUCTION
+        self.in_injected = match["instruction"] in {LAYER_INSTRUCTION, *self.appended}
         if self.in_injected:
-            self.injected_seen += 1
+            self.injected_seen += match["instruction"] == LAYER_INSTRUCTION
             return None
-        number = int(match["number"]) - self.injected_seen
-        total = int(match["total"]) - self.injected
+        if stage and self.stage_starts:
+            # The stage's FROM is its step 1, the injected LABEL its step 2.
+            place = int(match["number"])
+            number = self.stage_starts[int(stage["stage"]) - 1] + max(place - 1, 1)
+            total = self.total
+        else:
+            number = int(match["number"]) - self.injected_seen
+            total = int(match["total"]) - self.injected - self.labels
         return f"Step {number}/{total} : {match['instruction']}\n"
 
 
@@ -694,22 +878,53 @@ def _ready_now(container: Container, endpoint: "Endpoint", http_path: str | None
     return health.get("Status") == "healthy"
 
 
+def run_podman_health_check(container: Container) -> None:
+    """Run the container's HEALTHCHECK now, through Podman's own API.
+
+    Podman runs health checks from systemd timers, so where there is no systemd (a CI
+    container) none ever runs and the status stays ``starting``. A run asked for counts
+    as Podman's own: the same start period, retries and status. A failed request is no
+    run: the wait goes on, and its timeout still applies.
+    """
+    api: Any = container.client.api  # type: ignore[union-attr]  # no SDK call for libpod's API
+    path = f"/v4.0.0/libpod/containers/{container.id}/healthcheck"
+    with contextlib.suppress(docker.errors.APIError, requests.RequestException):
+        api._result(api._get(api._url(path, versioned_api=False)))
+
+
 def wait_ready(
-    container: Container, endpoint: "Endpoint", timeout: float, http_path: str | None
+    container: Container,
+    endpoint: "Endpoint",
+    timeout: float,
+    http_path: str | None,
+    emit: Callable[[str], None] = lambda line: None,
 ) -> float:
     """Wait for HEALTHCHECK healthy (or a 200 from ``http_path``); return seconds waited.
 
-    Raises TimeoutError with diagnostics when the service is not ready in time.
+    On Podman the image's health check is run every ``PODMAN_HEALTH_EVERY`` seconds
+    meanwhile (``run_podman_health_check``), which ``emit`` says. Raises TimeoutError with
+    diagnostics when the service is not ready in time.
     """
     started = time.monotonic()
     container.reload()
     if http_path is None and "Healthcheck" not in container.attrs["Config"]:
         raise TimeoutError("image has no HEALTHCHECK and the spec gives no service.readiness.http")
+    check_health = http_path is None and is_podman(container.client)  # type: ignore[arg-type]
+    if check_health:
+        emit(
+            "Podman runs HEALTHCHECK only from systemd timers: dlint runs the health check "
+            f"of {container.name} itself, every {PODMAN_HEALTH_EVERY:.0f} s, while it waits"
+        )
+    checked = float("-inf")
     try:
         while not _ready_now(container, endpoint, http_path):
             if time.monotonic() - started > timeout:
                 raise TimeoutError(f"not ready after {timeout:.0f} s")
-            time.sleep(0.5)
+            if check_health and time.monotonic() - checked >= PODMAN_HEALTH_EVERY:
+                checked = time.monotonic()
+                run_podman_health_check(container)
+            else:
+                time.sleep(0.5)
             container.reload()
     except TimeoutError as error:
         raise TimeoutError(f"{error}\n{diagnostics(container)}") from None

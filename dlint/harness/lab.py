@@ -134,7 +134,7 @@ class Lab:
         endpoint = self.endpoint(container)
         try:
             self.ready_seconds[name] = docker_ops.wait_ready(
-                container, endpoint, self.readiness_timeout, probe
+                container, endpoint, self.readiness_timeout, probe, self.emit
             )
         except TimeoutError as error:
             raise CheckFailed(f"{container.name} never became ready: {error}") from None

@@ -177,3 +177,32 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`dlint clean` empties the layer cache the other Docker tests reuse: run it last."""
     items.sort(key=lambda item: item.path.name == "test_clean.py")
+
+
+@pytest.fixture(scope="session")
+def second_engine(docker_client):
+    """A second dockerd on a unix socket and on TLS-verified TCP (tests/harness/engine_setups.py),
+    started once for the session: every test on it builds from a warm cache after the first."""
+    from engine_setups import second_engine as start
+
+    with start() as engine:
+        yield engine
+
+
+@pytest.fixture(scope="session")
+def engine_over_ssh(second_engine):
+    """``DOCKER_HOST=ssh://root@127.0.0.1:PORT`` to the second engine, through an sshd of the
+    tests' own."""
+    from engine_setups import sshd_in_front
+
+    with sshd_in_front(second_engine) as access:
+        yield access
+
+
+@pytest.fixture(scope="session")
+def podman_engine(docker_client):
+    """Podman's Docker-compatible API service on a socket of its own, with the base image."""
+    from engine_setups import podman_service
+
+    with podman_service() as engine:
+        yield engine

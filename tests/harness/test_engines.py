@@ -5,27 +5,18 @@ The second engine is a dockerd of its own (socket, data root, exec root, bridge)
 helper container in its network namespace, as on a remote engine.
 """
 
-import os
-import shutil
 import subprocess
-import tempfile
-import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
-import docker
 import pytest
+from engine_setups import BASE_IMAGE, through
 from test_buildkit import write_buildkit_service
 
 from dlint.harness import docker_ops
 from dlint.harness.docker_ops import Engine, find_engine
 from dlint.harness.reach import uses_helper
 
-BRIDGE = "dlint-e2"
-BRIDGE_ADDRESS = "172.31.249.1/24"
-ADDRESS_POOL = "base=10.249.0.0/16,size=24"
-BASE_IMAGE = "python:3.11-slim"
 DEFAULT_NETWORKS = {"bridge", "host", "none"}
 
 
@@ -89,6 +80,8 @@ def test_podmans_socket_when_there_is_no_docker_socket(
         ("http://localhost:2375", True),
         ("tcp://10.0.0.5:2375", False),
         ("ssh://ci@builder.example", False),
+        # podman machine, Lima and Colima: a VM's engine through a forwarded local port.
+        ("ssh://core@127.0.0.1:2222", False),
     ],
 )
 def test_only_a_local_engine_uses_published_ports_by_default(address: str, local: bool):
@@ -97,109 +90,17 @@ def test_only_a_local_engine_uses_published_ports_by_default(address: str, local
     assert uses_helper("helper", True) and not uses_helper("published", False)
 
 
-def _require(message: str) -> None:
-    if os.environ.get("DLINT_REQUIRE_DOCKER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _connect(address: str, process: subprocess.Popen, log: Path) -> docker.DockerClient:
-    """A client for the second engine once it answers (the SDK asks its version at once)."""
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            client = docker.DockerClient(base_url=address, timeout=300)
-            client.ping()
-            return client
-        except Exception:
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the second dockerd did not answer:\n{log.read_text()[-2000:]}")
-            time.sleep(0.5)
-
-
-def _ip(*arguments: str) -> None:
-    subprocess.run(["ip", *arguments], check=True, capture_output=True)
-
-
-@pytest.fixture(scope="module")
-def second_engine(docker_client) -> Iterator[tuple[str, docker.DockerClient]]:
-    """A second dockerd with the base image loaded; stopped and deleted afterwards.
-
-    Its bridge is its own: a second dockerd without one would take over docker0.
-    """
-    dockerd = os.environ.get("DLINT_DOCKERD") or shutil.which("dockerd")
-    if dockerd is None or shutil.which("ip") is None or os.geteuid() != 0:
-        _require("a second engine needs root, dockerd and ip")
-    assert dockerd is not None
-    root = Path(tempfile.mkdtemp(prefix="dlint-e2-", dir="/tmp"))
-    address = f"unix://{root}/docker.sock"
-    log = root / "dockerd.log"
-    if not Path(f"/sys/class/net/{BRIDGE}").exists():
-        _ip("link", "add", "name", BRIDGE, "type", "bridge")
-        _ip("addr", "add", BRIDGE_ADDRESS, "dev", BRIDGE)
-    _ip("link", "set", BRIDGE, "up")
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [
-                dockerd,
-                "--host",
-                address,
-                "--data-root",
-                str(root / "data"),
-                "--exec-root",
-                str(root / "exec"),
-                "--pidfile",
-                str(root / "docker.pid"),
-                "--bridge",
-                BRIDGE,
-                "--default-address-pool",
-                ADDRESS_POOL,
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    client = None
-    try:
-        client = _connect(address, process, log)
-        moved = subprocess.run(
-            f"docker save {BASE_IMAGE} | DOCKER_HOST={address} docker load",
-            shell=True,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert moved.returncode == 0, moved.stderr
-        yield address, client
-    finally:
-        if client is not None:
-            client.close()
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        subprocess.run(["ip", "link", "delete", BRIDGE], check=False, capture_output=True)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _through(address: str) -> dict[str, str]:
-    environment = {**os.environ, "DOCKER_HOST": address}
-    environment.pop("DOCKER_CONTEXT", None)
-    return environment
-
-
 @pytest.mark.docker
 @pytest.mark.second_engine
 def test_a_buildkit_service_passes_through_a_helper_on_the_second_engine(
     second_engine, dlint_test, tmp_path
 ):
     """Every kind of check (readiness probe, inside, HTTP, cached rebuild) through a helper."""
-    address, client = second_engine
+    address, client = second_engine.socket, second_engine.client
     context = write_buildkit_service(tmp_path / "service", dockerignore=False)
-    result = dlint_test(str(context), "--reach", "helper", env=_through(address), timeout=900)
+    result = dlint_test(
+        str(context), "--reach", "helper", env=through(DOCKER_HOST=address), timeout=900
+    )
     assert result.code == 0, result.stdout + result.stderr
     assert "8 checks: 8 passed" in result.stdout  # the image report included
     assert f"reaching {result.run_id}-service through helper container" in result.stdout
@@ -211,7 +112,7 @@ def test_a_buildkit_service_passes_through_a_helper_on_the_second_engine(
 def test_reference_passes_on_a_second_engine_reached_only_through_docker_host(
     second_engine, docker_client, dlint_test, reference, tmp_path
 ):
-    address, client = second_engine
+    address, client = second_engine.socket, second_engine.client
     report = tmp_path / "junit.xml"
     result = dlint_test(
         str(reference),
@@ -219,7 +120,7 @@ def test_reference_passes_on_a_second_engine_reached_only_through_docker_host(
         "helper",
         "--junit-xml",
         str(report),
-        env=_through(address),
+        env=through(DOCKER_HOST=address),
         timeout=1200,
     )
     assert result.code == 0, result.stdout + result.stderr
