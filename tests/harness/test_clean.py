@@ -15,6 +15,7 @@ from dlint.harness import buildkit
 from dlint.harness.docker_ops import LAYER_LABEL, OWNER_LABEL, _in_progress
 
 
+@pytest.mark.docker
 def test_clean_removes_a_kept_run_and_the_build_layers(
     docker_client, dlint_test, reference, leftovers
 ):
