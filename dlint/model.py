@@ -361,45 +361,28 @@ class Instruction:
     @cached
     def exec_form(self) -> tuple[Word, ...] | None:
         """The elements of a JSON-array (exec form) argument, or None for shell form."""
-        text = self.value.strip()
-        if not text.startswith("["):
-            return None
-        try:
-            items = json.loads(text)
-        except ValueError:
-            return None
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            return None
-        words = []
-        locate = self.locate
-        base = self.value.index("[")
-        for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', self.value[base:]):
-            start, end = base + match.start(), base + match.end()
-            words.append(
-                Word(json.loads(match.group(0)), match.group(0), None, True, locate, start, end)
-            )
-        return tuple(words)
+        places = _exec_places(self.value)
+        return None if places is None else self._words(places)
 
     @cached
     def arguments(self) -> tuple[Word, ...]:
         """Words after the flags (exec-form elements when the value is a JSON array)."""
         if self.exec_form is not None:
             return self.exec_form
-        words: list[Word] = []
+        return self._words(self._argument_places())
+
+    def _argument_places(self) -> tuple[WordPlace, ...]:
+        """What :attr:`arguments` are made of, without making them."""
+        places = _exec_places(self.value)
+        if places is not None:
+            return places
+        return _word_places(self.value, self.keyword == "RUN")[len(self.flags) :]
+
+    def _words(self, places: tuple[WordPlace, ...]) -> tuple[Word, ...]:
         locate = self.locate
-        heredoc_marker: Token | None = None
-        for token in self.tokens:
-            if token.operator:
-                heredoc_marker = token if token.text in HEREDOC_OPERATORS else None
-            elif heredoc_marker is not None:
-                text = heredoc_marker.text + token.text
-                words.append(Word(text, text, None, True, locate, heredoc_marker.start, token.end))
-                heredoc_marker = None
-            else:
-                words.append(
-                    Word(token.text, token.raw, None, True, locate, token.start, token.end)
-                )
-        return tuple(words[len(self.flags) :])
+        return tuple(
+            [Word(text, raw, None, True, locate, start, end) for text, raw, start, end in places]
+        )
 
     @cached
     def commands(self) -> tuple[Command, ...]:
@@ -503,10 +486,11 @@ class Instruction:
         Handles ``ENV a=1 b=2``, the legacy ``ENV key value with spaces`` and ``ARG name``
         without a default (value None).
         """
-        words = self.arguments
-        if self.keyword == "ENV" and words and "=" not in words[0].text:
-            return ((words[0].text, self.value.strip()[len(words[0].raw) :].strip()),)
-        pairs = (w.text.partition("=") for w in words)
+        places = self._argument_places()  # the texts only: no words made while parsing
+        if self.keyword == "ENV" and places and "=" not in places[0][0]:
+            text, raw, _, _ = places[0]
+            return ((text, self.value.strip()[len(raw) :].strip()),)
+        pairs = (place[0].partition("=") for place in places)
         return tuple((name, value if sep else None) for name, sep, value in pairs)
 
     def resolve(self, text: str) -> Substituted:
@@ -518,6 +502,47 @@ class Instruction:
 def _tokens(value: str, shell: bool) -> tuple[Token, ...]:
     """The tokens of an instruction's value: offsets into it only, so equal values share."""
     return tuple(tokenize(value, shell=shell))
+
+
+# A word as the value's text gives it: its text, as written, and its offsets in the value.
+WordPlace = tuple[str, str, int, int]
+
+
+@lru_cache(maxsize=4096)
+def _word_places(value: str, shell: bool) -> tuple[WordPlace, ...]:
+    """The words of a shell-form value, flags included; a heredoc marker is one word with
+    its name (``<<EOF``). Offsets into the value only, so equal values share."""
+    words: list[WordPlace] = []
+    heredoc_marker: Token | None = None
+    for token in _tokens(value, shell):
+        if token.operator:
+            heredoc_marker = token if token.text in HEREDOC_OPERATORS else None
+        elif heredoc_marker is not None:
+            text = heredoc_marker.text + token.text
+            words.append((text, text, heredoc_marker.start, token.end))
+            heredoc_marker = None
+        else:
+            words.append((token.text, token.raw, token.start, token.end))
+    return tuple(words)
+
+
+@lru_cache(maxsize=4096)
+def _exec_places(value: str) -> tuple[WordPlace, ...] | None:
+    """The elements of a JSON-array value (exec form), or None for shell form."""
+    text = value.strip()
+    if not text.startswith("["):
+        return None
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        return None
+    base = value.index("[")
+    return tuple(
+        (json.loads(match.group(0)), match.group(0), base + match.start(), base + match.end())
+        for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', value[base:])
+    )
 
 
 share_keys(Command)
@@ -557,17 +582,21 @@ def _commands(
     into words as the shell splits it. A word whose value cannot be known stays as written,
     marked ``known=False``.
     """
-    scope = dict(variables)
+    # The scope is copied at the script's first assignment (most scripts make none).
+    assigned: dict[str, str | None] | None = None
     found = []
     within_outer = (outer,) if outer else ()
     for command in parsed:
         if not command.words:
+            if assigned is None:
+                assigned = dict(variables)
             for assignment in command.assignments:
                 name, _, value = assignment.text.partition("=")
-                result = substitute(value, scope) if "=" in assignment.text else None
+                result = substitute(value, assigned) if "=" in assignment.text else None
                 known = result is not None and result.complete and not _has_command(result.text)
-                scope[name] = result.text if result is not None and known else None
+                assigned[name] = result.text if result is not None and known else None
             continue
+        scope = variables if assigned is None else assigned
         words = tuple(w for sw in command.words for w in _expand(sw, locate, scope))
         if not words:
             continue

@@ -21,6 +21,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import NamedTuple
 
 from dlint import regex
@@ -384,6 +385,18 @@ def _check_arguments(keyword: str, value: str, escape: str, place: Position) -> 
     Returns True when the instruction may carry heredocs (``RUN``/``COPY``/``ADD``, also
     behind ``ONBUILD``, in shell form).
     """
+    try:
+        return _heredocs_allowed(keyword, value, escape)
+    except ValueError as error:
+        raise DockerfileSyntaxError(str(error), place.line, place.column) from None
+
+
+@lru_cache(maxsize=4096)
+def _heredocs_allowed(keyword: str, value: str, escape: str) -> bool:
+    """:func:`_check_arguments` without the place: a ValueError for what BuildKit refuses.
+
+    It depends on the text only, so equal instructions are checked once.
+    """
     rest = _strip_flags(value).strip(GO_SPACE)
     if keyword == "ONBUILD":
         inner = rest.lstrip(GO_SPACE)
@@ -396,21 +409,16 @@ def _check_arguments(keyword: str, value: str, escape: str, place: Position) -> 
             return False
         if sub.upper() == "ONBUILD":
             # docker build refuses it too; checking it would recurse once per ONBUILD.
-            raise DockerfileSyntaxError(
-                "chaining ONBUILD via ONBUILD ONBUILD is not allowed", place.line, place.column
-            )
-        return _check_arguments(sub.upper(), sub_value, escape, place)
-    try:
-        if keyword in JSON_KEYWORDS:
-            return _json_array(rest) is None and keyword in HEREDOC_KEYWORDS
-        if keyword == "HEALTHCHECK":
-            gap = re.search(r"[\t\n\v\f\r ]", rest)
-            if gap:
-                _json_array(rest[gap.start() :].lstrip("\t\n\v\f\r "))
-        elif keyword in ("ENV", "LABEL"):
-            _check_name_values(keyword, rest, escape)
-    except ValueError as error:
-        raise DockerfileSyntaxError(str(error), place.line, place.column) from None
+            raise ValueError("chaining ONBUILD via ONBUILD ONBUILD is not allowed")
+        return _heredocs_allowed(sub.upper(), sub_value, escape)
+    if keyword in JSON_KEYWORDS:
+        return _json_array(rest) is None and keyword in HEREDOC_KEYWORDS
+    if keyword == "HEALTHCHECK":
+        gap = re.search(r"[\t\n\v\f\r ]", rest)
+        if gap:
+            _json_array(rest[gap.start() :].lstrip("\t\n\v\f\r "))
+    elif keyword in ("ENV", "LABEL"):
+        _check_name_values(keyword, rest, escape)
     return False
 
 
@@ -532,20 +540,22 @@ def _words(rest: str, escape: str) -> list[str]:
     return words
 
 
-def _heredoc_names(line: str) -> Iterator[tuple[str, bool]]:
+@lru_cache(maxsize=4096)
+def _heredoc_names(line: str) -> tuple[tuple[str, bool], ...]:
     """The heredocs an instruction's logical line opens, in order: (name, strip tabs).
 
     As BuildKit: the line is split into shell words (quotes kept); a word that is
     ``[n]<<[-]NAME`` opens one, NAME unquoted. An unterminated quote anywhere in the line
     means no heredocs at all.
     """
-    words = _shell_words(line)
-    for word in words or ():
+    found = []
+    for word in _shell_words(line) or ():
         match = HEREDOC_WORD.fullmatch(word)
         if match and match[3]:
             name = _unquote(match[3])
             if name:
-                yield name, match[2] == "-"
+                found.append((name, match[2] == "-"))
+    return tuple(found)
 
 
 def _shell_words(line: str) -> list[str] | None:
