@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dlint import regex
-from dlint.model import Command, Instruction, Word, cached, kept, share_keys
+from dlint.model import Command, Dockerfile, Instruction, Word, cached, kept, share_keys
 from dlint.records import dataclass, field
 
 PYTHON = regex.compile(r"^python(\d(\.\d+)?)?$")
@@ -430,10 +430,31 @@ def package_commands(instruction: Instruction) -> list[PackageCommand]:
     return list(cached)
 
 
+def runs_using(dockerfile: Dockerfile, family: str) -> list[Instruction]:
+    """The ``RUN``s of ``dockerfile.of("RUN")``, in order, with a command of ``family``.
+
+    Some thirty rules each judge one package manager's commands; a file uses one or two of
+    them. The RUNs are sorted by family once (kept on the Dockerfile), so each of those
+    rules reads only the RUNs it judges.
+    """
+    index = kept(dockerfile, _FAMILIES_KEY, lambda: _runs_by_family(dockerfile))
+    return list(index.get(family, ()))
+
+
+def _runs_by_family(dockerfile: Dockerfile) -> dict[str, list[Instruction]]:
+    index: dict[str, list[Instruction]] = {}
+    for run in dockerfile.of("RUN"):
+        for family in dict.fromkeys(pkg.family for pkg in package_commands(run)):
+            index.setdefault(family, []).append(run)
+    return index
+
+
 _CACHE_KEY = "_dlint_package_commands"
+_FAMILIES_KEY = "_dlint_runs_by_family"
 _UNSET: Any = object()
 _COMMAND_KEY = "_dlint_package_command"
 share_keys(Instruction, _CACHE_KEY)
+share_keys(Dockerfile, _FAMILIES_KEY)
 share_keys(PackageCommand)
 
 

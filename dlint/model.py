@@ -597,17 +597,24 @@ def _commands(
                 assigned[name] = result.text if result is not None and known else None
             continue
         scope = variables if assigned is None else assigned
-        words = tuple(w for sw in command.words for w in _expand(sw, locate, scope))
+        words: list[Word] = []
+        for word in command.words:
+            if word.dynamic:
+                words += _expand(word, locate, scope)
+            else:
+                words.append(Word(word.text, word.raw, None, True, locate, word.start, word.end))
         if not words:
             continue
         assignments = tuple(
-            Word(a.text, a.raw, None, not a.dynamic, locate, a.start, a.end)
-            for a in command.assignments
+            [
+                Word(a.text, a.raw, None, not a.dynamic, locate, a.start, a.end)
+                for a in command.assignments
+            ]
         )
         wrappers = tuple(
-            Word(w.text, w.raw, None, True, locate, w.start, w.end) for w in command.wrappers
+            [Word(w.text, w.raw, None, True, locate, w.start, w.end) for w in command.wrappers]
         )
-        found.append(Command(words, assignments, (*within_outer, *command.within), wrappers))
+        found.append(Command(tuple(words), assignments, (*within_outer, *command.within), wrappers))
     return found
 
 
@@ -617,10 +624,8 @@ def _has_command(text: str) -> bool:
 
 
 def _expand(word: ShellWord, locate: Locator, scope: Mapping[str, str | None]) -> list[Word]:
-    """The words the shell makes of ``word``, placed at the word's span."""
+    """The words the shell makes of a ``word`` with expansions, placed at its span."""
     start, end = word.start, word.end
-    if not word.dynamic:
-        return [Word(word.text, word.raw, None, True, locate, start, end)]
     result = substitute(word.text, scope)
     if not result.complete or _has_command(result.text):
         return [Word(word.text, word.raw, None, False, locate, start, end)]
@@ -821,11 +826,15 @@ class Dockerfile:
             for parent in reversed(self.lineage(stage)[1:]):
                 workdir = _workdir_after(parent.instructions, workdir)
             for instruction in stage.instructions:
-                if instruction.keyword == "WORKDIR":
+                keyword = instruction.keyword
+                if keyword == "WORKDIR":
                     workdir = _workdir_after((instruction,), workdir)
-                for inst in (instruction, instruction.trigger):
-                    if inst is not None and inst.keyword in ("COPY", "ADD"):
-                        found.append(Copy.of(inst, workdir))
+                elif keyword in ("COPY", "ADD"):
+                    found.append(Copy.of(instruction, workdir))
+                elif keyword == "ONBUILD":
+                    trigger = instruction.trigger
+                    if trigger is not None and trigger.keyword in ("COPY", "ADD"):
+                        found.append(Copy.of(trigger, workdir))
         return tuple(found)
 
     @property

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from dlint import regex
 from dlint.finding import Span
-from dlint.model import Build, Command, Dockerfile, Heredoc, Instruction, kept
+from dlint.model import Build, Command, Dockerfile, Heredoc, Instruction, Word, kept
 from dlint.records import dataclass
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -94,7 +94,13 @@ class Setting:
 
     name: str
     value: str
-    span: Span
+    word: Word
+    """The assignment as written; its place is worked out when :attr:`span` is read."""
+
+    @property
+    def span(self) -> Span:
+        """Where the variable is set."""
+        return self.word.span
 
 
 def settings(build: Build) -> tuple[Setting, ...]:
@@ -113,14 +119,17 @@ def _settings(dockerfile: Dockerfile) -> Iterator[Setting]:
         words = instruction.arguments
         if instruction.keyword == "ENV" and words and "=" not in words[0].text:
             value = instruction.assignments[0][1] or ""
-            yield Setting(words[0].text, value, words[0].span)
+            yield Setting(words[0].text, value, words[0])
             continue
         for word in words:
             name, sep, value = word.text.partition("=")
             if sep:
-                yield Setting(name, value, word.span)
+                yield Setting(name, value, word)
     for run in dockerfile.of("RUN"):
         for text, locate in texts(run):
             for match in ASSIGNMENT.finditer(text):
                 value = match[2].strip("\"'")
-                yield Setting(match[1], value, locate(match.start(), match.end()))
+                written = match[0]
+                yield Setting(
+                    match[1], value, Word(written, written, None, True, locate, *match.span())
+                )
