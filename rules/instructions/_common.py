@@ -220,7 +220,10 @@ def is_tar(path: str) -> bool:
 
 def is_absolute(path: str) -> bool:
     """True for ``/app``, and for Windows paths (``C:\\app``, ``c:/app``)."""
-    return path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:([\\/]|$)", path) is not None
+    return path.startswith(("/", "\\")) or WINDOWS_DRIVE.match(path) is not None
+
+
+WINDOWS_DRIVE = regex.compile(r"^[A-Za-z]:([\\/]|$)")
 
 
 def split_like_the_shell(instruction: Instruction) -> bool:

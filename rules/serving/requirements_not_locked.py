@@ -59,9 +59,10 @@ LOCKING_OPTIONS = ("--no-deps", "--require-hashes", "-c", "--constraint", "--con
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at each requirements file installed with top-level pins only."""
     for run in build.dockerfile.of("RUN"):
-        if locked_by_environment(run):
+        pips = pip_installs(run)
+        if not pips or locked_by_environment(run):
             continue
-        for pip in pip_installs(run):
+        for pip in pips:
             if pip.has_option(*LOCKING_OPTIONS) or only_context_wheels(build, run, pip):
                 continue
             for word in pip.requirement_files:

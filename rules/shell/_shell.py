@@ -127,6 +127,8 @@ def _settings(dockerfile: Dockerfile) -> Iterator[Setting]:
                 yield Setting(name, value, word)
     for run in dockerfile.of("RUN"):
         for text, locate in texts(run):
+            if "=" not in text:  # no assignment (the search is slow on long scripts)
+                continue
             for match in ASSIGNMENT.finditer(text):
                 value = match[2].strip("\"'")
                 written = match[0]

@@ -42,7 +42,9 @@ def password_word(command: Command) -> Word | None:
     """The word that sets or removes a password in ``command``, or None."""
     if command.program in ("chpasswd", "chgpasswd"):
         return command.words[0]
-    options = PASSWORD_OPTIONS.get(command.program, ())
+    options = PASSWORD_OPTIONS.get(command.program)
+    if options is None:
+        return None
     for word in command.arguments:
         if word.text in options or word.text.startswith(tuple(f"{o}=" for o in options)):
             return word
