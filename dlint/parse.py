@@ -160,6 +160,8 @@ def _content(lines: list[str], index: int) -> str:
 
 
 def _check_line_lengths(lines: list[str]) -> None:
+    if not lines or max(map(len, lines)) * 4 <= MAX_LINE_BYTES:
+        return  # no line can be too long
     for number, line in enumerate(lines, 1):
         # A character is at most 4 bytes in UTF-8: only long lines need encoding.
         if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogatepass")) > (
