@@ -420,6 +420,11 @@ def package_commands(instruction: Instruction) -> list[PackageCommand]:
     Many rules ask this of every ``RUN``; the answer is kept on the (immutable)
     instruction, next to its cached commands, so each RUN is recognised once.
     """
+    return list(_package_commands(instruction))
+
+
+def _package_commands(instruction: Instruction) -> list[PackageCommand]:
+    """The list :func:`package_commands` copies: for this module, which only reads it."""
     cached = getattr(instruction, _CACHE_KEY, None)  # asked 300,000 times for 100k lines
     if cached is None:
         cached = kept(
@@ -427,7 +432,7 @@ def package_commands(instruction: Instruction) -> list[PackageCommand]:
             _CACHE_KEY,
             lambda: [p for p in map(package_command, instruction.commands) if p is not None],
         )
-    return list(cached)
+    return cached
 
 
 def runs_using(dockerfile: Dockerfile, family: str) -> list[Instruction]:
@@ -444,7 +449,7 @@ def runs_using(dockerfile: Dockerfile, family: str) -> list[Instruction]:
 def _runs_by_family(dockerfile: Dockerfile) -> dict[str, list[Instruction]]:
     index: dict[str, list[Instruction]] = {}
     for run in dockerfile.of("RUN"):
-        for family in dict.fromkeys(pkg.family for pkg in package_commands(run)):
+        for family in dict.fromkeys(pkg.family for pkg in _package_commands(run)):
             index.setdefault(family, []).append(run)
     return index
 
@@ -481,7 +486,10 @@ def pip_install(command: Command) -> PipInstall | None:
 
     Returns None for any other command. Kept on the command: a dozen rules ask.
     """
-    return kept(command, _PIP_KEY, lambda: _pip_install(command))
+    found: PipInstall | None = getattr(command, _PIP_KEY, _UNSET)
+    if found is _UNSET:
+        found = kept(command, _PIP_KEY, lambda: _pip_install(command))
+    return found
 
 
 _PIP_KEY = "_dlint_pip_install"
@@ -508,7 +516,12 @@ def _pip_install(command: Command) -> PipInstall | None:
 
 def pip_installs(instruction: Instruction) -> list[PipInstall]:
     """Every pip install in one ``RUN``."""
-    return [p for p in map(pip_install, instruction.commands) if p is not None]
+    found = []
+    for pkg in _package_commands(instruction):  # a pip install is a package command
+        pip = pip_install(pkg.command)
+        if pip is not None:
+            found.append(pip)
+    return found
 
 
 SYSTEM_MANAGERS = frozenset({"apt-get", "apk", "dnf", "zypper"})
@@ -516,8 +529,10 @@ SYSTEM_MANAGERS = frozenset({"apt-get", "apk", "dnf", "zypper"})
 
 def system_installs(instruction: Instruction, *managers: str) -> list[PackageCommand]:
     """The system package installs of one ``RUN`` (of ``managers`` when given)."""
-    wanted = frozenset(managers) or SYSTEM_MANAGERS
-    return [p for p in package_commands(instruction) if p.action == INSTALL and p.manager in wanted]
+    wanted = managers or SYSTEM_MANAGERS
+    return [
+        p for p in _package_commands(instruction) if p.action == INSTALL and p.manager in wanted
+    ]
 
 
 def apt_installs(instruction: Instruction) -> list[PackageCommand]:
@@ -551,7 +566,7 @@ def kept_packages(instruction: Instruction) -> Iterator[Installed]:
     installed: list[Installed] = []
     auto: set[str] = set()
     groups: dict[str, set[str]] = {}
-    for pkg in package_commands(instruction):
+    for pkg in _package_commands(instruction):
         names = [bare_name(instruction, w.text) for w in pkg.packages]
         if pkg.action == INSTALL and pkg.manager in SYSTEM_MANAGERS:
             new = [Installed(pkg, w, n) for w, n in zip(pkg.packages, names, strict=True)]

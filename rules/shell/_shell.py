@@ -22,6 +22,8 @@ PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ksh", "mksh", "ash", "busybox"})
 def shell_of(build: Build, run: Instruction) -> tuple[str, ...]:
     """The ``SHELL`` argv in effect for ``run`` (its stage first, then the stages above)."""
     dockerfile = build.dockerfile
+    if not dockerfile.of("SHELL"):
+        return DEFAULT_SHELL  # most files set none: no stage to walk
     stage = dockerfile.stages[run.stage_index]
     for current in dockerfile.lineage(stage):
         # The stage's SHELLs only: scanning every instruction per RUN is quadratic.
