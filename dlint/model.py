@@ -701,14 +701,18 @@ class Stage:
         (``onbuild`` is True on them): they are judged by what they do. An ``ONBUILD USER``
         or ``CMD`` is not: it configures another image, not this one.
         """
+        return list(self._matching(keywords))
+
+    def _matching(self, keywords: tuple[str, ...]) -> list[Instruction] | tuple[()]:
+        """What :meth:`of` copies: the kept list itself."""
         if len(keywords) == 1:
-            return list(self._by_keyword.get(keywords[0], ()))
+            return self._by_keyword.get(keywords[0], ())
         found = self._by_keywords.get(keywords)
         if found is None:
             found = self._by_keywords[keywords] = [
                 i for i in self._with_triggers if i.keyword in keywords
             ]
-        return list(found)
+        return found
 
     @cached
     def _by_keywords(self) -> dict[tuple[str, ...], list[Instruction]]:
@@ -804,7 +808,9 @@ class Dockerfile:
         """Instructions of every stage with one of ``keywords`` (``ONBUILD`` ones too)."""
         found = self._of.get(keywords)
         if found is None:
-            found = self._of[keywords] = [i for stage in self.stages for i in stage.of(*keywords)]
+            found = self._of[keywords] = [
+                i for stage in self.stages for i in stage._matching(keywords)
+            ]
         return list(found)
 
     @cached

@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterator
 
 from dlint import regex
-from dlint.commands import PipInstall, package_command, pip_installs
+from dlint.commands import PipInstall, package_command, pip_installs, runs_using
 from dlint.context import RequirementsFile
 from dlint.finding import Problem, Severity
 from dlint.model import Build, Instruction, Word
@@ -58,7 +58,7 @@ LOCKING_OPTIONS = ("--no-deps", "--require-hashes", "-c", "--constraint", "--con
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at each requirements file installed with top-level pins only."""
-    for run in build.dockerfile.of("RUN"):
+    for run in runs_using(build.dockerfile, "pip"):
         pips = pip_installs(run)
         if not pips or locked_by_environment(run):
             continue
