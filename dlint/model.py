@@ -338,18 +338,15 @@ class Instruction:
     @cached
     def flags(self) -> tuple[Flag, ...]:
         """Leading ``--name[=value]`` flags."""
-        found: list[Flag] = []
         if not self.value.lstrip().startswith("--"):
             return ()
-        # Only the leading words are read: a long RUN need not be tokenized for its flags.
-        for token in iter_tokens(self.value, shell=self.keyword == "RUN"):
-            if token.operator or not token.text.startswith("--"):
-                break
-            name, sep, value = token.text[2:].partition("=")
-            found.append(
-                Flag(name, value if sep else None, self.locate(token.start, token.end), token.end)
-            )
-        return tuple(found)
+        locate = self.locate
+        return tuple(
+            [
+                Flag(name, value, locate(start, end), end)
+                for name, value, start, end in _flag_places(self.value, self.keyword == "RUN")
+            ]
+        )
 
     def flag(self, name: str) -> str | None:
         """Value of flag ``name`` (``""`` for a bare flag), or None when absent."""
@@ -506,6 +503,19 @@ def _tokens(value: str, shell: bool) -> tuple[Token, ...]:
 
 # A word as the value's text gives it: its text, as written, and its offsets in the value.
 WordPlace = tuple[str, str, int, int]
+
+
+@lru_cache(maxsize=4096)
+def _flag_places(value: str, shell: bool) -> tuple[tuple[str, str | None, int, int], ...]:
+    """The leading ``--name[=value]`` flags of a value: name, value, start and end offsets."""
+    found = []
+    # Only the leading words are read: a long RUN need not be tokenized for its flags.
+    for token in iter_tokens(value, shell=shell):
+        if token.operator or not token.text.startswith("--"):
+            break
+        name, sep, flag_value = token.text[2:].partition("=")
+        found.append((name, flag_value if sep else None, token.start, token.end))
+    return tuple(found)
 
 
 @lru_cache(maxsize=4096)
