@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import NamedTuple
 
 from dlint import regex
 from dlint.finding import Position, Span
@@ -197,15 +196,9 @@ def _directives(lines: list[str]) -> tuple[tuple[Directive, ...], int]:
     return tuple(found), len(lines)
 
 
-class _Raw(NamedTuple):
-    """An instruction as read from the lines, before variables are known."""
-
-    keyword: str
-    value: str
-    span: Span
-    keyword_place: Span | int
-    segments: tuple[Segment, ...]
-    heredocs: tuple[Heredoc, ...]
+# An instruction as read from the lines, before variables are known: its keyword, value,
+# span, keyword place, segments and heredocs (a plain tuple: one is made per instruction).
+_Raw = tuple[str, str, Span, Span | int, tuple[Segment, ...], tuple[Heredoc, ...]]
 
 
 class _Logical:
@@ -252,6 +245,8 @@ class _Lexer:
     def __init__(self, lines: list[str], escape: str) -> None:
         self.lines = lines
         self.escape = escape
+        # The last characters of a line that may continue it (after them, spaces and tabs).
+        self.line_ends = frozenset((escape, " ", "\t"))
         self.raws: list[_Raw] = []
         self.comments: list[Comment] = []
 
@@ -273,6 +268,8 @@ class _Lexer:
 
     def _continued(self, text: str) -> tuple[str, bool]:
         """BuildKit's trimContinuationCharacter: a lone escape at the end (then spaces/tabs)."""
+        if text[-1:] not in self.line_ends:
+            return text, False  # most lines: no escape and no blank at the end
         body = text.rstrip(" \t")
         if body.endswith(self.escape) and not body[:-1].endswith(self.escape):
             return body[:-1], True
@@ -357,7 +354,7 @@ class _Lexer:
                 last = Position(i + 1, len(self.lines[i].rstrip("\r")) + 1)
                 i += 1
         self.raws.append(
-            _Raw(
+            (
                 keyword,
                 value,
                 Span(begin, last),
@@ -724,21 +721,21 @@ def _assemble(
     stage_members: list[list[Instruction]] = []
     named: dict[str, int] = {}
 
-    for index, raw in enumerate(raws):
+    for index, (keyword, value, span, keyword_place, segments, heredocs) in enumerate(raws):
         raws[index] = None  # type: ignore[call-overload]  # each is dropped once it is used
         stage_index = len(stage_info) - 1
         inst = Instruction(
-            raw.keyword,
-            raw.value,
-            raw.span,
-            raw.keyword_place,
-            raw.segments,
+            keyword,
+            value,
+            span,
+            keyword_place,
+            segments,
             index,
-            stage_index if raw.keyword != "FROM" else stage_index + 1,
-            raw.heredocs,
+            stage_index if keyword != "FROM" else stage_index + 1,
+            heredocs,
             scope.view(),
         )
-        if raw.keyword == "FROM":
+        if keyword == "FROM":
             if stage_info:
                 # A stage built FROM this one inherits its environment, not its ARGs.
                 stage_env.append({n: v for n, v in scope.current.items() if n in scope.env_names})
@@ -760,17 +757,17 @@ def _assemble(
             stage_members.append([])
             scope = _Scope(stage_env[parent] if parent is not None else {})
         elif not stage_info:
-            if raw.keyword != "ARG":
+            if keyword != "ARG":
                 raise DockerfileSyntaxError(
-                    f"{raw.keyword} before the first FROM (only ARG may come first)",
-                    raw.span.start.line,
-                    raw.span.start.column,
+                    f"{keyword} before the first FROM (only ARG may come first)",
+                    span.start.line,
+                    span.start.column,
                 )
             global_args.append(inst)
             _declare_args(inst, global_scope, global_scope.current)
-        elif raw.keyword == "ARG":
+        elif keyword == "ARG":
             _declare_args(inst, scope, global_scope.current)
-        elif raw.keyword == "ENV":
+        elif keyword == "ENV":
             _declare_env(inst, scope)
         if stage_members:
             stage_members[-1].append(inst)
