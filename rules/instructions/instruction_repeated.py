@@ -43,7 +43,7 @@ def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each CMD/ENTRYPOINT/HEALTHCHECK a later one in its stage overrides."""
     for stage in build.dockerfile.stages:
         for keyword in ONCE:
-            found = [i for i in stage.instructions if i.keyword == keyword]
+            found = stage.of(keyword)
             for instruction in found[:-1]:
                 yield Problem(
                     f"this {keyword} is overridden by the {keyword} of line "
