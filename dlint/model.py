@@ -711,6 +711,8 @@ class Stage:
         (``onbuild`` is True on them): they are judged by what they do. An ``ONBUILD USER``
         or ``CMD`` is not: it configures another image, not this one.
         """
+        if len(keywords) == 1:  # most questions: no call more
+            return list(self._by_keyword.get(keywords[0], ()))
         return list(self._matching(keywords))
 
     def _matching(self, keywords: tuple[str, ...]) -> list[Instruction] | tuple[()]:
