@@ -454,12 +454,38 @@ def _runs_by_family(dockerfile: Dockerfile) -> dict[str, list[Instruction]]:
     return index
 
 
+def commands_running(dockerfile: Dockerfile, *programs: str) -> list[tuple[Instruction, Command]]:
+    """The commands of ``dockerfile.of("RUN")`` whose program is one of ``programs``, in
+    order, each with its ``RUN``.
+
+    Many rules look for a program (``chmod``, ``useradd``, ``wget``…) that most RUNs never
+    run: the commands are sorted by program once (kept on the Dockerfile), so each of those
+    rules reads only the commands it judges.
+    """
+    index = kept(dockerfile, _PROGRAMS_KEY, lambda: _commands_by_program(dockerfile))
+    found = [entry for program in dict.fromkeys(programs) for entry in index.get(program, ())]
+    if len(programs) > 1:
+        found.sort(key=lambda entry: entry[0])  # back in the order of the file
+    return [(run, command) for _, run, command in found]
+
+
+def _commands_by_program(
+    dockerfile: Dockerfile,
+) -> dict[str, list[tuple[int, Instruction, Command]]]:
+    index: dict[str, list[tuple[int, Instruction, Command]]] = {}
+    every = ((run, command) for run in dockerfile.of("RUN") for command in run.commands)
+    for order, (run, command) in enumerate(every):
+        index.setdefault(command.program, []).append((order, run, command))
+    return index
+
+
 _CACHE_KEY = "_dlint_package_commands"
 _FAMILIES_KEY = "_dlint_runs_by_family"
+_PROGRAMS_KEY = "_dlint_commands_by_program"
 _UNSET: Any = object()
 _COMMAND_KEY = "_dlint_package_command"
 share_keys(Instruction, _CACHE_KEY)
-share_keys(Dockerfile, _FAMILIES_KEY)
+share_keys(Dockerfile, _FAMILIES_KEY, _PROGRAMS_KEY)
 share_keys(PackageCommand)
 
 

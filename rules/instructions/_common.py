@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 from dlint import regex
-from dlint.model import Command, Dockerfile, Instruction, Stage, Word, kept, share_keys
+from dlint.model import Dockerfile, Instruction, Stage, Word, kept, share_keys
 from dlint.records import dataclass
 
 
@@ -218,13 +218,6 @@ def likely_typo(name: str, candidates: Iterable[str]) -> str | None:
         if distance <= allowed and len(name) >= 4 and (best is None or distance < best[0]):
             best = (distance, candidate)
     return best[1] if best else None
-
-
-def run_commands(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Command]]:
-    """Every simple command of every ``RUN`` (``ONBUILD RUN`` included), with its ``RUN``."""
-    for instruction in dockerfile.of("RUN"):
-        for command in instruction.commands:
-            yield instruction, command
 
 
 # What ADD unpacks: tar archives, plain or compressed with gzip, bzip2 or xz.

@@ -26,6 +26,7 @@ No automatic fix: `apt` and `apt-get` differ in some subcommands (`apt list`,
 
 from collections.abc import Iterator
 
+from dlint.commands import commands_running
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
@@ -33,13 +34,11 @@ from dlint.rule import Rule
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every ``apt`` program word of a RUN."""
-    for run in build.dockerfile.of("RUN"):
-        for command in run.commands:
-            if command.program == "apt":
-                yield Problem(
-                    "apt has no stable interface for scripts; use apt-get (or apt-cache)",
-                    command.words[0].span,
-                )
+    for _, command in commands_running(build.dockerfile, "apt"):
+        yield Problem(
+            "apt has no stable interface for scripts; use apt-get (or apt-cache)",
+            command.words[0].span,
+        )
 
 
 RULE = Rule(
