@@ -711,20 +711,14 @@ class Stage:
         (``onbuild`` is True on them): they are judged by what they do. An ``ONBUILD USER``
         or ``CMD`` is not: it configures another image, not this one.
         """
-        if len(keywords) == 1:  # most questions: no call more
-            return list(self._by_keyword.get(keywords[0], ()))
-        return list(self._matching(keywords))
-
-    def _matching(self, keywords: tuple[str, ...]) -> list[Instruction] | tuple[()]:
-        """What :meth:`of` copies: the kept list itself."""
         if len(keywords) == 1:
-            return self._by_keyword.get(keywords[0], ())
+            return list(self._by_keyword.get(keywords[0], ()))
         found = self._by_keywords.get(keywords)
         if found is None:
             found = self._by_keywords[keywords] = [
                 i for i in self._with_triggers if i.keyword in keywords
             ]
-        return found
+        return list(found)
 
     @cached
     def _by_keywords(self) -> dict[tuple[str, ...], list[Instruction]]:
@@ -818,10 +812,12 @@ class Dockerfile:
 
     def of(self, *keywords: str) -> list[Instruction]:
         """Instructions of every stage with one of ``keywords`` (``ONBUILD`` ones too)."""
+        if len(keywords) == 1:
+            return list(self._by_keyword.get(keywords[0], ()))
         found = self._of.get(keywords)
         if found is None:
             found = self._of[keywords] = [
-                i for stage in self.stages for i in stage._matching(keywords)
+                i for stage in self.stages for i in stage._with_triggers if i.keyword in keywords
             ]
         return list(found)
 
@@ -829,6 +825,15 @@ class Dockerfile:
     def _of(self) -> dict[tuple[str, ...], list[Instruction]]:
         # A hundred rules ask for every RUN of a file of thousands of stages: answer once.
         return {}
+
+    @cached
+    def _by_keyword(self) -> dict[str, list[Instruction]]:
+        # One keyword (most questions): one pass over the stages answers them all.
+        index: dict[str, list[Instruction]] = {}
+        for stage in self.stages:
+            for instruction in stage._with_triggers:
+                index.setdefault(instruction.keyword, []).append(instruction)
+        return index
 
     @cached
     def copies(self) -> tuple[Copy, ...]:
