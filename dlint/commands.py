@@ -438,7 +438,7 @@ def _package_commands(instruction: Instruction) -> list[PackageCommand]:
 def runs_using(dockerfile: Dockerfile, family: str) -> list[Instruction]:
     """The ``RUN``s of ``dockerfile.of("RUN")``, in order, with a command of ``family``.
 
-    Some thirty rules each judge one package manager's commands; a file uses one or two of
+    Some twenty rules each judge one package manager's commands; a file uses one or two of
     them. The RUNs are sorted by family once (kept on the Dockerfile), so each of those
     rules reads only the RUNs it judges.
     """

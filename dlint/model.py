@@ -823,7 +823,7 @@ class Dockerfile:
 
     @cached
     def _of(self) -> dict[tuple[str, ...], list[Instruction]]:
-        # A hundred rules ask for every RUN of a file of thousands of stages: answer once.
+        # Rules ask for every COPY and ADD of a file of thousands of stages: answer once.
         return {}
 
     @cached
