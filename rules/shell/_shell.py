@@ -73,15 +73,20 @@ def script_sets_pipefail(commands: tuple[Command, ...], before: Command) -> bool
 Locate = Callable[[int, int], Span]
 
 
-def texts(run: Instruction) -> Iterator[tuple[str, Locate]]:
+def texts(run: Instruction) -> tuple[tuple[str, Locate], ...]:
     """The script texts of ``run`` with a way to place offsets: the value, each heredoc."""
-    yield run.value, run.locate
-    for doc in run.heredocs:
+    if not run.heredocs:  # most RUNs
+        return ((run.value, run.locate),)
+    return ((run.value, run.locate), *((doc.body, _placer(doc)) for doc in run.heredocs))
 
-        def locate(start: int, end: int, doc: Heredoc = doc) -> Span:
-            return Span(doc.place(start), doc.place(end))
 
-        yield doc.body, locate
+def _placer(doc: Heredoc) -> Locate:
+    """Where offsets of a heredoc's body are in the file."""
+
+    def locate(start: int, end: int) -> Span:
+        return Span(doc.place(start), doc.place(end))
+
+    return locate
 
 
 # ``NAME=value`` as a shell statement or prefix (``export``, ``ENV``-like lines in scripts).
