@@ -95,12 +95,13 @@ def context_paths(
     into that stage's own copies, ``hops`` times at most.
     """
     stage = dockerfile.stages[stage_index]
-    lineage = {s.index for s in dockerfile.lineage(stage)}
+    lineage = sorted(dockerfile.lineage(stage), key=lambda s: s.index)  # in file order
     found: list[str] = []
     copies = [
-        c
-        for c in dockerfile.copies
-        if c.instruction.stage_index in lineage and not c.instruction.onbuild
+        copy
+        for s in lineage
+        for instruction in s.of("COPY", "ADD")
+        if not instruction.onbuild and (copy := dockerfile.copy_of(instruction)) is not None
     ]
     for copy in reversed(copies):
         if copy.from_stage is None:

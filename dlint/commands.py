@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from dlint import regex
-from dlint.model import Command, Instruction, Word, cached, kept, share_keys
+from dlint.model import Command, Dockerfile, Instruction, Word, cached, kept, share_keys
 from dlint.records import dataclass, field
 
 PYTHON = regex.compile(r"^python(\d(\.\d+)?)?$")
@@ -420,6 +420,11 @@ def package_commands(instruction: Instruction) -> list[PackageCommand]:
     Many rules ask this of every ``RUN``; the answer is kept on the (immutable)
     instruction, next to its cached commands, so each RUN is recognised once.
     """
+    return list(_package_commands(instruction))
+
+
+def _package_commands(instruction: Instruction) -> list[PackageCommand]:
+    """The list :func:`package_commands` copies: for this module, which only reads it."""
     cached = getattr(instruction, _CACHE_KEY, None)  # asked 300,000 times for 100k lines
     if cached is None:
         cached = kept(
@@ -427,13 +432,60 @@ def package_commands(instruction: Instruction) -> list[PackageCommand]:
             _CACHE_KEY,
             lambda: [p for p in map(package_command, instruction.commands) if p is not None],
         )
-    return list(cached)
+    return cached
+
+
+def runs_using(dockerfile: Dockerfile, family: str) -> list[Instruction]:
+    """The ``RUN``s of ``dockerfile.of("RUN")``, in order, with a command of ``family``.
+
+    Some twenty rules each judge one package manager's commands; a file uses one or two of
+    them. The RUNs are sorted by family once (kept on the Dockerfile), so each of those
+    rules reads only the RUNs it judges.
+    """
+    index = kept(dockerfile, _FAMILIES_KEY, lambda: _runs_by_family(dockerfile))
+    return list(index.get(family, ()))
+
+
+def _runs_by_family(dockerfile: Dockerfile) -> dict[str, list[Instruction]]:
+    index: dict[str, list[Instruction]] = {}
+    for run in dockerfile.of("RUN"):
+        for family in dict.fromkeys(pkg.family for pkg in _package_commands(run)):
+            index.setdefault(family, []).append(run)
+    return index
+
+
+def commands_running(dockerfile: Dockerfile, *programs: str) -> list[tuple[Instruction, Command]]:
+    """The commands of ``dockerfile.of("RUN")`` whose program is one of ``programs``, in
+    order, each with its ``RUN``.
+
+    Many rules look for a program (``chmod``, ``useradd``, ``wget``…) that most RUNs never
+    run: the commands are sorted by program once (kept on the Dockerfile), so each of those
+    rules reads only the commands it judges.
+    """
+    index = kept(dockerfile, _PROGRAMS_KEY, lambda: _commands_by_program(dockerfile))
+    found = [entry for program in dict.fromkeys(programs) for entry in index.get(program, ())]
+    if len(programs) > 1:
+        found.sort(key=lambda entry: entry[0])  # back in the order of the file
+    return [(run, command) for _, run, command in found]
+
+
+def _commands_by_program(
+    dockerfile: Dockerfile,
+) -> dict[str, list[tuple[int, Instruction, Command]]]:
+    index: dict[str, list[tuple[int, Instruction, Command]]] = {}
+    every = ((run, command) for run in dockerfile.of("RUN") for command in run.commands)
+    for order, (run, command) in enumerate(every):
+        index.setdefault(command.program, []).append((order, run, command))
+    return index
 
 
 _CACHE_KEY = "_dlint_package_commands"
+_FAMILIES_KEY = "_dlint_runs_by_family"
+_PROGRAMS_KEY = "_dlint_commands_by_program"
 _UNSET: Any = object()
 _COMMAND_KEY = "_dlint_package_command"
 share_keys(Instruction, _CACHE_KEY)
+share_keys(Dockerfile, _FAMILIES_KEY, _PROGRAMS_KEY)
 share_keys(PackageCommand)
 
 
@@ -460,7 +512,10 @@ def pip_install(command: Command) -> PipInstall | None:
 
     Returns None for any other command. Kept on the command: a dozen rules ask.
     """
-    return kept(command, _PIP_KEY, lambda: _pip_install(command))
+    found: PipInstall | None = getattr(command, _PIP_KEY, _UNSET)
+    if found is _UNSET:
+        found = kept(command, _PIP_KEY, lambda: _pip_install(command))
+    return found
 
 
 _PIP_KEY = "_dlint_pip_install"
@@ -487,7 +542,12 @@ def _pip_install(command: Command) -> PipInstall | None:
 
 def pip_installs(instruction: Instruction) -> list[PipInstall]:
     """Every pip install in one ``RUN``."""
-    return [p for p in map(pip_install, instruction.commands) if p is not None]
+    found = []
+    for pkg in _package_commands(instruction):  # a pip install is a package command
+        pip = pip_install(pkg.command)
+        if pip is not None:
+            found.append(pip)
+    return found
 
 
 SYSTEM_MANAGERS = frozenset({"apt-get", "apk", "dnf", "zypper"})
@@ -495,8 +555,10 @@ SYSTEM_MANAGERS = frozenset({"apt-get", "apk", "dnf", "zypper"})
 
 def system_installs(instruction: Instruction, *managers: str) -> list[PackageCommand]:
     """The system package installs of one ``RUN`` (of ``managers`` when given)."""
-    wanted = frozenset(managers) or SYSTEM_MANAGERS
-    return [p for p in package_commands(instruction) if p.action == INSTALL and p.manager in wanted]
+    wanted = managers or SYSTEM_MANAGERS
+    return [
+        p for p in _package_commands(instruction) if p.action == INSTALL and p.manager in wanted
+    ]
 
 
 def apt_installs(instruction: Instruction) -> list[PackageCommand]:
@@ -530,7 +592,7 @@ def kept_packages(instruction: Instruction) -> Iterator[Installed]:
     installed: list[Installed] = []
     auto: set[str] = set()
     groups: dict[str, set[str]] = {}
-    for pkg in package_commands(instruction):
+    for pkg in _package_commands(instruction):
         names = [bare_name(instruction, w.text) for w in pkg.packages]
         if pkg.action == INSTALL and pkg.manager in SYSTEM_MANAGERS:
             new = [Installed(pkg, w, n) for w, n in zip(pkg.packages, names, strict=True)]

@@ -31,11 +31,15 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 for the worst severity, larger for milder ones."""
-        return list(Severity).index(self)
+        return _RANKS[self]
 
     def at_least(self, threshold: Severity) -> bool:
         """True when this severity is as bad as ``threshold`` or worse."""
         return self.rank <= threshold.rank
+
+
+# Asked of every finding (its file's failure threshold): worked out once.
+_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 # Position and Span are tuples: a 100,000-line Dockerfile's model holds a million of them,

@@ -339,18 +339,15 @@ class Instruction:
     @cached
     def flags(self) -> tuple[Flag, ...]:
         """Leading ``--name[=value]`` flags."""
-        found: list[Flag] = []
         if not self.value.lstrip().startswith("--"):
             return ()
-        # Only the leading words are read: a long RUN need not be tokenized for its flags.
-        for token in iter_tokens(self.value, shell=self.keyword == "RUN"):
-            if token.operator or not token.text.startswith("--"):
-                break
-            name, sep, value = token.text[2:].partition("=")
-            found.append(
-                Flag(name, value if sep else None, self.locate(token.start, token.end), token.end)
-            )
-        return tuple(found)
+        locate = self.locate
+        return tuple(
+            [
+                Flag(name, value, locate(start, end), end)
+                for name, value, start, end in _flag_places(self.value, self.keyword == "RUN")
+            ]
+        )
 
     def flag(self, name: str) -> str | None:
         """Value of flag ``name`` (``""`` for a bare flag), or None when absent."""
@@ -362,45 +359,28 @@ class Instruction:
     @cached
     def exec_form(self) -> tuple[Word, ...] | None:
         """The elements of a JSON-array (exec form) argument, or None for shell form."""
-        text = self.value.strip()
-        if not text.startswith("["):
-            return None
-        try:
-            items = json.loads(text)
-        except ValueError:
-            return None
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            return None
-        words = []
-        locate = self.locate
-        base = self.value.index("[")
-        for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', self.value[base:]):
-            start, end = base + match.start(), base + match.end()
-            words.append(
-                Word(json.loads(match.group(0)), match.group(0), None, True, locate, start, end)
-            )
-        return tuple(words)
+        places = _exec_places(self.value)
+        return None if places is None else self._words(places)
 
     @cached
     def arguments(self) -> tuple[Word, ...]:
         """Words after the flags (exec-form elements when the value is a JSON array)."""
         if self.exec_form is not None:
             return self.exec_form
-        words: list[Word] = []
+        return self._words(self._argument_places())
+
+    def _argument_places(self) -> tuple[WordPlace, ...]:
+        """What :attr:`arguments` are made of, without making them."""
+        places = _exec_places(self.value)
+        if places is not None:
+            return places
+        return _word_places(self.value, self.keyword == "RUN")[len(self.flags) :]
+
+    def _words(self, places: tuple[WordPlace, ...]) -> tuple[Word, ...]:
         locate = self.locate
-        heredoc_marker: Token | None = None
-        for token in self.tokens:
-            if token.operator:
-                heredoc_marker = token if token.text in HEREDOC_OPERATORS else None
-            elif heredoc_marker is not None:
-                text = heredoc_marker.text + token.text
-                words.append(Word(text, text, None, True, locate, heredoc_marker.start, token.end))
-                heredoc_marker = None
-            else:
-                words.append(
-                    Word(token.text, token.raw, None, True, locate, token.start, token.end)
-                )
-        return tuple(words[len(self.flags) :])
+        return tuple(
+            [Word(text, raw, None, True, locate, start, end) for text, raw, start, end in places]
+        )
 
     @cached
     def commands(self) -> tuple[Command, ...]:
@@ -504,10 +484,11 @@ class Instruction:
         Handles ``ENV a=1 b=2``, the legacy ``ENV key value with spaces`` and ``ARG name``
         without a default (value None).
         """
-        words = self.arguments
-        if self.keyword == "ENV" and words and "=" not in words[0].text:
-            return ((words[0].text, self.value.strip()[len(words[0].raw) :].strip()),)
-        pairs = (w.text.partition("=") for w in words)
+        places = self._argument_places()  # the texts only: no words made while parsing
+        if self.keyword == "ENV" and places and "=" not in places[0][0]:
+            text, raw, _, _ = places[0]
+            return ((text, self.value.strip()[len(raw) :].strip()),)
+        pairs = (place[0].partition("=") for place in places)
         return tuple((name, value if sep else None) for name, sep, value in pairs)
 
     def resolve(self, text: str) -> Substituted:
@@ -519,6 +500,60 @@ class Instruction:
 def _tokens(value: str, shell: bool) -> tuple[Token, ...]:
     """The tokens of an instruction's value: offsets into it only, so equal values share."""
     return tuple(tokenize(value, shell=shell))
+
+
+# A word as the value's text gives it: its text, as written, and its offsets in the value.
+WordPlace = tuple[str, str, int, int]
+
+
+@lru_cache(maxsize=4096)
+def _flag_places(value: str, shell: bool) -> tuple[tuple[str, str | None, int, int], ...]:
+    """The leading ``--name[=value]`` flags of a value: name, value, start and end offsets."""
+    found = []
+    # Only the leading words are read: a long RUN need not be tokenized for its flags.
+    for token in iter_tokens(value, shell=shell):
+        if token.operator or not token.text.startswith("--"):
+            break
+        name, sep, flag_value = token.text[2:].partition("=")
+        found.append((name, flag_value if sep else None, token.start, token.end))
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _word_places(value: str, shell: bool) -> tuple[WordPlace, ...]:
+    """The words of a shell-form value, flags included; a heredoc marker is one word with
+    its name (``<<EOF``). Offsets into the value only, so equal values share."""
+    words: list[WordPlace] = []
+    heredoc_marker: Token | None = None
+    for token in _tokens(value, shell):
+        if token.operator:
+            heredoc_marker = token if token.text in HEREDOC_OPERATORS else None
+        elif heredoc_marker is not None:
+            text = heredoc_marker.text + token.text
+            words.append((text, text, heredoc_marker.start, token.end))
+            heredoc_marker = None
+        else:
+            words.append((token.text, token.raw, token.start, token.end))
+    return tuple(words)
+
+
+@lru_cache(maxsize=4096)
+def _exec_places(value: str) -> tuple[WordPlace, ...] | None:
+    """The elements of a JSON-array value (exec form), or None for shell form."""
+    text = value.strip()
+    if not text.startswith("["):
+        return None
+    try:
+        items = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        return None
+    base = value.index("[")
+    return tuple(
+        (json.loads(match.group(0)), match.group(0), base + match.start(), base + match.end())
+        for match in re.finditer(r'"((?:[^"\\]|\\.)*)"', value[base:])
+    )
 
 
 share_keys(Command)
@@ -558,28 +593,39 @@ def _commands(
     into words as the shell splits it. A word whose value cannot be known stays as written,
     marked ``known=False``.
     """
-    scope = dict(variables)
+    # The scope is copied at the script's first assignment (most scripts make none).
+    assigned: dict[str, str | None] | None = None
     found = []
     within_outer = (outer,) if outer else ()
     for command in parsed:
         if not command.words:
+            if assigned is None:
+                assigned = dict(variables)
             for assignment in command.assignments:
                 name, _, value = assignment.text.partition("=")
-                result = substitute(value, scope) if "=" in assignment.text else None
+                result = substitute(value, assigned) if "=" in assignment.text else None
                 known = result is not None and result.complete and not _has_command(result.text)
-                scope[name] = result.text if result is not None and known else None
+                assigned[name] = result.text if result is not None and known else None
             continue
-        words = tuple(w for sw in command.words for w in _expand(sw, locate, scope))
+        scope = variables if assigned is None else assigned
+        words: list[Word] = []
+        for word in command.words:
+            if word.dynamic:
+                words += _expand(word, locate, scope)
+            else:
+                words.append(Word(word.text, word.raw, None, True, locate, word.start, word.end))
         if not words:
             continue
         assignments = tuple(
-            Word(a.text, a.raw, None, not a.dynamic, locate, a.start, a.end)
-            for a in command.assignments
+            [
+                Word(a.text, a.raw, None, not a.dynamic, locate, a.start, a.end)
+                for a in command.assignments
+            ]
         )
         wrappers = tuple(
-            Word(w.text, w.raw, None, True, locate, w.start, w.end) for w in command.wrappers
+            [Word(w.text, w.raw, None, True, locate, w.start, w.end) for w in command.wrappers]
         )
-        found.append(Command(words, assignments, (*within_outer, *command.within), wrappers))
+        found.append(Command(tuple(words), assignments, (*within_outer, *command.within), wrappers))
     return found
 
 
@@ -589,10 +635,8 @@ def _has_command(text: str) -> bool:
 
 
 def _expand(word: ShellWord, locate: Locator, scope: Mapping[str, str | None]) -> list[Word]:
-    """The words the shell makes of ``word``, placed at the word's span."""
+    """The words the shell makes of a ``word`` with expansions, placed at its span."""
     start, end = word.start, word.end
-    if not word.dynamic:
-        return [Word(word.text, word.raw, None, True, locate, start, end)]
     result = substitute(word.text, scope)
     if not result.complete or _has_command(result.text):
         return [Word(word.text, word.raw, None, False, locate, start, end)]
@@ -769,15 +813,28 @@ class Dockerfile:
 
     def of(self, *keywords: str) -> list[Instruction]:
         """Instructions of every stage with one of ``keywords`` (``ONBUILD`` ones too)."""
+        if len(keywords) == 1:
+            return list(self._by_keyword.get(keywords[0], ()))
         found = self._of.get(keywords)
         if found is None:
-            found = self._of[keywords] = [i for stage in self.stages for i in stage.of(*keywords)]
+            found = self._of[keywords] = [
+                i for stage in self.stages for i in stage._with_triggers if i.keyword in keywords
+            ]
         return list(found)
 
     @cached
     def _of(self) -> dict[tuple[str, ...], list[Instruction]]:
-        # A hundred rules ask for every RUN of a file of thousands of stages: answer once.
+        # Rules ask for every COPY and ADD of a file of thousands of stages: answer once.
         return {}
+
+    @cached
+    def _by_keyword(self) -> dict[str, list[Instruction]]:
+        # One keyword (most questions): one pass over the stages answers them all.
+        index: dict[str, list[Instruction]] = {}
+        for stage in self.stages:
+            for instruction in stage._with_triggers:
+                index.setdefault(instruction.keyword, []).append(instruction)
+        return index
 
     @cached
     def copies(self) -> tuple[Copy, ...]:
@@ -793,11 +850,15 @@ class Dockerfile:
             for parent in reversed(self.lineage(stage)[1:]):
                 workdir = _workdir_after(parent.instructions, workdir)
             for instruction in stage.instructions:
-                if instruction.keyword == "WORKDIR":
+                keyword = instruction.keyword
+                if keyword == "WORKDIR":
                     workdir = _workdir_after((instruction,), workdir)
-                for inst in (instruction, instruction.trigger):
-                    if inst is not None and inst.keyword in ("COPY", "ADD"):
-                        found.append(Copy.of(inst, workdir))
+                elif keyword in ("COPY", "ADD"):
+                    found.append(Copy.of(instruction, workdir))
+                elif keyword == "ONBUILD":
+                    trigger = instruction.trigger
+                    if trigger is not None and trigger.keyword in ("COPY", "ADD"):
+                        found.append(Copy.of(trigger, workdir))
         return tuple(found)
 
     @property

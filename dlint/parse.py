@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import NamedTuple
+from functools import lru_cache
 
 from dlint import regex
 from dlint.finding import Position, Span
@@ -159,6 +159,8 @@ def _content(lines: list[str], index: int) -> str:
 
 
 def _check_line_lengths(lines: list[str]) -> None:
+    if not lines or max(map(len, lines)) * 4 <= MAX_LINE_BYTES:
+        return  # no line can be too long
     for number, line in enumerate(lines, 1):
         # A character is at most 4 bytes in UTF-8: only long lines need encoding.
         if len(line) * 4 > MAX_LINE_BYTES and len(line.encode("utf-8", "surrogatepass")) > (
@@ -194,15 +196,9 @@ def _directives(lines: list[str]) -> tuple[tuple[Directive, ...], int]:
     return tuple(found), len(lines)
 
 
-class _Raw(NamedTuple):
-    """An instruction as read from the lines, before variables are known."""
-
-    keyword: str
-    value: str
-    span: Span
-    keyword_place: Span | int
-    segments: tuple[Segment, ...]
-    heredocs: tuple[Heredoc, ...]
+# An instruction as read from the lines, before variables are known: its keyword, value,
+# span, keyword place, segments and heredocs (a plain tuple: one is made per instruction).
+_Raw = tuple[str, str, Span, Span | int, tuple[Segment, ...], tuple[Heredoc, ...]]
 
 
 class _Logical:
@@ -249,6 +245,8 @@ class _Lexer:
     def __init__(self, lines: list[str], escape: str) -> None:
         self.lines = lines
         self.escape = escape
+        # The last characters of a line that may continue it (after them, spaces and tabs).
+        self.line_ends = frozenset((escape, " ", "\t"))
         self.raws: list[_Raw] = []
         self.comments: list[Comment] = []
 
@@ -270,6 +268,8 @@ class _Lexer:
 
     def _continued(self, text: str) -> tuple[str, bool]:
         """BuildKit's trimContinuationCharacter: a lone escape at the end (then spaces/tabs)."""
+        if text[-1:] not in self.line_ends:
+            return text, False  # most lines: no escape and no blank at the end
         body = text.rstrip(" \t")
         if body.endswith(self.escape) and not body[:-1].endswith(self.escape):
             return body[:-1], True
@@ -354,7 +354,7 @@ class _Lexer:
                 last = Position(i + 1, len(self.lines[i].rstrip("\r")) + 1)
                 i += 1
         self.raws.append(
-            _Raw(
+            (
                 keyword,
                 value,
                 Span(begin, last),
@@ -384,6 +384,18 @@ def _check_arguments(keyword: str, value: str, escape: str, place: Position) -> 
     Returns True when the instruction may carry heredocs (``RUN``/``COPY``/``ADD``, also
     behind ``ONBUILD``, in shell form).
     """
+    try:
+        return _heredocs_allowed(keyword, value, escape)
+    except ValueError as error:
+        raise DockerfileSyntaxError(str(error), place.line, place.column) from None
+
+
+@lru_cache(maxsize=4096)
+def _heredocs_allowed(keyword: str, value: str, escape: str) -> bool:
+    """:func:`_check_arguments` without the place: a ValueError for what BuildKit refuses.
+
+    It depends on the text only, so equal instructions are checked once.
+    """
     rest = _strip_flags(value).strip(GO_SPACE)
     if keyword == "ONBUILD":
         inner = rest.lstrip(GO_SPACE)
@@ -396,21 +408,16 @@ def _check_arguments(keyword: str, value: str, escape: str, place: Position) -> 
             return False
         if sub.upper() == "ONBUILD":
             # docker build refuses it too; checking it would recurse once per ONBUILD.
-            raise DockerfileSyntaxError(
-                "chaining ONBUILD via ONBUILD ONBUILD is not allowed", place.line, place.column
-            )
-        return _check_arguments(sub.upper(), sub_value, escape, place)
-    try:
-        if keyword in JSON_KEYWORDS:
-            return _json_array(rest) is None and keyword in HEREDOC_KEYWORDS
-        if keyword == "HEALTHCHECK":
-            gap = re.search(r"[\t\n\v\f\r ]", rest)
-            if gap:
-                _json_array(rest[gap.start() :].lstrip("\t\n\v\f\r "))
-        elif keyword in ("ENV", "LABEL"):
-            _check_name_values(keyword, rest, escape)
-    except ValueError as error:
-        raise DockerfileSyntaxError(str(error), place.line, place.column) from None
+            raise ValueError("chaining ONBUILD via ONBUILD ONBUILD is not allowed")
+        return _heredocs_allowed(sub.upper(), sub_value, escape)
+    if keyword in JSON_KEYWORDS:
+        return _json_array(rest) is None and keyword in HEREDOC_KEYWORDS
+    if keyword == "HEALTHCHECK":
+        gap = re.search(r"[\t\n\v\f\r ]", rest)
+        if gap:
+            _json_array(rest[gap.start() :].lstrip("\t\n\v\f\r "))
+    elif keyword in ("ENV", "LABEL"):
+        _check_name_values(keyword, rest, escape)
     return False
 
 
@@ -532,20 +539,22 @@ def _words(rest: str, escape: str) -> list[str]:
     return words
 
 
-def _heredoc_names(line: str) -> Iterator[tuple[str, bool]]:
+@lru_cache(maxsize=4096)
+def _heredoc_names(line: str) -> tuple[tuple[str, bool], ...]:
     """The heredocs an instruction's logical line opens, in order: (name, strip tabs).
 
     As BuildKit: the line is split into shell words (quotes kept); a word that is
     ``[n]<<[-]NAME`` opens one, NAME unquoted. An unterminated quote anywhere in the line
     means no heredocs at all.
     """
-    words = _shell_words(line)
-    for word in words or ():
+    found = []
+    for word in _shell_words(line) or ():
         match = HEREDOC_WORD.fullmatch(word)
         if match and match[3]:
             name = _unquote(match[3])
             if name:
-                yield name, match[2] == "-"
+                found.append((name, match[2] == "-"))
+    return tuple(found)
 
 
 def _shell_words(line: str) -> list[str] | None:
@@ -712,21 +721,21 @@ def _assemble(
     stage_members: list[list[Instruction]] = []
     named: dict[str, int] = {}
 
-    for index, raw in enumerate(raws):
+    for index, (keyword, value, span, keyword_place, segments, heredocs) in enumerate(raws):
         raws[index] = None  # type: ignore[call-overload]  # each is dropped once it is used
         stage_index = len(stage_info) - 1
         inst = Instruction(
-            raw.keyword,
-            raw.value,
-            raw.span,
-            raw.keyword_place,
-            raw.segments,
+            keyword,
+            value,
+            span,
+            keyword_place,
+            segments,
             index,
-            stage_index if raw.keyword != "FROM" else stage_index + 1,
-            raw.heredocs,
+            stage_index if keyword != "FROM" else stage_index + 1,
+            heredocs,
             scope.view(),
         )
-        if raw.keyword == "FROM":
+        if keyword == "FROM":
             if stage_info:
                 # A stage built FROM this one inherits its environment, not its ARGs.
                 stage_env.append({n: v for n, v in scope.current.items() if n in scope.env_names})
@@ -748,17 +757,17 @@ def _assemble(
             stage_members.append([])
             scope = _Scope(stage_env[parent] if parent is not None else {})
         elif not stage_info:
-            if raw.keyword != "ARG":
+            if keyword != "ARG":
                 raise DockerfileSyntaxError(
-                    f"{raw.keyword} before the first FROM (only ARG may come first)",
-                    raw.span.start.line,
-                    raw.span.start.column,
+                    f"{keyword} before the first FROM (only ARG may come first)",
+                    span.start.line,
+                    span.start.column,
                 )
             global_args.append(inst)
             _declare_args(inst, global_scope, global_scope.current)
-        elif raw.keyword == "ARG":
+        elif keyword == "ARG":
             _declare_args(inst, scope, global_scope.current)
-        elif raw.keyword == "ENV":
+        elif keyword == "ENV":
             _declare_env(inst, scope)
         if stage_members:
             stage_members[-1].append(inst)

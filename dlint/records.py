@@ -256,7 +256,8 @@ def _process(cls: T, frozen: bool, order: bool) -> T:
     namespace: dict[str, Any] = {
         "_MISSING": _NOTHING,
         "_FrozenError": _frozen_error,
-        "_object": object,
+        # Looked up once, not on every field of every frozen record made.
+        "_setattr": object.__setattr__,
         "_cls": cls,
     }
     lines = _methods(cls, list(specs.values()), frozen, order, namespace)
@@ -345,7 +346,7 @@ def _methods(
         else:
             continue
         if frozen:
-            body.append(f"  _object.__setattr__(self, {f.name!r}, {expr})")
+            body.append(f"  _setattr(self, {f.name!r}, {expr})")
         else:
             body.append(f"  self.{f.name} = {expr}")
     if hasattr(cls, "__post_init__"):

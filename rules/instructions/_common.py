@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 
 from dlint import regex
-from dlint.model import Command, Dockerfile, Instruction, Stage, Word, kept
+from dlint.model import Dockerfile, Instruction, Stage, Word, kept, share_keys
 from dlint.records import dataclass
 
 
@@ -76,10 +77,17 @@ class VariableUse:
     guarded: bool
 
 
-def variable_uses(value: str, escape: str = "\\") -> Iterator[VariableUse]:
-    """The variables Docker substitutes in ``value``: not inside single quotes, not escaped."""
-    if "$" not in value:
-        return
+def variable_uses(value: str, escape: str = "\\") -> tuple[VariableUse, ...]:
+    """The variables Docker substitutes in ``value``: not inside single quotes, not escaped.
+
+    Several rules ask of every instruction: equal values are read once.
+    """
+    return _variable_uses(value, escape) if "$" in value else ()
+
+
+@lru_cache(maxsize=4096)
+def _variable_uses(value: str, escape: str) -> tuple[VariableUse, ...]:
+    found = []
     plain = _PLAIN_RUNS.get(escape) or _PLAIN_RUNS.setdefault(
         escape, re.compile(f"[^{re.escape(escape)}'\"$]+")
     )
@@ -100,10 +108,11 @@ def variable_uses(value: str, escape: str = "\\") -> Iterator[VariableUse]:
             match = VARIABLE_USE.match(value, index)
             if match:
                 name = match[1] or match[3]
-                yield VariableUse(name, match.start(), match.end(), bool(match[2]))
+                found.append(VariableUse(name, match.start(), match.end(), bool(match[2])))
                 index = match.end()
                 continue
         index += 1
+    return tuple(found)
 
 
 _PLAIN_RUNS: dict[str, re.Pattern[str]] = {}
@@ -150,8 +159,19 @@ class PortSpec:
     protocol: str | None
 
 
-def exposed_ports(instruction: Instruction) -> Iterator[PortSpec]:
-    """The arguments of an ``EXPOSE`` whose value is known (variables resolved)."""
+def exposed_ports(instruction: Instruction) -> tuple[PortSpec, ...]:
+    """The arguments of an ``EXPOSE`` whose value is known (variables resolved).
+
+    Four rules ask; the answer is kept on the (immutable) instruction.
+    """
+    return kept(instruction, _PORTS_KEY, lambda: tuple(_exposed_ports(instruction)))
+
+
+_PORTS_KEY = "_dlint_exposed_ports"
+share_keys(Instruction, _PORTS_KEY)
+
+
+def _exposed_ports(instruction: Instruction) -> Iterator[PortSpec]:
     for word in instruction.arguments:
         resolved = instruction.resolve(word.text)
         if not resolved.complete:
@@ -200,13 +220,6 @@ def likely_typo(name: str, candidates: Iterable[str]) -> str | None:
     return best[1] if best else None
 
 
-def run_commands(dockerfile: Dockerfile) -> Iterator[tuple[Instruction, Command]]:
-    """Every simple command of every ``RUN`` (``ONBUILD RUN`` included), with its ``RUN``."""
-    for instruction in dockerfile.of("RUN"):
-        for command in instruction.commands:
-            yield instruction, command
-
-
 # What ADD unpacks: tar archives, plain or compressed with gzip, bzip2 or xz.
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz")
 # hadolint also lets ADD take single compressed files.
@@ -220,7 +233,10 @@ def is_tar(path: str) -> bool:
 
 def is_absolute(path: str) -> bool:
     """True for ``/app``, and for Windows paths (``C:\\app``, ``c:/app``)."""
-    return path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:([\\/]|$)", path) is not None
+    return path.startswith(("/", "\\")) or WINDOWS_DRIVE.match(path) is not None
+
+
+WINDOWS_DRIVE = regex.compile(r"^[A-Za-z]:([\\/]|$)")
 
 
 def split_like_the_shell(instruction: Instruction) -> bool:

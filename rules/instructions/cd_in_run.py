@@ -25,21 +25,19 @@ No automatic fix: moving the `cd` to a `WORKDIR` changes where later steps run.
 
 from collections.abc import Iterator
 
+from dlint.commands import commands_running
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._common import run_commands
-
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each cd in a RUN."""
-    for _, command in run_commands(build.dockerfile):
-        if command.program == "cd":
-            yield Problem(
-                "cd lasts only for this RUN; use WORKDIR to set where the steps run",
-                command.words[0].span,
-            )
+    for _, command in commands_running(build.dockerfile, "cd"):
+        yield Problem(
+            "cd lasts only for this RUN; use WORKDIR to set where the steps run",
+            command.words[0].span,
+        )
 
 
 RULE = Rule(

@@ -59,8 +59,10 @@ def check(build: Build) -> Iterator[Problem]:
         word = copy.destination_word
         if word is None:
             continue
+        if is_absolute(word.raw.strip("\"'")):
+            continue
         target = instruction.resolve(word.text)
-        if not target.complete or is_absolute(target.text) or is_absolute(word.raw.strip("\"'")):
+        if not target.complete or is_absolute(target.text):
             continue
         stage = dockerfile.stages[instruction.stage_index]
         parents = dockerfile.lineage(stage)[1:]

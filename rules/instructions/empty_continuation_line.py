@@ -41,10 +41,11 @@ def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each empty line inside a continued instruction."""
     lines = build.dockerfile.text.split("\n")
     for instruction in build.dockerfile.instructions:
-        if not instruction.segments:
+        segments = instruction.segments
+        if not segments:
             continue
         first = instruction.span.start.line
-        last = max(seg.line for seg in instruction.segments)
+        last = segments[0].line if len(segments) == 1 else max(seg.line for seg in segments)
         for number in range(first + 1, last):
             line = lines[number - 1]
             if line.strip(SPACE):

@@ -47,7 +47,7 @@ def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each CMD/ENTRYPOINT/HEALTHCHECK a later one in its stage overrides."""
     for stage in build.dockerfile.stages:
         for keyword in ONCE:
-            found = [i for i in stage.instructions if i.keyword == keyword]
+            found = stage.of(keyword)
             for instruction in found[:-1]:
                 fix = None
                 if keyword != "ENTRYPOINT" and not instruction.onbuild:

@@ -24,18 +24,15 @@ No automatic fix: scripts run at container start may rely on the link.
 
 from collections.abc import Iterator
 
+from dlint.commands import commands_running
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._common import run_commands
-
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each ln that makes /bin/sh a link."""
-    for _, command in run_commands(build.dockerfile):
-        if command.program != "ln":
-            continue
+    for _, command in commands_running(build.dockerfile, "ln"):
         paths = [w for w in command.arguments if not w.text.startswith("-")]
         if len(paths) >= 2 and paths[-1].text == "/bin/sh":
             yield Problem(

@@ -35,9 +35,7 @@ FORBIDDEN = frozenset({"ONBUILD", "FROM", "MAINTAINER"})
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each ONBUILD trigger Docker refuses."""
-    for instruction in build.dockerfile.instructions:
-        if instruction.keyword != "ONBUILD":
-            continue
+    for instruction in build.dockerfile.of("ONBUILD"):
         match = TRIGGER.match(instruction.value)
         if match and match[1].upper() in FORBIDDEN:
             yield Problem(

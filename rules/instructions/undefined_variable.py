@@ -109,7 +109,7 @@ def check(build: Build) -> Iterator[Problem]:
         # each instruction would be quadratic in a long stage.
         last_declared = {name: i.index for i in stage.of("ARG", "ENV") for name, _ in i.assignments}
         for instruction in stage.instructions:
-            if instruction.keyword not in EXPANDING:
+            if instruction.keyword not in EXPANDING or "$" not in instruction.value:
                 continue
             scope = instruction.variables
             # A name set by this same ENV/ARG is env-self-reference's business.

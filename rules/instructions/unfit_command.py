@@ -30,11 +30,10 @@ No automatic fix: the step has to move to run time or go.
 
 from collections.abc import Iterator
 
+from dlint.commands import commands_running
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
-
-from ._common import run_commands
 
 UNFIT = frozenset(
     {
@@ -61,13 +60,12 @@ UNFIT = frozenset(
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each RUN command that only makes sense in a running system."""
-    for _, command in run_commands(build.dockerfile):
-        if command.program in UNFIT:
-            yield Problem(
-                f"'{command.program}' makes no sense while the image is built: there is no "
-                "terminal, init system or running service; do it at run time",
-                command.words[0].span,
-            )
+    for _, command in commands_running(build.dockerfile, *UNFIT):
+        yield Problem(
+            f"'{command.program}' makes no sense while the image is built: there is no "
+            "terminal, init system or running service; do it at run time",
+            command.words[0].span,
+        )
 
 
 RULE = Rule(

@@ -28,11 +28,10 @@ Safe: `--no-log-init` is added right after `useradd`. It only skips the log reco
 
 from collections.abc import Iterator
 
+from dlint.commands import commands_running
 from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build, Command, Word
 from dlint.rule import Rule
-
-from ._common import run_commands
 
 HIGH_UID = 100000
 
@@ -63,8 +62,8 @@ def skips_log(command: Command) -> bool:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each useradd of a high UID that writes the login logs."""
-    for _, command in run_commands(build.dockerfile):
-        if command.program != "useradd" or skips_log(command):
+    for _, command in commands_running(build.dockerfile, "useradd"):
+        if skips_log(command):
             continue
         uid = uid_word(command)
         if uid is not None and uid.known and uid.text.isdigit() and int(uid.text) >= HIGH_UID:

@@ -78,6 +78,7 @@ OTHER_INSTALLERS = {
     ("go", "mod"): ("download",),
     ("composer",): ("install",),
 }
+INSTALLER_PROGRAMS = frozenset(words[0] for words in OTHER_INSTALLERS)
 PROJECT_MANAGERS = frozenset({"uv-project", "poetry", "pdm"})
 DEPENDENCY_FAMILIES = frozenset({"conda", "npm", "yarn", "pnpm"})
 
@@ -121,10 +122,14 @@ def install_kind(command: Command) -> str | None:
         if pkg.family in DEPENDENCY_FAMILIES and pkg.action in (INSTALL, UPGRADE, "sync", "env"):
             return "dependencies"
         return None
+    if command.program not in INSTALLER_PROGRAMS:
+        return None
     argv = [command.program, *command.argv[1:]]
     for program, subcommands in OTHER_INSTALLERS.items():
+        if tuple(argv[: len(program)]) != program:
+            continue
         rest = [w for w in argv[len(program) :] if not w.startswith("-")]
-        if tuple(argv[: len(program)]) == program and (rest or [""])[0] in subcommands:
+        if (rest or [""])[0] in subcommands:
             return "dependencies"
     return None
 

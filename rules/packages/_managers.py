@@ -21,6 +21,7 @@ from dlint.commands import (
     covers,
     deleted_paths,
     package_commands,
+    runs_using,
 )
 from dlint.edits import append_to_run
 from dlint.finding import Fix, Problem, insert_option_after
@@ -38,12 +39,26 @@ def commands_of(
     run: Instruction, family: str, programs: Iterable[str] | None = None
 ) -> Iterator[PackageCommand]:
     """The package commands of ``run`` of one family (``apt``, ``dnf``…), by program."""
-    # Asked 13 times of every RUN: a list, and the programs only looked at when one is found.
+    # A list, and the programs only looked at when one is found.
     found = [pkg for pkg in package_commands(run) if pkg.family == family]
     if found and programs is not None:
         wanted = frozenset(programs)
         found = [pkg for pkg in found if pkg.command.program in wanted]
     return iter(found)
+
+
+def family_commands(
+    build: Build, family: str, programs: Iterable[str] | None = None
+) -> Iterator[tuple[Instruction, PackageCommand]]:
+    """Every package command of one family in the Dockerfile, by program, with its ``RUN``.
+
+    In the order of ``dockerfile.of("RUN")``; only the RUNs that use the family are
+    looked at (:func:`~dlint.commands.runs_using`), so a rule for a manager the file does
+    not use costs nothing.
+    """
+    for run in runs_using(build.dockerfile, family):
+        for pkg in commands_of(run, family, programs):
+            yield run, pkg
 
 
 def word_text(run: Instruction, word: Word) -> str | None:
@@ -75,7 +90,7 @@ def missing_yes(
     hint: str,
 ) -> Iterator[Problem]:
     """A problem, with a safe ``-y`` fix, at every command that would wait for a yes."""
-    for run in build.dockerfile.of("RUN"):
+    for run in runs_using(build.dockerfile, family):
         # ``yes | apt-get install …`` answers every prompt through the pipe.
         piped_yes = any(c.program == "yes" and "pipeline" in c.within for c in run.commands)
         for pkg in commands_of(run, family, programs):
@@ -144,27 +159,26 @@ RPM_VERSIONED = regex.compile(r"-(\d+:)?\d[\w.+~^]*(-\d[\w.+~^]*)?$")
 
 def rpm_unpinned(build: Build, programs: frozenset[str], rule_hint: str) -> Iterator[Problem]:
     """Problems for dnf/yum package words without ``-version`` (module streams need ``:``)."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "dnf", programs):
-            if pkg.action != INSTALL or pkg.manager == "dnf-group":
+    for run, pkg in family_commands(build, "dnf", programs):
+        if pkg.action != INSTALL or pkg.manager == "dnf-group":
+            continue
+        for word in pkg.packages:
+            text = word_text(run, word)
+            if text is None or is_local(text) or text.endswith(".rpm"):
                 continue
-            for word in pkg.packages:
-                text = word_text(run, word)
-                if text is None or is_local(text) or text.endswith(".rpm"):
-                    continue
-                if text.startswith("@") or "*" in text:
-                    continue
-                if pkg.manager == "dnf-module":
-                    if ":" not in text:
-                        yield Problem(
-                            f"module '{text}' has no stream; install '{text}:<stream>'",
-                            word.span,
-                        )
-                elif not RPM_VERSIONED.search(text):
+            if text.startswith("@") or "*" in text:
+                continue
+            if pkg.manager == "dnf-module":
+                if ":" not in text:
                     yield Problem(
-                        f"{rule_hint} package '{text}' has no version; install '{text}-<version>'",
+                        f"module '{text}' has no stream; install '{text}:<stream>'",
                         word.span,
                     )
+            elif not RPM_VERSIONED.search(text):
+                yield Problem(
+                    f"{rule_hint} package '{text}' has no version; install '{text}-<version>'",
+                    word.span,
+                )
 
 
 def rpm_answers_yes(pkg: PackageCommand) -> bool:

@@ -30,25 +30,24 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of, is_local, word_text
+from ._managers import family_commands, is_local, word_text
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every apk package word without a version."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "apk"):
-            if pkg.action != INSTALL:
+    for run, pkg in family_commands(build, "apk"):
+        if pkg.action != INSTALL:
+            continue
+        for word in pkg.packages:
+            text = word_text(run, word)
+            if text is None or is_local(text) or text.endswith(".apk"):
                 continue
-            for word in pkg.packages:
-                text = word_text(run, word)
-                if text is None or is_local(text) or text.endswith(".apk"):
-                    continue
-                if "=" in text or "~" in text:
-                    continue
-                yield Problem(
-                    f"apk package '{text}' has no version; install '{text}=<version>'",
-                    word.span,
-                )
+            if "=" in text or "~" in text:
+                continue
+            yield Problem(
+                f"apk package '{text}' has no version; install '{text}=<version>'",
+                word.span,
+            )
 
 
 RULE = Rule(

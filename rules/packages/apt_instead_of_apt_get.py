@@ -28,6 +28,7 @@ apt-get's does not), `full-upgrade`, `list`, `search` or `show`.
 
 from collections.abc import Iterator
 
+from dlint.commands import commands_running
 from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, Command
 from dlint.rule import Rule
@@ -41,14 +42,12 @@ SAME_IN_APT_GET = frozenset(
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every ``apt`` program word of a RUN."""
-    for run in build.dockerfile.of("RUN"):
-        for command in run.commands:
-            if command.program == "apt":
-                yield Problem(
-                    "apt has no stable interface for scripts; use apt-get (or apt-cache)",
-                    command.words[0].span,
-                    apt_get_fix(command),
-                )
+    for _, command in commands_running(build.dockerfile, "apt"):
+        yield Problem(
+            "apt has no stable interface for scripts; use apt-get (or apt-cache)",
+            command.words[0].span,
+            apt_get_fix(command),
+        )
 
 
 def apt_get_fix(command: Command) -> Fix | None:

@@ -47,7 +47,7 @@ engine, no fix and no error.
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from dlint.commands import UPDATE, apt_installs, package_commands
+from dlint.commands import UPDATE, apt_installs, package_commands, runs_using
 from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, Instruction, Word
 from dlint.rule import Rule
@@ -68,7 +68,7 @@ def unpinned(run: Instruction, word: Word) -> str | None:
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every apt package word that has no ``=version``."""
     found = []
-    for run in build.dockerfile.of("RUN"):
+    for run in runs_using(build.dockerfile, "apt"):
         for apt in apt_installs(run):
             for word in apt.packages:
                 text = unpinned(run, word)

@@ -37,19 +37,18 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of
+from ._managers import family_commands
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every apt upgrade verb."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "apt"):
-            if pkg.action == UPGRADE:
-                yield Problem(
-                    f"'{pkg.command.program} {pkg.verb.text}' makes the image depend on the "
-                    "build day; use a newer pinned base image or pin the fixed packages",
-                    pkg.verb.span,
-                )
+    for _, pkg in family_commands(build, "apt"):
+        if pkg.action == UPGRADE:
+            yield Problem(
+                f"'{pkg.command.program} {pkg.verb.text}' makes the image depend on the "
+                "build day; use a newer pinned base image or pin the fixed packages",
+                pkg.verb.span,
+            )
 
 
 RULE = Rule(

@@ -31,41 +31,35 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of, word_text
+from ._managers import family_commands, word_text
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every crate without a version, and at installs without --locked."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "cargo"):
-            if pkg.action != INSTALL:
+    for run, pkg in family_commands(build, "cargo"):
+        if pkg.action != INSTALL:
+            continue
+        locked = pkg.has_option("--locked", "--frozen")
+        lock_hint = "" if locked else " --locked"
+        git = pkg.has_option("--git")
+        pinned = pkg.has_option("--version", "--vers") or (git and pkg.has_option("--rev", "--tag"))
+        named = False
+        for word in pkg.packages:
+            text = word_text(run, word)
+            if text is None:
                 continue
-            locked = pkg.has_option("--locked", "--frozen")
-            lock_hint = "" if locked else " --locked"
-            git = pkg.has_option("--git")
-            pinned = pkg.has_option("--version", "--vers") or (
-                git and pkg.has_option("--rev", "--tag")
-            )
-            named = False
-            for word in pkg.packages:
-                text = word_text(run, word)
-                if text is None:
-                    continue
-                named = True
-                if pinned or (not git and "@" in text):
-                    if not locked:
-                        yield Problem(
-                            f"'cargo install {text}' resolves its dependencies afresh; "
-                            "add --locked",
-                            word.span,
-                        )
-                    continue
-                how = "--rev <commit>" if git else f"{text}@<version>"
-                yield Problem(f"crate '{text}' has no version; install {how}{lock_hint}", word.span)
-            if not named and not locked and (git or pkg.has_option("--path")):
-                yield Problem(
-                    "cargo install resolves dependencies afresh; add --locked", pkg.verb.span
-                )
+            named = True
+            if pinned or (not git and "@" in text):
+                if not locked:
+                    yield Problem(
+                        f"'cargo install {text}' resolves its dependencies afresh; add --locked",
+                        word.span,
+                    )
+                continue
+            how = "--rev <commit>" if git else f"{text}@<version>"
+            yield Problem(f"crate '{text}' has no version; install {how}{lock_hint}", word.span)
+        if not named and not locked and (git or pkg.has_option("--path")):
+            yield Problem("cargo install resolves dependencies afresh; add --locked", pkg.verb.span)
 
 
 RULE = Rule(

@@ -33,24 +33,23 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of, is_local, word_text
+from ._managers import family_commands, is_local, word_text
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every gem name without ``:version`` or ``-v``."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "gem"):
-            if pkg.action != INSTALL or pkg.has_option("-v", "--version"):
+    for run, pkg in family_commands(build, "gem"):
+        if pkg.action != INSTALL or pkg.has_option("-v", "--version"):
+            continue
+        # Words after ``--`` go to the gem's build (``--use-system-libraries true``).
+        cut = next((w.span.start for w in pkg.command.words if w.text == "--"), None)
+        for word in pkg.packages:
+            text = word_text(run, word)
+            if text is None or is_local(text) or text.endswith(".gem") or ":" in text:
                 continue
-            # Words after ``--`` go to the gem's build (``--use-system-libraries true``).
-            cut = next((w.span.start for w in pkg.command.words if w.text == "--"), None)
-            for word in pkg.packages:
-                text = word_text(run, word)
-                if text is None or is_local(text) or text.endswith(".gem") or ":" in text:
-                    continue
-                if cut is not None and word.span.start > cut:
-                    continue
-                yield Problem(f"gem '{text}' has no version; install '{text}:<version>'", word.span)
+            if cut is not None and word.span.start > cut:
+                continue
+            yield Problem(f"gem '{text}' has no version; install '{text}:<version>'", word.span)
 
 
 RULE = Rule(

@@ -35,28 +35,27 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of, is_local, word_text
+from ._managers import family_commands, is_local, word_text
 
 MOVING = frozenset({"latest", "master", "main", "HEAD", "upgrade", "patch"})
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every remote Go package without a fixed ``@version``."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "go"):
-            # ``go run pkg args…``: only the first operand is a package.
-            words = pkg.packages[:1] if pkg.verb.text == "run" else pkg.packages
-            for word in words:
-                text = word_text(run, word)
-                if text is None or is_local(text) or text.endswith(".go") or text == "all":
-                    continue
-                name, _, version = text.partition("@")
-                if version and version not in MOVING:
-                    continue
-                yield Problem(
-                    f"go package '{text}' has no fixed version; use '{name}@v<version>'",
-                    word.span,
-                )
+    for run, pkg in family_commands(build, "go"):
+        # ``go run pkg args…``: only the first operand is a package.
+        words = pkg.packages[:1] if pkg.verb.text == "run" else pkg.packages
+        for word in words:
+            text = word_text(run, word)
+            if text is None or is_local(text) or text.endswith(".go") or text == "all":
+                continue
+            name, _, version = text.partition("@")
+            if version and version not in MOVING:
+                continue
+            yield Problem(
+                f"go package '{text}' has no fixed version; use '{name}@v<version>'",
+                word.span,
+            )
 
 
 RULE = Rule(

@@ -39,7 +39,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of, is_local, word_text
+from ._managers import family_commands, is_local, word_text
 
 EXACT = regex.compile(r"^v?\d+\.\d+\.\d+([-+][\w.-]+)?$")
 TARBALL = (".tgz", ".tar", ".tar.gz")
@@ -54,25 +54,23 @@ def version_of(text: str) -> str | None:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every npm package word without an exact version."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "npm"):
-            if pkg.action != INSTALL:
+    for run, pkg in family_commands(build, "npm"):
+        if pkg.action != INSTALL:
+            continue
+        for word in pkg.packages:
+            text = word_text(run, word)
+            if text is None or is_local(text) or text.endswith(TARBALL):
                 continue
-            for word in pkg.packages:
-                text = word_text(run, word)
-                if text is None or is_local(text) or text.endswith(TARBALL):
-                    continue
-                if "#" in text or text.startswith(("git+", "git:", "http:", "https:")):
-                    continue
-                version = version_of(text)
-                if version is not None and EXACT.match(version.strip("\"'")):
-                    continue
-                name = text[: len(text) - len(version) - 1] if version is not None else text
-                yield Problem(
-                    f"npm package '{text}' is not pinned to one version; "
-                    f"install '{name}@<version>'",
-                    word.span,
-                )
+            if "#" in text or text.startswith(("git+", "git:", "http:", "https:")):
+                continue
+            version = version_of(text)
+            if version is not None and EXACT.match(version.strip("\"'")):
+                continue
+            name = text[: len(text) - len(version) - 1] if version is not None else text
+            yield Problem(
+                f"npm package '{text}' is not pinned to one version; install '{name}@<version>'",
+                word.span,
+            )
 
 
 RULE = Rule(

@@ -50,7 +50,7 @@ nobody wrote down or resolved is never guessed.
 from collections.abc import Iterator
 
 from dlint import regex
-from dlint.commands import pip_installs
+from dlint.commands import pip_installs, runs_using
 from dlint.finding import Edit, Fix, Problem, Severity
 from dlint.model import Build, Instruction, Word
 from dlint.requirements import (
@@ -79,7 +79,7 @@ def unpinned(run: Instruction, word: Word, pinned_names: set[str]) -> tuple[str,
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every package word of a pip install that lacks an exact pin."""
     pins = pinned_in_context(build)
-    for run in build.dockerfile.of("RUN"):
+    for run in runs_using(build.dockerfile, "pip"):
         pinned_names = constrained(build, run)
         for pip in pip_installs(run):
             resolved: tuple[dict[str, str], str] | None = None

@@ -35,7 +35,7 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of, word_text
+from ._managers import family_commands, word_text
 
 VCS = regex.compile(r"(?:^|\s|@)((?:git|hg|svn|bzr)\+[a-z]+://\S+)")
 COMMIT = regex.compile(r"^[0-9a-f]{7,40}$")
@@ -51,23 +51,22 @@ def revision(url: str) -> str | None:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every VCS requirement without a commit or tag."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "pip"):
-            if pkg.action != INSTALL:
+    for run, pkg in family_commands(build, "pip"):
+        if pkg.action != INSTALL:
+            continue
+        for word in (*pkg.packages, *pkg.values("-e", "--editable")):
+            text = word_text(run, word)
+            match = VCS.search(text or "")
+            if match is None:
                 continue
-            for word in (*pkg.packages, *pkg.values("-e", "--editable")):
-                text = word_text(run, word)
-                match = VCS.search(text or "")
-                if match is None:
-                    continue
-                rev = revision(match[1])
-                if rev is not None and (COMMIT.match(rev) or TAG.match(rev)):
-                    continue
-                what = f"branch '{rev}', which moves" if rev else "no revision"
-                yield Problem(
-                    f"'{match[1]}' names {what}; pin a commit hash or a version tag (@v1.2.0)",
-                    word.span,
-                )
+            rev = revision(match[1])
+            if rev is not None and (COMMIT.match(rev) or TAG.match(rev)):
+                continue
+            what = f"branch '{rev}', which moves" if rev else "no revision"
+            yield Problem(
+                f"'{match[1]}' names {what}; pin a commit hash or a version tag (@v1.2.0)",
+                word.span,
+            )
 
 
 RULE = Rule(

@@ -32,30 +32,29 @@ from dlint.model import Build
 from dlint.requirements import is_pinned_spec, requirement_name
 from dlint.rule import Rule
 
-from ._managers import commands_of, is_local, word_text
+from ._managers import family_commands, is_local, word_text
 
 MANAGERS = frozenset({"pipx", "uv-tool"})
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every tool named without ``==version``."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "pip"):
-            if pkg.manager not in MANAGERS or pkg.action != INSTALL:
+    for run, pkg in family_commands(build, "pip"):
+        if pkg.manager not in MANAGERS or pkg.action != INSTALL:
+            continue
+        if any(is_pinned_spec(v.text) for v in pkg.values("--spec", "--from")):
+            continue
+        for word in pkg.packages:
+            text = word_text(run, word)
+            if text is None or is_local(text) or "+" in text.split(":", 1)[0]:
                 continue
-            if any(is_pinned_spec(v.text) for v in pkg.values("--spec", "--from")):
+            name = requirement_name(text)
+            if name is None or is_pinned_spec(text):
                 continue
-            for word in pkg.packages:
-                text = word_text(run, word)
-                if text is None or is_local(text) or "+" in text.split(":", 1)[0]:
-                    continue
-                name = requirement_name(text)
-                if name is None or is_pinned_spec(text):
-                    continue
-                yield Problem(
-                    f"'{text}' is not pinned to one version; install '{name}==<version>'",
-                    word.span,
-                )
+            yield Problem(
+                f"'{text}' is not pinned to one version; install '{name}==<version>'",
+                word.span,
+            )
 
 
 RULE = Rule(

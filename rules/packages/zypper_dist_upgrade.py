@@ -29,19 +29,18 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of
+from ._managers import family_commands
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every ``zypper dist-upgrade``/``dup`` verb."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "zypper"):
-            if pkg.verb.text in ("dist-upgrade", "dup"):
-                yield Problem(
-                    "zypper dist-upgrade may change vendors or remove packages; use a newer "
-                    "base image, or zypper update/patch",
-                    pkg.verb.span,
-                )
+    for _, pkg in family_commands(build, "zypper"):
+        if pkg.verb.text in ("dist-upgrade", "dup"):
+            yield Problem(
+                "zypper dist-upgrade may change vendors or remove packages; use a newer "
+                "base image, or zypper update/patch",
+                pkg.verb.span,
+            )
 
 
 RULE = Rule(

@@ -37,27 +37,25 @@ from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
 
-from ._managers import commands_of, is_local, word_text
+from ._managers import family_commands, is_local, word_text
 
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every zypper package word without ``=version``."""
-    for run in build.dockerfile.of("RUN"):
-        for pkg in commands_of(run, "zypper"):
-            if pkg.action != INSTALL or any(v.text != "package" for v in pkg.values("-t")):
+    for run, pkg in family_commands(build, "zypper"):
+        if pkg.action != INSTALL or any(v.text != "package" for v in pkg.values("-t")):
+            continue
+        for word in pkg.packages:
+            text = word_text(run, word)
+            if text is None or is_local(text) or text.endswith(".rpm"):
                 continue
-            for word in pkg.packages:
-                text = word_text(run, word)
-                if text is None or is_local(text) or text.endswith(".rpm"):
-                    continue
-                if "=" in text and not any(op in text for op in ("<", ">")):
-                    continue
-                name = text.split("<", 1)[0].split(">", 1)[0]
-                yield Problem(
-                    f"zypper package '{text}' is not pinned to one version; "
-                    f"install '{name}=<version>'",
-                    word.span,
-                )
+            if "=" in text and not any(op in text for op in ("<", ">")):
+                continue
+            name = text.split("<", 1)[0].split(">", 1)[0]
+            yield Problem(
+                f"zypper package '{text}' is not pinned to one version; install '{name}=<version>'",
+                word.span,
+            )
 
 
 RULE = Rule(

@@ -40,7 +40,6 @@ No automatic fix: the revision to pin is the one you evaluated. The finding poin
 call (or command) to pin and names the model id.
 """
 
-import re
 from collections.abc import Iterator
 
 from dlint import regex
@@ -60,6 +59,9 @@ MODEL_URL = regex.compile(
     r"|joblib|pkl|tflite)(\?|$))"
 )
 CHECKSUM_TOOLS = frozenset({"sha256sum", "sha512sum", "shasum", "md5sum", "b2sum"})
+# The commands whose download a checksum elsewhere in the RUN verifies.
+FETCHERS = frozenset({"gsutil", "aws", "curl", "wget"})
+PYTHON = regex.compile(r"^python(\d(\.\d+)?)?$")
 
 
 def check(build: Build) -> Iterator[Problem]:
@@ -116,13 +118,13 @@ def hub_id(value: object) -> bool:
 
 def run_downloads(run: Instruction) -> Iterator[Problem]:
     """Unpinned model downloads among the commands of one ``RUN``."""
-    commands = list(run.commands)
-    verified = any(verifies(c) for c in commands)
+    commands = run.commands
+    # A checksum only matters to the fetching commands (most RUNs have none).
+    verified = any(c.program in FETCHERS for c in commands) and any(map(verifies, commands))
     for command in commands:
-        argv = command.argv
         program = command.program
-        if program in ("huggingface-cli", "hf") and "download" in argv[1:3]:
-            if "--revision" not in " ".join(argv):
+        if program in ("huggingface-cli", "hf") and "download" in command.argv[1:3]:
+            if "--revision" not in " ".join(command.argv):
                 operands = [w for w in command.words[2:] if not w.text.startswith("-")]
                 model = operands[0].text if operands else "the model"
                 yield Problem(
@@ -130,7 +132,7 @@ def run_downloads(run: Instruction) -> Iterator[Problem]:
                     "add --revision <commit sha>",
                     command.span,
                 )
-        elif program == "gsutil" and "cp" in argv:
+        elif program == "gsutil" and "cp" in command.argv:
             for word in command.words:
                 if word.text.startswith("gs://") and "#" not in word.text and not verified:
                     yield Problem(
@@ -138,7 +140,7 @@ def run_downloads(run: Instruction) -> Iterator[Problem]:
                         f"{word.text}#<generation> or check its sha256",
                         word.span,
                     )
-        elif program == "aws" and argv[1:3] == ["s3", "cp"] and not verified:
+        elif program == "aws" and command.argv[1:3] == ["s3", "cp"] and not verified:
             for word in command.words:
                 if word.text.startswith("s3://"):
                     yield Problem(
@@ -168,7 +170,7 @@ def verifies(command: Command) -> bool:
 def inline_python(command: Command) -> Iterator[Problem]:
     """Model downloads in ``python -c "…"``; the finding points at the code string."""
     words = command.words
-    if not re.match(r"^python(\d(\.\d+)?)?$", command.program):
+    if not PYTHON.match(command.program):
         return
     for index, word in enumerate(words[:-1]):
         if word.text == "-c":

@@ -52,7 +52,7 @@ import re
 from collections.abc import Iterator
 
 from dlint import regex
-from dlint.commands import PipInstall, package_command, pip_installs
+from dlint.commands import PipInstall, package_command, pip_installs, runs_using
 from dlint.context import RequirementsFile
 from dlint.edits import insert_after
 from dlint.finding import Edit, Fix, Problem, Severity, Span
@@ -69,10 +69,11 @@ LOCKING_OPTIONS = ("--no-deps", "--require-hashes", "-c", "--constraint", "--con
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at each requirements file installed with top-level pins only."""
-    for run in build.dockerfile.of("RUN"):
-        if locked_by_environment(run):
+    for run in runs_using(build.dockerfile, "pip"):
+        pips = pip_installs(run)
+        if not pips or locked_by_environment(run):
             continue
-        for pip in pip_installs(run):
+        for pip in pips:
             if pip.has_option(*LOCKING_OPTIONS) or only_context_wheels(build, run, pip):
                 continue
             fixed = False

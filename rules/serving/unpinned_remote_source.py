@@ -39,7 +39,6 @@ No automatic fix: the checksum or commit must come from a source you trust, not 
 whatever the URL serves today. The finding points at the URL to pin.
 """
 
-import re
 from collections.abc import Iterator
 
 from dlint import regex
@@ -52,6 +51,8 @@ from .model_download_unpinned import MODEL_URL, verifies
 
 PINNED_REF = regex.compile(r"^([0-9a-f]{7,40}|v?\d+(\.\d+)+([-.\w]*)?)$")
 VERIFIERS = frozenset({"gpg", "gpgv", "cosign", "minisign", "signify"})
+FETCHERS = frozenset({"curl", "wget"})
+HTTP_URL = regex.compile(r"^https?://")
 LOCAL_HOSTS = regex.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])[:/]")
 
 
@@ -113,15 +114,13 @@ def unpinned_url(spec: str) -> bool:
 def downloads(run: Instruction) -> Iterator[Problem]:
     """``curl``/``wget`` of URLs in a ``RUN`` that checks nothing it fetched; a download
     piped into a program is ``remote-script-piped``'s."""
-    commands = run.commands
-    if any(verifies(c) or c.program in VERIFIERS for c in commands):
+    fetches = [c for c in run.commands if c.program in FETCHERS and "pipeline" not in c.within]
+    if not fetches or any(verifies(c) or c.program in VERIFIERS for c in run.commands):
         return
-    for command in commands:
-        if command.program not in ("curl", "wget") or "pipeline" in command.within:
-            continue
+    for command in fetches:
         for word in command.arguments:
             text = word.text
-            if not re.match(r"^https?://", text) or LOCAL_HOSTS.match(text):
+            if not HTTP_URL.match(text) or LOCAL_HOSTS.match(text):
                 continue
             if MODEL_URL.search(text):
                 continue

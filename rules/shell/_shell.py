@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 
 from dlint import regex
 from dlint.finding import Span
-from dlint.model import Build, Command, Dockerfile, Heredoc, Instruction, kept
+from dlint.model import Build, Command, Dockerfile, Heredoc, Instruction, Word, kept
 from dlint.records import dataclass
 
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -22,6 +22,8 @@ PIPEFAIL_SHELLS = frozenset({"bash", "zsh", "ksh", "mksh", "ash", "busybox"})
 def shell_of(build: Build, run: Instruction) -> tuple[str, ...]:
     """The ``SHELL`` argv in effect for ``run`` (its stage first, then the stages above)."""
     dockerfile = build.dockerfile
+    if not dockerfile.of("SHELL"):
+        return DEFAULT_SHELL  # most files set none: no stage to walk
     stage = dockerfile.stages[run.stage_index]
     for current in dockerfile.lineage(stage):
         # The stage's SHELLs only: scanning every instruction per RUN is quadratic.
@@ -71,15 +73,20 @@ def script_sets_pipefail(commands: tuple[Command, ...], before: Command) -> bool
 Locate = Callable[[int, int], Span]
 
 
-def texts(run: Instruction) -> Iterator[tuple[str, Locate]]:
+def texts(run: Instruction) -> tuple[tuple[str, Locate], ...]:
     """The script texts of ``run`` with a way to place offsets: the value, each heredoc."""
-    yield run.value, run.locate
-    for doc in run.heredocs:
+    if not run.heredocs:  # most RUNs
+        return ((run.value, run.locate),)
+    return ((run.value, run.locate), *((doc.body, _placer(doc)) for doc in run.heredocs))
 
-        def locate(start: int, end: int, doc: Heredoc = doc) -> Span:
-            return Span(doc.place(start), doc.place(end))
 
-        yield doc.body, locate
+def _placer(doc: Heredoc) -> Locate:
+    """Where offsets of a heredoc's body are in the file."""
+
+    def locate(start: int, end: int) -> Span:
+        return Span(doc.place(start), doc.place(end))
+
+    return locate
 
 
 # ``NAME=value`` as a shell statement or prefix (``export``, ``ENV``-like lines in scripts).
@@ -94,7 +101,13 @@ class Setting:
 
     name: str
     value: str
-    span: Span
+    word: Word
+    """The assignment as written; its place is worked out when :attr:`span` is read."""
+
+    @property
+    def span(self) -> Span:
+        """Where the variable is set."""
+        return self.word.span
 
 
 def settings(build: Build) -> tuple[Setting, ...]:
@@ -113,14 +126,19 @@ def _settings(dockerfile: Dockerfile) -> Iterator[Setting]:
         words = instruction.arguments
         if instruction.keyword == "ENV" and words and "=" not in words[0].text:
             value = instruction.assignments[0][1] or ""
-            yield Setting(words[0].text, value, words[0].span)
+            yield Setting(words[0].text, value, words[0])
             continue
         for word in words:
             name, sep, value = word.text.partition("=")
             if sep:
-                yield Setting(name, value, word.span)
+                yield Setting(name, value, word)
     for run in dockerfile.of("RUN"):
         for text, locate in texts(run):
+            if "=" not in text:  # no assignment (the search is slow on long scripts)
+                continue
             for match in ASSIGNMENT.finditer(text):
                 value = match[2].strip("\"'")
-                yield Setting(match[1], value, locate(match.start(), match.end()))
+                written = match[0]
+                yield Setting(
+                    match[1], value, Word(written, written, None, True, locate, *match.span())
+                )

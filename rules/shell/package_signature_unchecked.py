@@ -97,6 +97,8 @@ def check(build: Build) -> Iterator[Problem]:
             for word, what in in_command(command):
                 found.setdefault((word.span.start, word.span.end), what)
         for text, locate in texts(run):
+            if "=" not in text:  # both patterns need one
+                continue
             for pattern, what in (
                 (GPGCHECK, "the GPG signature check"),
                 (TRUSTED, "apt's signature check"),

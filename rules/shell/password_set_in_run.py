@@ -26,6 +26,7 @@ No automatic fix.
 
 from collections.abc import Iterator
 
+from dlint.commands import commands_running
 from dlint.finding import Problem, Severity
 from dlint.model import Build, Command, Word
 from dlint.rule import Rule
@@ -36,13 +37,18 @@ PASSWORD_OPTIONS = {
     "useradd": ("-p", "--password"),
     "adduser": ("--password",),
 }
+# Programs that always set a password (a list of user:password lines on stdin).
+PASSWORD_PROGRAMS = ("chpasswd", "chgpasswd")
+PROGRAMS = (*PASSWORD_PROGRAMS, *PASSWORD_OPTIONS)
 
 
 def password_word(command: Command) -> Word | None:
     """The word that sets or removes a password in ``command``, or None."""
-    if command.program in ("chpasswd", "chgpasswd"):
+    if command.program in PASSWORD_PROGRAMS:
         return command.words[0]
-    options = PASSWORD_OPTIONS.get(command.program, ())
+    options = PASSWORD_OPTIONS.get(command.program)
+    if options is None:
+        return None
     for word in command.arguments:
         if word.text in options or word.text.startswith(tuple(f"{o}=" for o in options)):
             return word
@@ -51,15 +57,14 @@ def password_word(command: Command) -> Word | None:
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every command that sets or removes a password."""
-    for run in build.dockerfile.of("RUN"):
-        for command in run.commands:
-            word = password_word(command)
-            if word is not None:
-                yield Problem(
-                    f"'{command.program}' puts a password into the image and its history; "
-                    "create service accounts without one",
-                    word.span,
-                )
+    for _, command in commands_running(build.dockerfile, *PROGRAMS):
+        word = password_word(command)
+        if word is not None:
+            yield Problem(
+                f"'{command.program}' puts a password into the image and its history; "
+                "create service accounts without one",
+                word.span,
+            )
 
 
 RULE = Rule(

@@ -43,10 +43,10 @@ from ._shell import is_posix, script_sets_pipefail, shell_sets_pipefail
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at the first command of the first pipeline of every unguarded RUN."""
     for run in build.dockerfile.of("RUN"):
-        if run.exec_form is not None or not is_posix(build, run):
-            continue
         first = next((c for c in run.commands if "pipeline" in c.within), None)
-        if first is None or shell_sets_pipefail(build, run):
+        if first is None or run.exec_form is not None or not is_posix(build, run):
+            continue
+        if shell_sets_pipefail(build, run):
             continue
         if script_sets_pipefail(run.commands, first):
             continue

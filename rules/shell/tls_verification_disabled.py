@@ -75,7 +75,6 @@ VARIABLES = {
 def in_command(command: Command) -> Iterator[tuple[Word, str]]:
     """The words of ``command`` that turn checks off, with what they turn off."""
     program, args = command.program, command.arguments
-    texts_ = [w.text for w in args]
     if program == "curl":
         for word in args:
             text = word.text
@@ -86,6 +85,7 @@ def in_command(command: Command) -> Iterator[tuple[Word, str]]:
             (w, "wget's certificate checks") for w in args if w.text == "--no-check-certificate"
         )
     elif program in ("npm", "yarn", "pnpm"):
+        texts_ = [w.text for w in args]
         if "strict-ssl" in texts_ and texts_[:1] in (["config"], ["set"]):
             value = texts_[texts_.index("strict-ssl") + 1 :][:1]
             if value and OFF.match(value[0]):
@@ -94,6 +94,7 @@ def in_command(command: Command) -> Iterator[tuple[Word, str]]:
             if word.text.startswith("--strict-ssl=") and OFF.match(word.text.split("=", 1)[1]):
                 yield word, f"{program}'s certificate checks"
     elif program == "git":
+        texts_ = [w.text for w in args]
         for index, word in enumerate(args):
             match = GIT_VERIFY.match(word.text)
             if not match:
@@ -101,10 +102,13 @@ def in_command(command: Command) -> Iterator[tuple[Word, str]]:
             value = match[2] if match[1] else (texts_[index + 1] if index + 1 < len(args) else "")
             if OFF.match(value or ""):
                 yield word, "git's certificate checks"
-    elif program in ("conda", "mamba", "micromamba") and "ssl_verify" in texts_:
-        value = texts_[texts_.index("ssl_verify") + 1 :][:1]
-        if value and OFF.match(value[0]):
-            yield args[texts_.index("ssl_verify")], f"{program}'s certificate checks"
+    elif program in ("conda", "mamba", "micromamba"):
+        texts_ = [w.text for w in args]
+        if "ssl_verify" in texts_:
+            index = texts_.index("ssl_verify")
+            value = texts_[index + 1 : index + 2]
+            if value and OFF.match(value[0]):
+                yield args[index], f"{program}'s certificate checks"
     pkg = package_command(command)
     if pkg is not None and pkg.family == "pip":
         for name, value in pkg.option_values:
@@ -126,7 +130,7 @@ def check(build: Build) -> Iterator[Problem]:
             for word, what in in_command(command):
                 found.setdefault(_key(word.span), what)
         for text, locate in texts(run):
-            for match in SSLVERIFY.finditer(text):
+            for match in SSLVERIFY.finditer(text) if "=" in text else ():
                 found.setdefault(
                     _key(locate(match.start(), match.end())), "yum/dnf's certificate checks"
                 )

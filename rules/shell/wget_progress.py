@@ -26,6 +26,7 @@ what wget prints.
 
 from collections.abc import Iterator
 
+from dlint.commands import commands_running
 from dlint.finding import Problem, Severity, insert_option_after
 from dlint.model import Build
 from dlint.rule import Rule
@@ -35,22 +36,19 @@ QUIET = ("-q", "--quiet", "-nv", "--no-verbose", "-o", "--output-file", "-a", "-
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem, with a fix, at every chatty ``wget``."""
-    for run in build.dockerfile.of("RUN"):
-        for command in run.commands:
-            if command.program != "wget":
-                continue
-            args = [w.text for w in command.arguments]
-            if any(a.startswith(("--progress", *QUIET)) for a in args):
-                continue
-            if any(a[:1] == "-" and a[1:2] != "-" and "q" in a[1:] for a in args):
-                continue
-            word = command.words[0]
-            yield Problem(
-                "wget prints a progress dot per few kilobytes into the build log; "
-                "add --progress=dot:giga",
-                word.span,
-                insert_option_after(word.raw, word.span, "--progress=dot:giga"),
-            )
+    for _, command in commands_running(build.dockerfile, "wget"):
+        args = [w.text for w in command.arguments]
+        if any(a.startswith(("--progress", *QUIET)) for a in args):
+            continue
+        if any(a[:1] == "-" and a[1:2] != "-" and "q" in a[1:] for a in args):
+            continue
+        word = command.words[0]
+        yield Problem(
+            "wget prints a progress dot per few kilobytes into the build log; "
+            "add --progress=dot:giga",
+            word.span,
+            insert_option_after(word.raw, word.span, "--progress=dot:giga"),
+        )
 
 
 RULE = Rule(

@@ -28,6 +28,7 @@ No automatic fix: which user needs to write where is yours to decide.
 from collections.abc import Iterator
 
 from dlint import regex
+from dlint.commands import commands_running
 from dlint.finding import Problem, Severity
 from dlint.model import Build
 from dlint.rule import Rule
@@ -56,18 +57,15 @@ def world_writable(mode: str) -> bool:
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem at every mode word that makes files world-writable."""
     dockerfile = build.dockerfile
-    for run in dockerfile.of("RUN"):
-        for command in run.commands:
-            if command.program != "chmod":
-                continue
-            modes = [w for w in command.arguments if not w.text.startswith("-")][:1]
-            for word in modes:
-                if word.known and world_writable(word.text):
-                    yield Problem(
-                        f"mode {word.text} lets every user write here; give the service user "
-                        "ownership (chown, COPY --chown) instead",
-                        word.span,
-                    )
+    for _, command in commands_running(dockerfile, "chmod"):
+        modes = [w for w in command.arguments if not w.text.startswith("-")][:1]
+        for word in modes:
+            if word.known and world_writable(word.text):
+                yield Problem(
+                    f"mode {word.text} lets every user write here; give the service user "
+                    "ownership (chown, COPY --chown) instead",
+                    word.span,
+                )
     for instruction in dockerfile.of("COPY", "ADD"):
         for flag in instruction.flags:
             if flag.name == "chmod" and flag.value and world_writable(flag.value):
