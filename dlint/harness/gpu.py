@@ -41,7 +41,7 @@ else:
 
 def requested(spec: "Spec") -> bool:
     """True when the spec asks for GPUs."""
-    return spec.service.get("gpus") is not None
+    return spec.service.gpus is not None
 
 
 def available(client: "docker.DockerClient") -> bool:
@@ -53,7 +53,8 @@ def device_requests(spec: "Spec") -> list[Any]:
     """``--gpus`` for the engine API: all GPUs or the number the spec asks for."""
     import docker.types
 
-    wanted = spec.service["gpus"]
+    wanted = spec.service.gpus
+    assert wanted is not None, "device_requests asked for a spec without gpus"
     count = -1 if wanted == "all" else int(wanted)
     return [docker.types.DeviceRequest(count=count, capabilities=[["gpu"]])]
 

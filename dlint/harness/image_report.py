@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from dlint.harness.lab import Lab
-    from dlint.harness.spec import Spec
+    from dlint.harness.spec import ImageBudgets, Spec
 
 # Files smaller than this are never hashed: a duplicate of a few bytes costs nothing.
 MIN_DUPLICATE_BYTES = 1024
@@ -619,17 +619,17 @@ def report_of(lab: "Lab") -> ImageReport:
     assert lab.image is not None, "the image report needs the built image"
     image_id = lab.image.image_id
     if image_id not in _reports:
-        uses_gpu = lab.spec.service.get("gpus") is not None
+        uses_gpu = lab.spec.service.gpus is not None
         lab.emit(f"image report: reading the layers of {lab.image.tag}")
         _reports[image_id] = report_for_image(lab.client, image_id, uses_gpu=uses_gpu)
     return _reports[image_id]
 
 
-def _budget_checks(budget: dict[str, Any]) -> Iterator[tuple[str, Callable[..., None]]]:
+def _budget_checks(budget: "ImageBudgets") -> Iterator[tuple[str, Callable[..., None]]]:
     from dlint.harness.verdict import expect
 
-    if "max_size" in budget:
-        limit = parse_size(budget["max_size"])
+    if budget.max_size is not None:
+        limit = parse_size(budget.max_size)
 
         def size(dlint_image: "Lab") -> None:
             report = report_of(dlint_image)
@@ -642,8 +642,8 @@ def _budget_checks(budget: dict[str, Any]) -> Iterator[tuple[str, Callable[..., 
             )
 
         yield "image-size", size
-    if "max_wasted_bytes" in budget:
-        wasted_limit = parse_size(budget["max_wasted_bytes"])
+    if budget.max_wasted_bytes is not None:
+        wasted_limit = parse_size(budget.max_wasted_bytes)
 
         def wasted(dlint_image: "Lab") -> None:
             report = report_of(dlint_image)
@@ -658,8 +658,8 @@ def _budget_checks(budget: dict[str, Any]) -> Iterator[tuple[str, Callable[..., 
             )
 
         yield "image-wasted-bytes", wasted
-    if "min_efficiency" in budget:
-        floor = float(budget["min_efficiency"])
+    if budget.min_efficiency is not None:
+        floor = float(budget.min_efficiency)
 
         def efficiency(dlint_image: "Lab") -> None:
             report = report_of(dlint_image)
@@ -670,7 +670,7 @@ def _budget_checks(budget: dict[str, Any]) -> Iterator[tuple[str, Callable[..., 
             )
 
         yield "image-efficiency", efficiency
-    for pattern in budget.get("forbid_paths", []):
+    for pattern in budget.forbid_paths:
 
         def forbidden(dlint_image: "Lab", pattern: str = pattern) -> None:
             found = report_of(dlint_image).matching(pattern)
@@ -688,4 +688,4 @@ def image_checks(spec: "Spec") -> Iterator[tuple[str, Callable[..., None]]]:
             dlint_image.emit(line)
 
     yield "image-report", make_report
-    yield from _budget_checks(spec.data.get("image_report", {}))
+    yield from _budget_checks(spec.image_report)

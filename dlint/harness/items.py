@@ -11,7 +11,8 @@ import pytest
 from dlint.harness import contract, gpu, image_report, inside, runtime
 from dlint.harness.lab import Lab
 from dlint.harness.plugin import Service
-from dlint.harness.spec import Spec
+from dlint.harness.spec import HttpCase, Spec
+from dlint.harness.spec import Runtime as RuntimeSection
 from dlint.harness.verdict import CheckFailed
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ def readiness_checks() -> Iterator[Check]:
 
 
 def _package_checks(spec: Spec) -> Iterator[Check]:
-    pins = inside.read_lock(spec.context / spec.inside["packages_lock"])
+    assert spec.inside.packages_lock is not None
+    pins = inside.read_lock(spec.context / spec.inside.packages_lock)
     found: dict[str, dict[str, str]] = {}
 
     def installed(service: Service) -> dict[str, str]:
@@ -70,20 +72,20 @@ def _package_checks(spec: Spec) -> Iterator[Check]:
 def inside_checks(spec: Spec) -> Iterator[Check]:
     """User, PID 1, files, commands, packages and environment inside the container."""
     expect = spec.inside
-    if "user" in expect:
-        user = expect["user"]
-        yield _inside("inside-user", inside.check_user, user.get("uid"), user.get("gid"))
-    if "pid1" in expect:
-        yield _inside("inside-pid1", inside.check_pid1, expect["pid1"])
-    for path in expect.get("files_present", []):
+    if expect.user is not None:
+        user = expect.user
+        yield _inside("inside-user", inside.check_user, user.uid, user.gid)
+    if expect.pid1 is not None:
+        yield _inside("inside-pid1", inside.check_pid1, expect.pid1)
+    for path in expect.files_present:
         yield _inside(f"inside-present[{path}]", inside.check_present, path)
-    for pattern in expect.get("files_absent", []):
+    for pattern in expect.files_absent:
         yield _inside(f"inside-absent[{pattern}]", inside.check_absent, pattern)
-    for command in expect.get("commands_absent", []):
+    for command in expect.commands_absent:
         yield _inside(f"inside-no-command[{command}]", inside.check_command_absent, command)
-    if "packages_lock" in expect:
+    if expect.packages_lock is not None:
         yield from _package_checks(spec)
-    for name, value in expect.get("env", {}).items():
+    for name, value in expect.env.items():
         yield _inside(f"inside-env[{name}]", inside.check_env, name, value)
 
 
@@ -91,55 +93,58 @@ def http_checks(spec: Spec) -> Iterator[Check]:
     """One item per request/expectation pair of the HTTP contract."""
     for case in spec.http:
 
-        def run(dlint_service: Service, case: dict[str, Any] = case) -> None:
+        def run(dlint_service: Service, case: HttpCase = case) -> None:
             contract.check(_ready(dlint_service), case)
 
-        yield f"http[{case['name']}]", run
+        yield f"http[{case.name}]", run
 
 
 def runtime_checks(spec: Spec) -> Iterator[Check]:
     """Cached rebuild after a code edit, graceful stop, arbitrary uid, then the proofs on
     the main service."""
     settings = spec.runtime
-    if "cached_rebuild" in settings:
+    if settings.cached_rebuild is not None:
+        rebuild = settings.cached_rebuild
 
         def cached_rebuild(dlint_image: Lab) -> None:
-            dlint_image.rebuild = runtime.rebuild_after_edit(
-                dlint_image, settings["cached_rebuild"]
-            )
-            runtime.check_cached_rebuild(dlint_image.rebuild, settings["cached_rebuild"])
+            dlint_image.rebuild = runtime.rebuild_after_edit(dlint_image, rebuild)
+            runtime.check_cached_rebuild(dlint_image.rebuild, rebuild)
 
         yield "runtime-cached-rebuild", cached_rebuild
-    if "graceful_stop" in settings:
+    if settings.graceful_stop is not None:
+        stop = settings.graceful_stop
 
         def graceful_stop(dlint_image: Lab, dlint_service: Service) -> None:
             _ready(dlint_service)
-            runtime.check_graceful_stop(dlint_image, settings["graceful_stop"])
+            runtime.check_graceful_stop(dlint_image, stop)
 
         yield "runtime-graceful-stop", graceful_stop
-    if "arbitrary_uid" in settings:
+    if settings.arbitrary_uid is not None:
+        uid = settings.arbitrary_uid
 
         def arbitrary_uid(dlint_image: Lab, dlint_service: Service) -> None:
             _ready(dlint_service)
-            runtime.check_arbitrary_uid(dlint_image, settings["arbitrary_uid"])
+            runtime.check_arbitrary_uid(dlint_image, uid)
 
         yield "runtime-arbitrary-uid", arbitrary_uid
     yield from _service_runtime_checks(settings)
 
 
-def _service_runtime_checks(settings: dict[str, Any]) -> Iterator[Check]:
+def _service_runtime_checks(settings: RuntimeSection) -> Iterator[Check]:
     """Runtime proofs on the main service container: idle connections, a clean log."""
-    if "idle_connections" in settings:
+    if settings.idle_connections is not None:
+        idle = settings.idle_connections
 
         def idle_connections(dlint_service: Service) -> None:
-            runtime.check_idle_connections(_ready(dlint_service), settings["idle_connections"])
+            runtime.check_idle_connections(_ready(dlint_service), idle)
 
         yield "runtime-idle-connections", idle_connections
-    if "clean_log" in settings:
+    if settings.clean_log is not None:
+        forbid = settings.clean_log
 
         def clean_log(dlint_service: Service) -> None:
             _ready(dlint_service)
-            runtime.check_clean_log(dlint_service.container, settings["clean_log"])
+            runtime.check_clean_log(dlint_service.container, forbid)
 
         yield "runtime-clean-log", clean_log
 

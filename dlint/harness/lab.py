@@ -88,10 +88,10 @@ class Lab:
         service = self.spec.service
         gpus = gpu.requested(self.spec) and gpu.available(self.client)
         return RunOptions(
-            port=service["port"],
-            env={**service.get("env", {}), **(env or {})},
-            memory=service.get("memory", "512m"),
-            pids=service.get("pids", 256),
+            port=service.port,
+            env={**service.env, **(env or {})},
+            memory=service.memory,
+            pids=service.pids,
             user=user,
             device_requests=gpu.device_requests(self.spec) if gpus else None,
         )
@@ -109,7 +109,7 @@ class Lab:
         The port the engine published on this machine's loopback, or, for a remote engine
         (or ``--reach helper``), a helper container in the container's network namespace.
         """
-        port = self.spec.service["port"]
+        port = self.spec.service.port
         engine = docker_ops.engine_of(self.client)
         if not uses_helper(self.reach, engine.local):
             return PublishedPort(docker_ops.host_port(container, port))
@@ -130,7 +130,7 @@ class Lab:
 
         Raises CheckFailed with logs and health output when it never gets ready.
         """
-        probe = self.spec.service.get("readiness", {}).get("http")
+        probe = self.spec.service.readiness.http
         endpoint = self.endpoint(container)
         try:
             self.ready_seconds[name] = docker_ops.wait_ready(

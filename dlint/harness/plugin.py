@@ -178,7 +178,7 @@ def dlint_lab(request: pytest.FixtureRequest) -> Iterator["Lab"]:
         client=client,
         run_id=config.stash[RUN_ID_KEY],
         emit=_emitter(config),
-        readiness_timeout=config.getoption("dlint_timeout") or spec.readiness_timeout,
+        readiness_timeout=config.getoption("dlint_timeout") or spec.service.readiness.timeout,
         nocache=config.getoption("dlint_no_cache"),
         builder=config.getoption("dlint_builder"),
         classic=config.getoption("dlint_classic_builder"),

@@ -7,7 +7,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import requests
 from docker.models.containers import Container
@@ -15,6 +15,7 @@ from docker.models.containers import Container
 from dlint.harness import contract, inside
 from dlint.harness.docker_ops import BuildResult
 from dlint.harness.lab import Lab
+from dlint.harness.spec import ArbitraryUid, CachedRebuild, CleanLog, GracefulStop, IdleConnections
 from dlint.harness.verdict import CheckFailed, expect
 
 if TYPE_CHECKING:
@@ -23,52 +24,50 @@ if TYPE_CHECKING:
 # The run id makes each run's edit new: BuildKit's cache outlives the images of earlier
 # runs and would serve a rebuild of the same edit, so nothing would be rebuilt.
 EDIT_LINE = "\n# dlint: code edit made to prove the dependency layers stay cached ({run_id})\n"
-DEFAULT_GRACE = 10
-DEFAULT_STOP_AFTER = 0.5
 IDLE_SETTLE_SECONDS = 0.5
 IDLE_REQUEST_TIMEOUT = 10.0
 # Log lines shown when a container is killed at the end of its grace.
 LOG_TAIL = 8
 
 
-def rebuild_after_edit(lab: Lab, settings: dict[str, Any]) -> BuildResult:
+def rebuild_after_edit(lab: Lab, settings: CachedRebuild) -> BuildResult:
     """Copy the context, append a comment to the edited file, rebuild and return the result."""
     with tempfile.TemporaryDirectory(prefix="dlint-edit-") as scratch:
         context = Path(scratch) / "context"
         shutil.copytree(lab.spec.context, context, ignore=shutil.ignore_patterns(".git"))
-        with (context / settings["edit"]).open("a", encoding="utf-8") as edited:
+        with (context / settings.edit).open("a", encoding="utf-8") as edited:
             edited.write(EDIT_LINE.format(run_id=lab.run_id))
-        lab.emit(f"rebuilding after editing {settings['edit']}")
+        lab.emit(f"rebuilding after editing {settings.edit}")
         return lab.build(context, f"{lab.tag}-edit")
 
 
-def check_cached_rebuild(result: BuildResult, settings: dict[str, Any]) -> None:
+def check_cached_rebuild(result: BuildResult, settings: CachedRebuild) -> None:
     """The expected steps came from the cache, the edit changed the build, and it was quick."""
-    for pattern in settings["expect_cached"]:
+    for pattern in settings.expect_cached:
         steps = [step for step in result.steps if pattern in step.instruction]
         expect(bool(steps), f"no build step contains {pattern!r}")
         rebuilt = [f"step {step.number}: {step.instruction}" for step in steps if not step.cached]
         expect(not rebuilt, f"rebuilt instead of cached after a code edit: {'; '.join(rebuilt)}")
     expect(
         len(result.cached_steps) < len(result.steps),
-        f"every step was cached: the edit to {settings['edit']} did not reach the image "
+        f"every step was cached: the edit to {settings.edit} did not reach the image "
         "(is it excluded by .dockerignore?)",
     )
-    budget = settings.get("max_seconds")
+    budget = settings.max_seconds
     expect(
         budget is None or result.seconds <= budget,
         f"rebuild took {result.seconds:.1f} s, budget {budget} s",
     )
 
 
-def check_graceful_stop(lab: Lab, settings: dict[str, Any]) -> None:
+def check_graceful_stop(lab: Lab, settings: GracefulStop) -> None:
     """A request in flight when ``docker stop`` arrives completes; the exit code is 0."""
-    grace = settings.get("grace", DEFAULT_GRACE)
-    container, endpoint = lab.start_ready("graceful-stop", env=settings.get("env", {}))
-    exchange = settings["exchange"]
+    grace = settings.grace
+    container, endpoint = lab.start_ready("graceful-stop", env=dict(settings.env))
+    exchange = settings.exchange
     with ThreadPoolExecutor(max_workers=1) as pool:
-        in_flight = pool.submit(contract.send, endpoint, exchange["request"])
-        time.sleep(settings.get("stop_after", DEFAULT_STOP_AFTER))
+        in_flight = pool.submit(contract.send, endpoint, exchange.request)
+        time.sleep(settings.stop_after)
         expect(not in_flight.done(), "the request finished before the stop; raise the delay")
         started = time.monotonic()
         answered: list[float] = []
@@ -77,7 +76,7 @@ def check_graceful_stop(lab: Lab, settings: dict[str, Any]) -> None:
         stop_seconds = time.monotonic() - started
         answer = in_flight.result()
     exit_code = container.wait(timeout=grace)["StatusCode"]
-    found = contract.problems(exchange["expect"], answer)
+    found = contract.problems(exchange.expect, answer)
     expect(not found, f"in-flight request during stop: {'; '.join(found)}")
     if exit_code == 137:
         before_kill = answered and answered[0] < stop_seconds
@@ -103,28 +102,28 @@ def _killed(container: Container, grace: float, answered: float | None) -> str:
     return f"{message}\nits last log lines:\n{tail.rstrip()}"
 
 
-def check_arbitrary_uid(lab: Lab, settings: dict[str, Any]) -> None:
+def check_arbitrary_uid(lab: Lab, settings: ArbitraryUid) -> None:
     """The image serves the exchange when run as an arbitrary non-root uid."""
-    container, endpoint = lab.start_ready("arbitrary-uid", user=settings["user"])
-    uid = int(settings["user"].split(":")[0])
+    container, endpoint = lab.start_ready("arbitrary-uid", user=settings.user)
+    uid = int(settings.user.split(":")[0])
     running_as = inside.pid1_uid(inside.host_for(container.id))
     expect(running_as == uid, f"PID 1 runs as uid {running_as}, expected {uid}")
-    contract.check(endpoint, settings["exchange"])
+    contract.check(endpoint, settings.exchange)
 
 
-def check_idle_connections(endpoint: "Endpoint", settings: dict[str, Any]) -> None:
+def check_idle_connections(endpoint: "Endpoint", settings: IdleConnections) -> None:
     """With ``connections`` TCP connections open that never send a byte, the exchange is
     answered as expected (``max_ms`` makes it "answered fast").
 
     A sync worker serves one connection at a time, so a few idle clients hold every
     worker and the service stops answering until the workers time out.
     """
-    count = settings["connections"]
+    count = settings.connections
     close = endpoint.hold_idle(count, IDLE_SETTLE_SECONDS + IDLE_REQUEST_TIMEOUT + 5)
     try:
         time.sleep(IDLE_SETTLE_SECONDS)
         try:
-            answer = contract.send(endpoint, settings["exchange"]["request"], IDLE_REQUEST_TIMEOUT)
+            answer = contract.send(endpoint, settings.exchange.request, IDLE_REQUEST_TIMEOUT)
         except requests.Timeout:
             raise CheckFailed(
                 f"no answer within {IDLE_REQUEST_TIMEOUT:.0f} s while {count} idle "
@@ -132,13 +131,13 @@ def check_idle_connections(endpoint: "Endpoint", settings: dict[str, Any]) -> No
             ) from None
     finally:
         close()
-    found = contract.problems(settings["exchange"]["expect"], answer)
+    found = contract.problems(settings.exchange.expect, answer)
     expect(not found, f"with {count} idle connections open: {'; '.join(found)}")
 
 
-def check_clean_log(container: Container, settings: dict[str, Any]) -> None:
+def check_clean_log(container: Container, settings: CleanLog) -> None:
     """No line the service logged so far matches one of the ``forbid`` regexes."""
-    patterns = [re.compile(pattern) for pattern in settings["forbid"]]
+    patterns = [re.compile(pattern) for pattern in settings.forbid]
     lines = container.logs().decode("utf-8", "replace").splitlines()
     bad = [line for line in lines if any(pattern.search(line) for pattern in patterns)]
-    expect(not bad, f"{len(bad)} log lines match {settings['forbid']}: " + " | ".join(bad[:3]))
+    expect(not bad, f"{len(bad)} log lines match {list(settings.forbid)}: " + " | ".join(bad[:3]))

@@ -29,7 +29,7 @@ def reference_data() -> dict:
 
 def test_reference_spec_is_valid():
     spec = load_spec(REFERENCE / "dlint-test.yaml", REFERENCE)
-    assert spec.service["port"] == 8080
+    assert spec.service.port == 8080
     assert len(spec.http) >= 20
 
 
