@@ -1,15 +1,18 @@
 """Send one spec request to the service and compare the answer with its expectation."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
-from dlint.harness.spec import Exchange, Expect, HttpCase, Request
+from dlint.harness.kinds import kind
+from dlint.harness.spec import Exchange, Expect, HttpCase, Request, Spec
 from dlint.harness.verdict import CheckFailed
 
 if TYPE_CHECKING:
+    from dlint.harness.lab import Ready
     from dlint.harness.reach import Endpoint
 
 REQUEST_TIMEOUT = 30.0
@@ -117,3 +120,14 @@ def check(endpoint: "Endpoint", exchange: Exchange | HttpCase) -> Answer:
     if found:
         raise CheckFailed("; ".join(found))
     return answer
+
+
+def _cases(cases: tuple[HttpCase, ...], spec: Spec) -> Iterator[tuple[str, HttpCase]]:
+    return ((case.name, case) for case in cases)
+
+
+@kind("http", section="http", needs=("ready",), each=_cases, label="NAME")
+def http(case: HttpCase, ready: "Ready") -> None:
+    """The answer to the request meets every expectation; a failure lists every broken one
+    and the start of the body."""
+    check(ready.endpoint, case)

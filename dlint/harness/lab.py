@@ -10,9 +10,12 @@ from docker.models.containers import Container
 
 from dlint.harness import docker_ops
 from dlint.harness.docker_ops import BuildOptions, BuildResult, RunOptions
+from dlint.harness.kinds import kind
 from dlint.harness.reach import Endpoint, HelperContainer, PublishedPort, uses_helper
 from dlint.harness.spec import Spec
 from dlint.harness.verdict import CheckFailed
+
+NOT_READY = "the service is not ready (see the readiness check)"
 
 
 def image_tag(spec: Spec, run_id: str) -> str:
@@ -146,3 +149,43 @@ class Lab:
         """Start a container and wait until it is ready; return it and its endpoint."""
         container = self.start(name, self.run_options(env, user))
         return container, self.wait(container, name)
+
+
+@dataclass
+class Service:
+    """The main hardened container, where to reach it, and why it is not ready (if so)."""
+
+    container: Container | None
+    endpoint: Endpoint | None
+    problem: str | None
+
+    def ready(self) -> "Ready":
+        """The container and its endpoint; skips the calling check when it is not ready."""
+        if self.problem is not None or self.container is None or self.endpoint is None:
+            import pytest
+
+            pytest.skip(NOT_READY)
+        return Ready(self.container, self.endpoint)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The main container once it is ready, and where its service answers."""
+
+    container: Container
+    endpoint: Endpoint
+
+    @property
+    def container_id(self) -> str:
+        """The container's id, for ``docker exec``."""
+        return self.container.id or ""
+
+
+@kind("readiness", needs=("service",))
+def readiness(service: Service) -> None:
+    """The service becomes ready: the image's `HEALTHCHECK` reports `healthy`, or the
+    `service.readiness.http` path answers 200, within `service.readiness.timeout`. When it
+    fails, it shows the container state, the last health-check outputs and the last 20 log
+    lines, and every check that needs the service is skipped."""
+    if service.problem is not None:
+        raise CheckFailed(service.problem)

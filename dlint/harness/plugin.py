@@ -10,17 +10,13 @@ own, and the plugin stays inert unless ``--dlint-spec`` is given.
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from docker.models.containers import Container
-
-    from dlint.harness.lab import Lab
-    from dlint.harness.reach import Endpoint
+    from dlint.harness.lab import Lab, Service
     from dlint.harness.spec import Spec  # noqa: F401  (named in a string annotation)
 
 SPEC_KEY = pytest.StashKey["Spec"]()
@@ -216,22 +212,14 @@ def dlint_image(dlint_lab: "Lab", request: pytest.FixtureRequest) -> "Lab":
     return dlint_lab
 
 
-@dataclass
-class Service:
-    """The main hardened container, where to reach it, and why it is not ready (if so)."""
-
-    container: "Container | None"
-    endpoint: "Endpoint | None"
-    problem: str | None
-
-
 @pytest.fixture(scope="session")
-def dlint_service(dlint_image: "Lab") -> Service:
+def dlint_service(dlint_image: "Lab") -> "Service":
     """Starts the image hardened and waits until it is ready (or records why not)."""
     import docker.errors
     import requests
 
     from dlint.harness.docker_ops import CannotRun
+    from dlint.harness.lab import Service
     from dlint.harness.verdict import CheckFailed
 
     try:

@@ -14,7 +14,8 @@ from docker.models.containers import Container
 
 from dlint.harness import contract, inside
 from dlint.harness.docker_ops import BuildResult
-from dlint.harness.lab import Lab
+from dlint.harness.kinds import kind
+from dlint.harness.lab import Lab, Ready
 from dlint.harness.spec import ArbitraryUid, CachedRebuild, CleanLog, GracefulStop, IdleConnections
 from dlint.harness.verdict import CheckFailed, expect
 
@@ -106,7 +107,7 @@ def check_arbitrary_uid(lab: Lab, settings: ArbitraryUid) -> None:
     """The image serves the exchange when run as an arbitrary non-root uid."""
     container, endpoint = lab.start_ready("arbitrary-uid", user=settings.user)
     uid = int(settings.user.split(":")[0])
-    running_as = inside.pid1_uid(inside.host_for(container.id))
+    running_as = inside.pid1_uid(inside.host_for(container.id or ""))
     expect(running_as == uid, f"PID 1 runs as uid {running_as}, expected {uid}")
     contract.check(endpoint, settings.exchange)
 
@@ -141,3 +142,51 @@ def check_clean_log(container: Container, settings: CleanLog) -> None:
     lines = container.logs().decode("utf-8", "replace").splitlines()
     bad = [line for line in lines if any(pattern.search(line) for pattern in patterns)]
     expect(not bad, f"{len(bad)} log lines match {list(settings.forbid)}: " + " | ".join(bad[:3]))
+
+
+# --- the check kinds of ``runtime`` ------------------------------------------------------
+
+
+@kind("runtime-cached-rebuild", section="runtime.cached_rebuild", needs=("image",))
+def runtime_cached_rebuild(settings: CachedRebuild, lab: Lab) -> None:
+    """DIR is copied to a temp dir, a comment line is appended to `edit` (an application
+    source file), and the copy is rebuilt. Passes when every step whose instruction contains
+    one of the `expect_cached` texts came from the layer cache, at least one step was rebuilt
+    (so the edit reached the image), and the rebuild took at most `max_seconds` (optional)."""
+    lab.rebuild = rebuild_after_edit(lab, settings)
+    check_cached_rebuild(lab.rebuild, settings)
+
+
+@kind("runtime-graceful-stop", section="runtime.graceful_stop", needs=("image", "ready"))
+def runtime_graceful_stop(settings: GracefulStop, lab: Lab, ready: Ready) -> None:
+    """A second container starts with `env` added; once ready, the `exchange` request is
+    sent, and `stop_after` seconds later `docker stop` with `grace` seconds. Passes when the
+    request was still in flight at the stop, its answer meets `expect`, the container exits
+    with code 0 (137 means it was killed), and the stop took less than `grace`. The service
+    needs a way to keep a request in flight: the reference uses its `PREDICT_DELAY_SECONDS`
+    test hook (off by default)."""
+    check_graceful_stop(lab, settings)
+
+
+@kind("runtime-arbitrary-uid", section="runtime.arbitrary_uid", needs=("image", "ready"))
+def runtime_arbitrary_uid(settings: ArbitraryUid, lab: Lab, ready: Ready) -> None:
+    """A third container runs as `user` (`UID[:GID]`, non-zero uid), e.g. `12345:0` like
+    OpenShift. Passes when PID 1 has that uid and the `exchange` answer meets `expect`."""
+    check_arbitrary_uid(lab, settings)
+
+
+@kind("runtime-idle-connections", section="runtime.idle_connections", needs=("ready",))
+def runtime_idle_connections(settings: IdleConnections, ready: Ready) -> None:
+    """On the main service container: `connections` TCP connections are opened that never
+    send a byte, then the `exchange` is sent (answer within 10 s). Passes when its answer
+    meets `expect` (give `max_ms` to demand a fast one). A server with a few sync workers
+    fails: each idle client holds a whole worker. The connections are closed afterwards."""
+    check_idle_connections(ready.endpoint, settings)
+
+
+@kind("runtime-clean-log", section="runtime.clean_log", needs=("ready",))
+def runtime_clean_log(settings: CleanLog, ready: Ready) -> None:
+    r"""The main service container's log so far (start-up and every exchange above) has no
+    line matching one of the `forbid` regular expressions (Python `re`, searched anywhere
+    in the line), e.g. `["\\[ERROR\\]", "Traceback"]`."""
+    check_clean_log(ready.container, settings)

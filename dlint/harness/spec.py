@@ -472,7 +472,7 @@ def keys(cls: type) -> Iterator[tuple[Field[Any], Any]]:
             yield each, hints[each.name]
 
 
-def _optional(hint: Any) -> Any:
+def optional(hint: Any) -> Any:
     """``X`` for ``X | None``; the hint itself otherwise."""
     if get_origin(hint) in (Union, types.UnionType):
         others = [arg for arg in get_args(hint) if arg is not type(None)]
@@ -502,7 +502,7 @@ T = TypeVar("T")
 
 
 def _value(hint: Any, data: Any) -> Any:
-    hint = _optional(hint)
+    hint = optional(hint)
     if hint is Json:
         return Json(value=data)
     if is_record(hint):
@@ -535,7 +535,7 @@ def _default(each: Field[Any]) -> Any:
 
 
 def _key_schema(each: Field[Any], hint: Any, definitions: dict[str, Any]) -> dict[str, Any]:
-    hint = _optional(hint)
+    hint = optional(hint)
     schema: dict[str, Any] = {"description": each.metadata["doc"]}
     item = element_type(hint)
     if is_record(hint):
