@@ -28,29 +28,12 @@ EXIT_CANNOT_RUN = 2
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Options of the dlint harness; nothing happens unless --dlint-spec is given."""
+    from dlint.harness.options import OPTIONS
+
     group = parser.getgroup("dlint", "dlint container checks")
-    group.addoption("--dlint-spec", metavar="FILE", help="run the checks of this dlint spec")
-    group.addoption(
-        "--dlint-context", metavar="DIR", help="build context (default: the spec's directory)"
-    )
-    group.addoption("--dlint-run-id", metavar="ID", help="label value for everything created")
-    group.addoption("--dlint-keep", action="store_true", help="keep containers and images")
-    group.addoption("--dlint-no-cache", action="store_true", help="build without layer cache")
-    group.addoption(
-        "--dlint-timeout", type=float, metavar="SECONDS", help="readiness timeout override"
-    )
-    for kind in ("json", "markdown", "html"):
-        group.addoption(f"--dlint-{kind}", metavar="FILE", help=f"write a {kind} report of the run")
-    group.addoption("--dlint-builder", metavar="NAME", help="build with this buildx builder")
-    group.addoption(
-        "--dlint-classic-builder", action="store_true", help="build with the classic builder"
-    )
-    group.addoption(
-        "--dlint-reach",
-        choices=("auto", "published", "helper"),
-        default="auto",
-        help="reach the service on its published port or through a helper container",
-    )
+    for option in OPTIONS:
+        if option.in_plugin:
+            group.addoption(option.pytest, dest=option.plugin_dest, **option.parse_keywords())
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,11 +5,10 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from dlint.harness import docker_ops, plugin, signals
+from dlint.harness import docker_ops, options, plugin, signals
 from dlint.harness.docker_ops import CannotRun
 from dlint.harness.spec import SpecError, find_spec, load_spec
 
@@ -65,26 +64,9 @@ def pytest_arguments(
     arguments += ["--noconftest", "-p", "no:cacheprovider", "-p", "no:dlint"]
     arguments += ["-p", "dlint.harness.plugin", "--assert=plain"]
     arguments += ["--dlint-spec", str(spec_path), "--dlint-context", str(context)]
-    arguments += ["--dlint-run-id", run_id, "-rfEs", "-q" if args.quiet else "-v"]
-    options: list[tuple[Any, list[str]]] = [
-        (args.junit_xml, ["--junit-xml", str(args.junit_xml)]),
-        (args.keep, ["--dlint-keep"]),
-        (args.no_cache, ["--dlint-no-cache"]),
-        (args.timeout, ["--dlint-timeout", str(args.timeout)]),
-        (args.keyword, ["-k", str(args.keyword)]),
-        (args.exitfirst, ["-x"]),
-        *(
-            (getattr(args, kind), [f"--dlint-{kind}", str(getattr(args, kind))])
-            for kind in ("json", "markdown", "html")
-        ),
-        (args.builder, ["--dlint-builder", str(args.builder)]),
-        (args.classic_builder, ["--dlint-classic-builder"]),
-        (args.reach != "auto", ["--dlint-reach", str(args.reach)]),
-    ]
-    for wanted, extra in options:
-        if wanted:
-            arguments.extend(extra)
-    return arguments
+    arguments += ["--dlint-run-id", run_id, "-rfEs"]
+    arguments += [] if args.quiet else ["-v"]
+    return arguments + options.pytest_arguments(args)
 
 
 @contextmanager

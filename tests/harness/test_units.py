@@ -1,11 +1,14 @@
 """Pure parts of the harness: JSON subset matching, FROM lines, lock pins, build steps."""
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from dlint.harness import options, plugin
 from dlint.harness.contract import subset_mismatch
 from dlint.harness.docker_ops import (
     LAYER_INSTRUCTION,
@@ -139,3 +142,40 @@ def test_a_pass_with_checks_that_did_not_run_is_not_exit_0(selected: int, passed
     outcome.passed = selected
     if selected:
         assert exit_code(pytest.ExitCode.OK, outcome) == 0
+
+
+class _Options:
+    """What ``pytest_addoption`` needs of pytest's parser, as plain argparse."""
+
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser()
+
+    def getgroup(self, *names: str) -> "_Options":
+        return self
+
+    def addoption(self, *flags: str, **keywords: Any) -> None:
+        self.parser.add_argument(*flags, **keywords)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        [],
+        ["--keep", "--timeout", "30", "--no-cache", "--json", "run.json", "--reach", "helper"],
+        ["--builder", "fleet", "--classic-builder", "--html", "r.html", "--markdown", "r.md"],
+        ["-k", "http", "-x", "-q", "--junit-xml", "j.xml", "--reach", "auto"],
+    ],
+)
+def test_dlint_test_and_the_pytest_plugin_read_the_same_settings(given: list[str]):
+    """One table declares both: what dlint test hands to pytest reads back the same."""
+    from dlint import harness
+
+    dlint_test = argparse.ArgumentParser()
+    harness.add_arguments(dlint_test)
+    args = dlint_test.parse_args(given)
+    pytest_options = _Options()
+    plugin.pytest_addoption(pytest_options)  # type: ignore[arg-type]
+    handed, _ = pytest_options.parser.parse_known_args(options.pytest_arguments(args))
+    from_pytest = options.settings(lambda option: getattr(handed, option.plugin_dest))
+    assert from_pytest == options.from_arguments(args)
+    assert list(options.Settings._fields) == [o.dest for o in options.settings_options()]
