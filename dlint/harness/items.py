@@ -62,7 +62,7 @@ def summary_lines(lab: Lab, stats: dict[str, list[Any]]) -> list[str]:
         cached = len(lab.image.cached_steps)
         lines.append(
             f"cold build: {lab.image.seconds:.1f} s ({cached}/{len(lab.image.steps)} steps "
-            f"from cache{', --no-cache' if lab.nocache else ''}, {lab.image.builder}); "
+            f"from cache{', --no-cache' if lab.settings.no_cache else ''}, {lab.image.builder}); "
             f"image {lab.image.tag} {_megabytes(lab.image.size_bytes)}"
         )
     if lab.rebuild is not None:

@@ -203,12 +203,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def pytest_arguments(args: argparse.Namespace) -> list[str]:
-    """What ``dlint test`` was given, as pytest options: the plugin's ``--dlint-*`` and
-    pytest's own (``-k EXPR``, ``-x``, ``-q``, ``--junit-xml FILE``); unset ones left out."""
+    """pytest's own options as ``dlint test`` was given them (``-k EXPR``, ``-x``, ``-q``,
+    ``--junit-xml FILE``); the settings reach the plugin with the run's Lab instead."""
     arguments: list[str] = []
     for option in OPTIONS:
-        value = getattr(args, option.dest, None) if option.flags else None
-        if option.pytest is None or value in (None, False, option.default):
+        value = getattr(args, option.dest) if option.flags else None
+        if option.pytest is None or option.in_plugin or not value:
             continue
         arguments += [option.pytest] if option.switch else [option.pytest, str(value)]
     return arguments

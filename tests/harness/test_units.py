@@ -158,24 +158,41 @@ class _Options:
 
 
 @pytest.mark.parametrize(
-    "given",
+    ("given", "plugin_options"),
     [
-        [],
-        ["--keep", "--timeout", "30", "--no-cache", "--json", "run.json", "--reach", "helper"],
-        ["--builder", "fleet", "--classic-builder", "--html", "r.html", "--markdown", "r.md"],
-        ["-k", "http", "-x", "-q", "--junit-xml", "j.xml", "--reach", "auto"],
+        ([], ""),
+        (
+            ["--keep", "--timeout", "30", "--no-cache", "--json", "run.json", "--reach", "helper"],
+            "--dlint-keep --dlint-timeout=30 --dlint-no-cache --dlint-json=run.json "
+            "--dlint-reach=helper",
+        ),
+        (
+            ["--builder", "fleet", "--classic-builder", "--html", "r.html", "--markdown", "r.md"],
+            "--dlint-builder=fleet --dlint-classic-builder --dlint-html=r.html "
+            "--dlint-markdown=r.md",
+        ),
     ],
 )
-def test_dlint_test_and_the_pytest_plugin_read_the_same_settings(given: list[str]):
-    """One table declares both: what dlint test hands to pytest reads back the same."""
+def test_dlint_test_and_the_pytest_plugin_read_the_same_settings(
+    given: list[str], plugin_options: str
+):
+    """One table declares both: ``--keep`` is ``--dlint-keep``, and so on."""
     from dlint import harness
 
     dlint_test = argparse.ArgumentParser()
     harness.add_arguments(dlint_test)
-    args = dlint_test.parse_args(given)
     pytest_options = _Options()
     plugin.pytest_addoption(pytest_options)  # type: ignore[arg-type]
-    handed, _ = pytest_options.parser.parse_known_args(options.pytest_arguments(args))
-    from_pytest = options.settings(lambda option: getattr(handed, option.plugin_dest))
-    assert from_pytest == options.from_arguments(args)
+    read = pytest_options.parser.parse_args(plugin_options.split())
+    from_pytest = options.settings(lambda option: getattr(read, option.plugin_dest))
+    assert from_pytest == options.from_arguments(dlint_test.parse_args(given))
     assert list(options.Settings._fields) == [o.dest for o in options.settings_options()]
+
+
+def test_dlint_test_hands_pytest_only_pytests_own_options():
+    from dlint import harness
+
+    dlint_test = argparse.ArgumentParser()
+    harness.add_arguments(dlint_test)
+    args = dlint_test.parse_args(["-k", "http", "-x", "-q", "--junit-xml", "j.xml", "--keep"])
+    assert options.pytest_arguments(args) == ["--junit-xml", "j.xml", "-k", "http", "-x", "-q"]
