@@ -207,7 +207,9 @@ class Request:
         default="GET",
     )
     path: str = key(
-        "starts with `/`; sent to the service's port", {"type": "string", "pattern": "^/"}
+        "starts with `/`; sent to the service's port (`http://127.0.0.1:<published port>`, or "
+        "from a helper container on a remote engine)",
+        {"type": "string", "pattern": "^/"},
     )
     headers: Mapping[str, str] = key(
         "map of strings",
