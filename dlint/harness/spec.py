@@ -23,6 +23,7 @@ from typing import Any, ClassVar, TypeVar, Union, get_args, get_origin, get_type
 
 from dlint.config import load_yaml, read_config_text
 
+T = TypeVar("T")
 SPEC_NAMES = ("dlint-test.yaml", "dlint-test.yml")
 SCHEMA_ID = "urn:dlint:schema:dlint-test"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -500,9 +501,6 @@ def element_type(hint: Any) -> Any:
     return None
 
 
-T = TypeVar("T")
-
-
 def _value(hint: Any, data: Any) -> Any:
     hint = optional(hint)
     if hint is Json:
@@ -527,10 +525,13 @@ def from_data(cls: type[T], data: Mapping[str, Any], **outside: Any) -> T:
 # --- the JSON Schema -------------------------------------------------------------------
 
 
+def required(each: Field[Any]) -> bool:
+    """True for a key the spec must give (it has no default)."""
+    return each.default is MISSING and each.default_factory is MISSING
+
+
 def _default(each: Field[Any]) -> Any:
     """The key's default as JSON, when it has a plain one (not a section, not None)."""
-    if each.default is MISSING or each.default is None:
-        return MISSING
     if isinstance(each.default, str | int | float | bool):
         return each.default
     return MISSING
@@ -553,14 +554,14 @@ def _key_schema(each: Field[Any], hint: Any, definitions: dict[str, Any]) -> dic
 
 def _object(cls: type, definitions: dict[str, Any]) -> dict[str, Any]:
     properties = {}
-    required = []
+    names = []
     for each, hint in keys(cls):
         properties[each.name] = _key_schema(each, hint, definitions)
-        if each.default is MISSING and each.default_factory is MISSING:
-            required.append(each.name)
+        if required(each):
+            names.append(each.name)
     schema: dict[str, Any] = {"type": "object", "additionalProperties": False}
-    if required:
-        schema["required"] = required
+    if names:
+        schema["required"] = names
     schema["properties"] = properties
     schema.update(getattr(cls, "SCHEMA", {}))
     return schema

@@ -37,7 +37,7 @@ def _cell(text: str) -> str:
 
 
 def _default(each: Field[Any]) -> str:
-    if each.default is MISSING and each.default_factory is MISSING:
+    if spec.required(each):
         return "required"
     value = each.default if each.default_factory is MISSING else each.default_factory()
     if value is None or is_dataclass(value):  # absent, or a section with defaults of its own
