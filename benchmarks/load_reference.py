@@ -190,7 +190,7 @@ def measure(args: argparse.Namespace) -> int:
     import requests
 
     from dlint.harness import docker_ops
-    from dlint.harness.plugin import new_run_id
+    from dlint.harness.lab import new_run_id
     from dlint.harness.reach import PublishedPort
 
     if shutil.which("wrk") is None:

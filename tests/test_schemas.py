@@ -172,3 +172,16 @@ def test_repository_test_specs_are_valid():
     for path in specs:
         assert schema_accepts(SPEC, yaml.safe_load(path.read_text())), path
     assert not schema_accepts(SPEC, {"version": 1})
+
+
+def test_the_spec_schema_is_for_editors_and_the_reference_names_it():
+    assert SPEC["$id"] and SPEC["title"]
+    described = [key for key, value in SPEC["properties"].items() if value.get("description")]
+    assert described == list(SPEC["properties"])
+    for name, definition in SPEC["$defs"].items():
+        for key, value in definition["properties"].items():
+            assert value.get("description"), f"{name}.{key}"
+    first = (REPO / "reference" / "dlint-test.yaml").read_text().splitlines()[0]
+    named = first.removeprefix("# yaml-language-server: $schema=")
+    assert named != first, "reference/dlint-test.yaml names no schema for editors"
+    assert (REPO / "reference" / named).resolve() == (schemas.FOLDER / schemas.SPEC).resolve()

@@ -15,57 +15,13 @@ EXIT_INTERRUPTED = 130
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the options of ``dlint test`` to ``parser``."""
+    """Add the options of ``dlint test`` to ``parser`` (the table: ``options.OPTIONS``)."""
+    from dlint.harness import options
+
     parser.add_argument(
         "directory", nargs="?", default=".", metavar="DIR", help="build context (default: .)"
     )
-    parser.add_argument("--spec", metavar="FILE", help="spec file (default: DIR/dlint-test.yaml)")
-    parser.add_argument("--junit-xml", metavar="FILE", help="also write a JUnit XML report")
-    parser.add_argument("--json", metavar="FILE", help="also write the run as JSON")
-    parser.add_argument("--markdown", metavar="FILE", help="also write a Markdown summary")
-    parser.add_argument("--html", metavar="FILE", help="also write a self-contained HTML report")
-    parser.add_argument(
-        "--keep", action="store_true", help="keep the containers and images for inspection"
-    )
-    parser.add_argument(
-        "--timeout", type=float, metavar="SECONDS", help="readiness timeout (default: the spec's)"
-    )
-    parser.add_argument(
-        "--no-cache", action="store_true", help="build the image without the layer cache"
-    )
-    parser.add_argument(
-        "-k", dest="keyword", metavar="EXPR", help="only run checks matching EXPR (as pytest -k)"
-    )
-    parser.add_argument(
-        "-x", "--exitfirst", action="store_true", help="stop at the first failed check"
-    )
-    parser.add_argument("-q", "--quiet", action="store_true", help="one character per check")
-    parser.add_argument(
-        "--builder",
-        metavar="NAME",
-        help="build with this buildx builder (docker buildx ls; default: the current one)",
-    )
-    parser.add_argument(
-        "--classic-builder",
-        action="store_true",
-        help="build with the engine's classic builder instead of BuildKit",
-    )
-    parser.add_argument(
-        "--reach",
-        choices=("auto", "published", "helper"),
-        default="auto",
-        help="reach the service on the port the engine publishes here, or from a helper "
-        "container in its network namespace (default auto: helper for a remote engine)",
-    )
-    parser.add_argument(
-        "--verify-fixes",
-        action="store_true",
-        help="fix a copy of DIR, build both images, check that each fix changed only what it "
-        "declares, then run the checks against the fixed image",
-    )
-    parser.add_argument(
-        "--unsafe-fixes", action="store_true", help="with --verify-fixes, verify unsafe fixes too"
-    )
+    options.add_arguments(parser)
 
 
 # What `dlint test` and `dlint clean` import beyond the core install: the `test` extra.

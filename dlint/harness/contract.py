@@ -1,14 +1,18 @@
 """Send one spec request to the service and compare the answer with its expectation."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
 
+from dlint.harness.kinds import kind
+from dlint.harness.spec import Exchange, Expect, HttpCase, Request, Spec
 from dlint.harness.verdict import CheckFailed
 
 if TYPE_CHECKING:
+    from dlint.harness.lab import Ready
     from dlint.harness.reach import Endpoint
 
 REQUEST_TIMEOUT = 30.0
@@ -28,25 +32,15 @@ class Answer:
         return json.loads(self.body)
 
 
-def send(endpoint: "Endpoint", request: dict[str, Any], timeout: float = REQUEST_TIMEOUT) -> Answer:
+def send(endpoint: "Endpoint", request: Request, timeout: float = REQUEST_TIMEOUT) -> Answer:
     """Send the spec ``request`` to the service at ``endpoint``."""
-    body: bytes | None = None
-    if "json" in request:
-        body = json.dumps(request["json"]).encode()
-    elif "body" in request:
-        body = request["body"].encode()
-    elif "body_bytes" in request:
-        body = b" " * request["body_bytes"]
-    headers = dict(request.get("headers", {}))
-    if "json" in request:
-        headers.setdefault("Content-Type", "application/json")
     return endpoint.exchange(
-        request.get("method", "GET"),
-        request["path"],
-        body,
-        headers,
+        request.method,
+        request.path,
+        request.payload(),
+        request.header_map(),
         timeout,
-        chunked=bool(request.get("chunked")),
+        chunked=request.chunked,
     )
 
 
@@ -81,37 +75,37 @@ def subset_mismatch(expected: Any, actual: Any, where: str = "$") -> str | None:
     return None if same else f"{where}: expected {json.dumps(expected)}, got {json.dumps(actual)}"
 
 
-def _body_problems(expect: dict[str, Any], answer: Answer) -> list[str]:
-    if "json_subset" not in expect and "json_schema" not in expect:
+def _body_problems(expect: Expect, answer: Answer) -> list[str]:
+    if expect.json_subset is None and expect.json_schema is None:
         return []
     try:
         document = answer.json()
     except ValueError:
         return [f"body is not JSON: {answer.body[:200]!r}"]
     problems = []
-    if "json_subset" in expect:
-        mismatch = subset_mismatch(expect["json_subset"], document)
+    if expect.json_subset is not None:
+        mismatch = subset_mismatch(expect.json_subset.value, document)
         if mismatch:
             problems.append(f"JSON body differs: {mismatch}")
-    if "json_schema" in expect:
+    if expect.json_schema is not None:
         error = jsonschema.exceptions.best_match(
-            jsonschema.Draft202012Validator(expect["json_schema"]).iter_errors(document)
+            jsonschema.Draft202012Validator(expect.json_schema).iter_errors(document)
         )
         if error is not None:
             problems.append(f"JSON schema: {error.message}")
     return problems
 
 
-def problems(expect: dict[str, Any], answer: Answer) -> list[str]:
+def problems(expect: Expect, answer: Answer) -> list[str]:
     """Every way ``answer`` breaks ``expect``; empty when it meets it."""
     found = []
-    if answer.status != expect["status"]:
-        found.append(f"status {answer.status}, expected {expect['status']}")
-    wanted_type = expect.get("content_type")
+    if answer.status != expect.status:
+        found.append(f"status {answer.status}, expected {expect.status}")
+    wanted_type = expect.content_type
     if wanted_type and not answer.content_type.startswith(wanted_type):
         found.append(f"content type {answer.content_type!r}, expected {wanted_type!r}")
     found.extend(_body_problems(expect, answer))
-    budget = expect.get("max_ms")
+    budget = expect.max_ms
     if budget is not None and answer.milliseconds > budget:
         found.append(f"took {answer.milliseconds:.0f} ms, budget {budget} ms")
     if found:
@@ -119,10 +113,21 @@ def problems(expect: dict[str, Any], answer: Answer) -> list[str]:
     return found
 
 
-def check(endpoint: "Endpoint", exchange: dict[str, Any]) -> Answer:
+def check(endpoint: "Endpoint", exchange: Exchange | HttpCase) -> Answer:
     """Send the exchange's request and raise CheckFailed listing every broken expectation."""
-    answer = send(endpoint, exchange["request"])
-    found = problems(exchange["expect"], answer)
+    answer = send(endpoint, exchange.request)
+    found = problems(exchange.expect, answer)
     if found:
         raise CheckFailed("; ".join(found))
     return answer
+
+
+def _cases(cases: tuple[HttpCase, ...], spec: Spec) -> Iterator[tuple[str, HttpCase]]:
+    return ((case.name, case) for case in cases)
+
+
+@kind("http", section="http", needs=("ready",), each=_cases, label="NAME")
+def http(case: HttpCase, ready: "Ready") -> None:
+    """The answer to the request meets every expectation; a failure lists every broken one
+    and the start of the body."""
+    check(ready.endpoint, case)

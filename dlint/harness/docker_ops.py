@@ -765,9 +765,9 @@ class RunOptions:
     """How to start a container: hardened settings come from here."""
 
     port: int
+    memory: str
+    pids: int
     env: dict[str, str] = field(default_factory=dict)
-    memory: str = "512m"
-    pids: int = 256
     user: str | None = None
     device_requests: list | None = None  # --gpus (dlint.harness.gpu)
 

@@ -5,17 +5,17 @@ A GPU check is never passed without a GPU: on such an engine it is skipped with 
 reason (JUnit shows it skipped), and the run cannot exit 0 (see ``session.exit_code``).
 """
 
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from dlint.harness.kinds import kind
 from dlint.harness.verdict import expect
 
 if TYPE_CHECKING:
     import docker
 
-    from dlint.harness.plugin import Service
+    from dlint.harness.lab import Lab, Service
     from dlint.harness.spec import Spec
 
 NO_GPU = "not run: no GPU (the engine offers no NVIDIA runtime or GPU device)"
@@ -41,7 +41,7 @@ else:
 
 def requested(spec: "Spec") -> bool:
     """True when the spec asks for GPUs."""
-    return spec.service.get("gpus") is not None
+    return spec.service.gpus is not None
 
 
 def available(client: "docker.DockerClient") -> bool:
@@ -53,26 +53,22 @@ def device_requests(spec: "Spec") -> list[Any]:
     """``--gpus`` for the engine API: all GPUs or the number the spec asks for."""
     import docker.types
 
-    wanted = spec.service["gpus"]
+    wanted = spec.service.gpus
+    assert wanted is not None, "device_requests asked for a spec without gpus"
     count = -1 if wanted == "all" else int(wanted)
     return [docker.types.DeviceRequest(count=count, capabilities=[["gpu"]])]
 
 
-def gpu_checks(spec: "Spec") -> Iterator[tuple[str, Callable[..., None]]]:
-    """``gpu-visible``: the framework in the image sees at least one GPU."""
-    if not requested(spec):
-        return
-
-    def visible(dlint_service: "Service", dlint_lab: Any) -> None:
-        if not available(dlint_lab.client):
-            pytest.skip(NO_GPU)
-        if dlint_service.container is None or dlint_service.problem is not None:
-            pytest.skip("the service is not ready (see the readiness check)")
-        code, output = dlint_service.container.exec_run(["python", "-c", PROBE])
-        data = output if isinstance(output, bytes) else b"".join(output)
-        text = data.decode("utf-8", "replace").strip()
-        expect(code == 0, f"the GPU probe failed (exit {code}): {text[-500:]}")
-        framework, _, count = text.rpartition("\n")[2].partition(" ")
-        expect(count.isdigit() and int(count) > 0, f"{framework} sees no GPU ({text[-300:]})")
-
-    yield "gpu-visible", visible
+@kind("gpu-visible", section="service.gpus", needs=("lab", "service"))
+def gpu_visible(gpus: str | int, lab: "Lab", service: "Service") -> None:
+    """The image's framework (torch, tensorflow, jax, cupy, else `nvidia-smi -L`) sees at
+    least one GPU; on an engine without a GPU it is skipped as "not run: no GPU"."""
+    if not available(lab.client):
+        pytest.skip(NO_GPU)
+    ready = service.ready()
+    code, output = ready.container.exec_run(["python", "-c", PROBE])
+    data = output if isinstance(output, bytes) else b"".join(output)
+    text = data.decode("utf-8", "replace").strip()
+    expect(code == 0, f"the GPU probe failed (exit {code}): {text[-500:]}")
+    framework, _, count = text.rpartition("\n")[2].partition(" ")
+    expect(count.isdigit() and int(count) > 0, f"{framework} sees no GPU ({text[-300:]})")

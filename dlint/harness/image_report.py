@@ -20,9 +20,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any
 
+from dlint.harness.kinds import elements, kind
+from dlint.harness.verdict import expect
+
 if TYPE_CHECKING:
     from dlint.harness.lab import Lab
-    from dlint.harness.spec import Spec
 
 # Files smaller than this are never hashed: a duplicate of a few bytes costs nothing.
 MIN_DUPLICATE_BYTES = 1024
@@ -619,73 +621,67 @@ def report_of(lab: "Lab") -> ImageReport:
     assert lab.image is not None, "the image report needs the built image"
     image_id = lab.image.image_id
     if image_id not in _reports:
-        uses_gpu = lab.spec.service.get("gpus") is not None
+        uses_gpu = lab.spec.service.gpus is not None
         lab.emit(f"image report: reading the layers of {lab.image.tag}")
         _reports[image_id] = report_for_image(lab.client, image_id, uses_gpu=uses_gpu)
     return _reports[image_id]
 
 
-def _budget_checks(budget: dict[str, Any]) -> Iterator[tuple[str, Callable[..., None]]]:
-    from dlint.harness.verdict import expect
-
-    if "max_size" in budget:
-        limit = parse_size(budget["max_size"])
-
-        def size(dlint_image: "Lab") -> None:
-            report = report_of(dlint_image)
-            layers = sorted(report.layers, key=lambda x: -x.size)[:3]
-            largest = "; ".join(f"{human(x.size)} {short(x.instruction, 60)}" for x in layers)
-            expect(
-                report.total_size <= limit,
-                f"image is {human(report.total_size)}, budget {human(limit)}; "
-                f"largest layers: {largest}",
-            )
-
-        yield "image-size", size
-    if "max_wasted_bytes" in budget:
-        wasted_limit = parse_size(budget["max_wasted_bytes"])
-
-        def wasted(dlint_image: "Lab") -> None:
-            report = report_of(dlint_image)
-            worst = "; ".join(
-                f"{w.path} ({human(w.size)}, layer {w.layer}, {w.how} in layer {w.by_layer})"
-                for w in report.wasted[:EXAMPLES]
-            )
-            expect(
-                report.wasted_bytes <= wasted_limit,
-                f"{human(report.wasted_bytes)} wasted in layers that later layers overwrite or "
-                f"delete, budget {human(wasted_limit)}; largest: {worst}",
-            )
-
-        yield "image-wasted-bytes", wasted
-    if "min_efficiency" in budget:
-        floor = float(budget["min_efficiency"])
-
-        def efficiency(dlint_image: "Lab") -> None:
-            report = report_of(dlint_image)
-            expect(
-                report.efficiency >= floor,
-                f"efficiency {report.efficiency:.1%}, budget at least {floor:.1%} "
-                f"({human(report.wasted_bytes)} wasted of {human(report.layer_bytes)})",
-            )
-
-        yield "image-efficiency", efficiency
-    for pattern in budget.get("forbid_paths", []):
-
-        def forbidden(dlint_image: "Lab", pattern: str = pattern) -> None:
-            found = report_of(dlint_image).matching(pattern)
-            shown = ", ".join(found[:EXAMPLES]) + (", …" if len(found) > EXAMPLES else "")
-            expect(not found, f"{len(found)} forbidden paths in the image: {shown}")
-
-        yield f"image-forbidden[{pattern}]", forbidden
+@kind("image-report", needs=("image",))
+def whole_report(lab: "Lab") -> None:
+    """Always there: reads the image as `docker save` streams it and prints the report in the
+    summary (below)."""
+    for line in report_of(lab).summary_lines():
+        lab.emit(line)
 
 
-def image_checks(spec: "Spec") -> Iterator[tuple[str, Callable[..., None]]]:
-    """``image-report`` (always: the report is in the summary) and one check per budget."""
+@kind("image-size", section="image_report.max_size", needs=("image",))
+def image_size(budget: int | str, lab: "Lab") -> None:
+    """The image is at most `max_size` (bytes, or `500MB`, `1.5GB`, `512MiB`); a failure
+    names the largest layers."""
+    limit = parse_size(budget)
+    report = report_of(lab)
+    layers = sorted(report.layers, key=lambda x: -x.size)[:3]
+    largest = "; ".join(f"{human(x.size)} {short(x.instruction, 60)}" for x in layers)
+    expect(
+        report.total_size <= limit,
+        f"image is {human(report.total_size)}, budget {human(limit)}; largest layers: {largest}",
+    )
 
-    def make_report(dlint_image: "Lab") -> None:
-        for line in report_of(dlint_image).summary_lines():
-            dlint_image.emit(line)
 
-    yield "image-report", make_report
-    yield from _budget_checks(spec.data.get("image_report", {}))
+@kind("image-wasted-bytes", section="image_report.max_wasted_bytes", needs=("image",))
+def image_wasted_bytes(budget: int | str, lab: "Lab") -> None:
+    """At most `max_wasted_bytes` are wasted; a failure names the largest wasted files and
+    their layers."""
+    limit = parse_size(budget)
+    report = report_of(lab)
+    worst = "; ".join(
+        f"{w.path} ({human(w.size)}, layer {w.layer}, {w.how} in layer {w.by_layer})"
+        for w in report.wasted[:EXAMPLES]
+    )
+    expect(
+        report.wasted_bytes <= limit,
+        f"{human(report.wasted_bytes)} wasted in layers that later layers overwrite or "
+        f"delete, budget {human(limit)}; largest: {worst}",
+    )
+
+
+@kind("image-efficiency", section="image_report.min_efficiency", needs=("image",))
+def image_efficiency(budget: float, lab: "Lab") -> None:
+    """Efficiency (0 to 1) is at least `min_efficiency`."""
+    floor = float(budget)
+    report = report_of(lab)
+    expect(
+        report.efficiency >= floor,
+        f"efficiency {report.efficiency:.1%}, budget at least {floor:.1%} "
+        f"({human(report.wasted_bytes)} wasted of {human(report.layer_bytes)})",
+    )
+
+
+@kind("image-forbidden", "image_report.forbid_paths", ("image",), elements, "PATTERN")
+def image_forbidden(pattern: str, lab: "Lab") -> None:
+    """No path of the final filesystem matches: a glob (`*` crosses folders, e.g. `*/.git`)
+    or a path (everything below it)."""
+    found = report_of(lab).matching(pattern)
+    shown = ", ".join(found[:EXAMPLES]) + (", …" if len(found) > EXAMPLES else "")
+    expect(not found, f"{len(found)} forbidden paths in the image: {shown}")

@@ -6,11 +6,17 @@ Slim images have no ps or ss, so these read /proc and ask the image's own Python
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import testinfra
 from testinfra.host import Host
 
+from dlint.harness.kinds import elements, entries, kind
 from dlint.harness.verdict import CheckFailed, expect
+
+if TYPE_CHECKING:
+    from dlint.harness.lab import Lab, Ready
+    from dlint.harness.spec import Spec, User
 
 GLOB_CHARS = re.compile(r"[*?\[]")
 LIST_DISTRIBUTIONS = (
@@ -110,3 +116,80 @@ def check_env(host: Host, name: str, value: str) -> None:
     environment = dict(pair.split("=", 1) for pair in pairs if "=" in pair)
     expect(name in environment, f"{name} is not set in PID 1's environment")
     expect(environment[name] == value, f"{name}={environment[name]!r}, expected {value!r}")
+
+
+# --- the check kinds of ``inside`` -------------------------------------------------------
+
+# The distributions each container's Python sees, asked once per container.
+_installed: dict[str, dict[str, str]] = {}
+
+
+def _host(ready: "Ready") -> Host:
+    return host_for(ready.container_id)
+
+
+def _installed_in(ready: "Ready") -> dict[str, str]:
+    if ready.container_id not in _installed:
+        _installed[ready.container_id] = installed_packages(_host(ready))
+    return _installed[ready.container_id]
+
+
+def _pins(lock: str, spec: "Spec") -> list[tuple[str, tuple[str, str]]]:
+    return [(name, (name, version)) for name, version in sorted(_lock(lock, spec).items())]
+
+
+def _lock(lock: str, spec: "Spec") -> dict[str, str]:
+    return read_lock(spec.context / lock)
+
+
+@kind("inside-user", section="inside.user", needs=("ready",))
+def inside_user(user: "User", ready: "Ready") -> None:
+    """PID 1 is not root in any of real/effective/saved uid, and the effective uid/gid
+    equal the given ones (`{uid, gid}`, each optional)."""
+    check_user(_host(ready), user.uid, user.gid)
+
+
+@kind("inside-pid1", section="inside.pid1", needs=("ready",))
+def inside_pid1(needle: str, ready: "Ready") -> None:
+    """`/proc/1/cmdline` contains the text (exec-form CMD, no shell in between)."""
+    check_pid1(_host(ready), needle)
+
+
+@kind("inside-present", "inside.files_present", ("ready",), elements, "PATH")
+def inside_present(path: str, ready: "Ready") -> None:
+    """The path exists."""
+    check_present(_host(ready), path)
+
+
+@kind("inside-absent", "inside.files_absent", ("ready",), elements, "PATTERN")
+def inside_absent(pattern: str, ready: "Ready") -> None:
+    """Nothing matches; a pattern with `*`, `?` or `[` is a recursive glob (`**`) run by the
+    image's `python`."""
+    check_absent(_host(ready), pattern)
+
+
+@kind("inside-no-command", "inside.commands_absent", ("ready",), elements, "NAME")
+def inside_no_command(command: str, ready: "Ready") -> None:
+    """`NAME` is not on the container's `PATH`."""
+    check_command_absent(_host(ready), command)
+
+
+@kind("inside-package", "inside.packages_lock", ("ready",), _pins, "NAME")
+def inside_package(pin: tuple[str, str], ready: "Ready") -> None:
+    """Each `name==version` line of the lock file (relative to DIR) is installed at exactly
+    that version (names compared after PEP 503 normalisation)."""
+    name, version = pin
+    check_package(_installed_in(ready), name, version)
+
+
+@kind("inside-packages-only-locked", "inside.packages_lock", ("lab", "ready"))
+def inside_packages_only_locked(lock: str, lab: "Lab", ready: "Ready") -> None:
+    """Nothing is installed that the lock file does not pin."""
+    check_only_locked(_installed_in(ready), _lock(lock, lab.spec))
+
+
+@kind("inside-env", "inside.env", ("ready",), entries, "NAME")
+def inside_env(variable: tuple[str, str], ready: "Ready") -> None:
+    """PID 1's environment has that value."""
+    name, value = variable
+    check_env(_host(ready), name, value)

@@ -1,158 +1,48 @@
 """The checks a spec declares, as (name, function) pairs that pytest runs as items.
 
-Each function asks for the session fixtures it needs by parameter name.
+Each kind of check (``dlint.harness.kinds``) the spec turns on becomes its items here;
+an item's function asks pytest for the session fixtures its kind needs, by name.
 """
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+import inspect
+from collections.abc import Callable
+from typing import Any
 
-import pytest
-
-from dlint.harness import contract, gpu, image_report, inside, runtime
-from dlint.harness.lab import Lab
-from dlint.harness.plugin import Service
+from dlint.harness import image_report
+from dlint.harness.kinds import NEEDS, CheckKind, all_kinds
+from dlint.harness.lab import Lab, Service
 from dlint.harness.spec import Spec
-from dlint.harness.verdict import CheckFailed
-
-if TYPE_CHECKING:
-    from dlint.harness.reach import Endpoint
 
 Check = tuple[str, Callable[..., None]]
 
 
-def _ready(service: Service) -> "Endpoint":
-    if service.problem is not None or service.endpoint is None:
-        pytest.skip("the service is not ready (see the readiness check)")
-    return service.endpoint
+def _given(need: str, fixture: Any) -> Any:
+    """What a check that needs ``need`` is called with, from its fixture's value."""
+    if need == "ready":
+        assert isinstance(fixture, Service)
+        return fixture.ready()  # skips the check when the service is not ready
+    return fixture
 
 
-def _inside(name: str, check: Callable[..., None], *args: Any) -> Check:
-    def run(dlint_service: Service) -> None:
-        _ready(dlint_service)
-        check(inside.host_for(dlint_service.container.id), *args)
+def item_function(check_kind: CheckKind, arguments: tuple[Any, ...]) -> Callable[..., None]:
+    """The function of one item: pytest passes it the fixtures the kind needs."""
+    fixtures = list(dict.fromkeys(NEEDS[need] for need in check_kind.needs))
 
-    return name, run
+    def run(**given: Any) -> None:
+        needed = (_given(need, given[NEEDS[need]]) for need in check_kind.needs)
+        check_kind.check(*arguments, *needed)
 
-
-def readiness_checks() -> Iterator[Check]:
-    """The service becomes ready (HEALTHCHECK healthy or readiness probe answers)."""
-
-    def run(dlint_service: Service) -> None:
-        if dlint_service.problem is not None:
-            raise CheckFailed(dlint_service.problem)
-
-    yield "readiness", run
-
-
-def _package_checks(spec: Spec) -> Iterator[Check]:
-    pins = inside.read_lock(spec.context / spec.inside["packages_lock"])
-    found: dict[str, dict[str, str]] = {}
-
-    def installed(service: Service) -> dict[str, str]:
-        _ready(service)
-        if "packages" not in found:
-            found["packages"] = inside.installed_packages(inside.host_for(service.container.id))
-        return found["packages"]
-
-    for name, version in sorted(pins.items()):
-
-        def run(dlint_service: Service, name: str = name, version: str = version) -> None:
-            inside.check_package(installed(dlint_service), name, version)
-
-        yield f"inside-package[{name}]", run
-
-    def only_locked(dlint_service: Service) -> None:
-        inside.check_only_locked(installed(dlint_service), pins)
-
-    yield "inside-packages-only-locked", only_locked
-
-
-def inside_checks(spec: Spec) -> Iterator[Check]:
-    """User, PID 1, files, commands, packages and environment inside the container."""
-    expect = spec.inside
-    if "user" in expect:
-        user = expect["user"]
-        yield _inside("inside-user", inside.check_user, user.get("uid"), user.get("gid"))
-    if "pid1" in expect:
-        yield _inside("inside-pid1", inside.check_pid1, expect["pid1"])
-    for path in expect.get("files_present", []):
-        yield _inside(f"inside-present[{path}]", inside.check_present, path)
-    for pattern in expect.get("files_absent", []):
-        yield _inside(f"inside-absent[{pattern}]", inside.check_absent, pattern)
-    for command in expect.get("commands_absent", []):
-        yield _inside(f"inside-no-command[{command}]", inside.check_command_absent, command)
-    if "packages_lock" in expect:
-        yield from _package_checks(spec)
-    for name, value in expect.get("env", {}).items():
-        yield _inside(f"inside-env[{name}]", inside.check_env, name, value)
-
-
-def http_checks(spec: Spec) -> Iterator[Check]:
-    """One item per request/expectation pair of the HTTP contract."""
-    for case in spec.http:
-
-        def run(dlint_service: Service, case: dict[str, Any] = case) -> None:
-            contract.check(_ready(dlint_service), case)
-
-        yield f"http[{case['name']}]", run
-
-
-def runtime_checks(spec: Spec) -> Iterator[Check]:
-    """Cached rebuild after a code edit, graceful stop, arbitrary uid, then the proofs on
-    the main service."""
-    settings = spec.runtime
-    if "cached_rebuild" in settings:
-
-        def cached_rebuild(dlint_image: Lab) -> None:
-            dlint_image.rebuild = runtime.rebuild_after_edit(
-                dlint_image, settings["cached_rebuild"]
-            )
-            runtime.check_cached_rebuild(dlint_image.rebuild, settings["cached_rebuild"])
-
-        yield "runtime-cached-rebuild", cached_rebuild
-    if "graceful_stop" in settings:
-
-        def graceful_stop(dlint_image: Lab, dlint_service: Service) -> None:
-            _ready(dlint_service)
-            runtime.check_graceful_stop(dlint_image, settings["graceful_stop"])
-
-        yield "runtime-graceful-stop", graceful_stop
-    if "arbitrary_uid" in settings:
-
-        def arbitrary_uid(dlint_image: Lab, dlint_service: Service) -> None:
-            _ready(dlint_service)
-            runtime.check_arbitrary_uid(dlint_image, settings["arbitrary_uid"])
-
-        yield "runtime-arbitrary-uid", arbitrary_uid
-    yield from _service_runtime_checks(settings)
-
-
-def _service_runtime_checks(settings: dict[str, Any]) -> Iterator[Check]:
-    """Runtime proofs on the main service container: idle connections, a clean log."""
-    if "idle_connections" in settings:
-
-        def idle_connections(dlint_service: Service) -> None:
-            runtime.check_idle_connections(_ready(dlint_service), settings["idle_connections"])
-
-        yield "runtime-idle-connections", idle_connections
-    if "clean_log" in settings:
-
-        def clean_log(dlint_service: Service) -> None:
-            _ready(dlint_service)
-            runtime.check_clean_log(dlint_service.container, settings["clean_log"])
-
-        yield "runtime-clean-log", clean_log
+    parameters = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY) for name in fixtures]
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    return run
 
 
 def checks(spec: Spec) -> list[Check]:
     """Every check of the spec, in run order."""
     return [
-        *readiness_checks(),
-        *image_report.image_checks(spec),
-        *inside_checks(spec),
-        *gpu.gpu_checks(spec),
-        *http_checks(spec),
-        *runtime_checks(spec),
+        (name, item_function(check_kind, arguments))
+        for check_kind in all_kinds()
+        for name, arguments in check_kind.items(spec)
     ]
 
 
@@ -172,7 +62,7 @@ def summary_lines(lab: Lab, stats: dict[str, list[Any]]) -> list[str]:
         cached = len(lab.image.cached_steps)
         lines.append(
             f"cold build: {lab.image.seconds:.1f} s ({cached}/{len(lab.image.steps)} steps "
-            f"from cache{', --no-cache' if lab.nocache else ''}, {lab.image.builder}); "
+            f"from cache{', --no-cache' if lab.settings.no_cache else ''}, {lab.image.builder}); "
             f"image {lab.image.tag} {_megabytes(lab.image.size_bytes)}"
         )
     if lab.rebuild is not None:

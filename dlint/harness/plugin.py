@@ -4,98 +4,99 @@ Never registered as an entry point (it would load in every pytest run of every p
 installed next to dlint): ``dlint test`` loads it with ``-p dlint.harness.plugin``, and a
 project may do the same, or write ``pytest_plugins = ["dlint.harness.plugin"]`` in its
 ``conftest.py``. Every option is prefixed ``--dlint-`` so none can clash with a project's
-own, and the plugin stays inert unless ``--dlint-spec`` is given.
+own, and the plugin stays inert unless ``--dlint-spec`` is given (or ``dlint test`` hands
+it the run's Lab: ``GivenLab``). The run's lifecycle is the Lab's (lab.py); the fixtures
+open it, build, start the service, and close it in their teardown.
 """
 
 import os
-import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from docker.models.containers import Container
+    from dlint.harness.lab import Lab, Service
 
-    from dlint.harness.lab import Lab
-    from dlint.harness.reach import Endpoint
-    from dlint.harness.spec import Spec  # noqa: F401  (named in a string annotation)
-
-SPEC_KEY = pytest.StashKey["Spec"]()
-RUN_ID_KEY = pytest.StashKey[str]()
 LAB_KEY = pytest.StashKey["Lab"]()
 CANNOT_RUN_KEY = pytest.StashKey[str]()
 EXIT_CANNOT_RUN = 2
 
 
+class GivenLab:
+    """Hands the plugin the Lab ``dlint test`` made (spec loaded, engine reached), so the
+    run has one Lab: the fixtures use it and ``dlint test`` closes it when pytest returns."""
+
+    def __init__(self, lab: "Lab") -> None:
+        """The Lab of this run."""
+        self.lab = lab
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Put the Lab where the plugin's own ``pytest_configure`` finds it."""
+        config.stash[LAB_KEY] = self.lab
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Options of the dlint harness; nothing happens unless --dlint-spec is given."""
+    from dlint.harness.options import OPTIONS
+
     group = parser.getgroup("dlint", "dlint container checks")
-    group.addoption("--dlint-spec", metavar="FILE", help="run the checks of this dlint spec")
-    group.addoption(
-        "--dlint-context", metavar="DIR", help="build context (default: the spec's directory)"
-    )
-    group.addoption("--dlint-run-id", metavar="ID", help="label value for everything created")
-    group.addoption("--dlint-keep", action="store_true", help="keep containers and images")
-    group.addoption("--dlint-no-cache", action="store_true", help="build without layer cache")
-    group.addoption(
-        "--dlint-timeout", type=float, metavar="SECONDS", help="readiness timeout override"
-    )
-    for kind in ("json", "markdown", "html"):
-        group.addoption(f"--dlint-{kind}", metavar="FILE", help=f"write a {kind} report of the run")
-    group.addoption("--dlint-builder", metavar="NAME", help="build with this buildx builder")
-    group.addoption(
-        "--dlint-classic-builder", action="store_true", help="build with the classic builder"
-    )
-    group.addoption(
-        "--dlint-reach",
-        choices=("auto", "published", "helper"),
-        default="auto",
-        help="reach the service on its published port or through a helper container",
-    )
+    for option in OPTIONS:
+        if option.pytest is not None and option.in_plugin:
+            group.addoption(option.pytest, dest=option.plugin_dest, **option.parse_keywords())
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Load the spec when --dlint-spec is given and make it the collection target."""
-    spec_option = config.getoption("dlint_spec", None)
-    if not spec_option:
-        return
-    from dlint.harness.spec import SpecError, load_spec
-
-    spec_path = Path(spec_option).resolve()
-    context = Path(config.getoption("dlint_context") or spec_path.parent).resolve()
-    try:
-        config.stash[SPEC_KEY] = load_spec(spec_path, context)
-    except SpecError as error:
-        raise pytest.UsageError(str(error)) from None
-    config.stash[RUN_ID_KEY] = config.getoption("dlint_run_id") or new_run_id()
-    reports = [config.getoption(f"dlint_{kind}") for kind in ("json", "markdown", "html")]
+    """Make the run's Lab (unless ``dlint test`` gave one) and collect its spec."""
+    lab = config.stash.get(LAB_KEY, None)
+    if lab is None:
+        lab = _lab_of_options(config)
+        if lab is None:
+            return
+        config.stash[LAB_KEY] = lab
+    settings = lab.settings
+    reports = (settings.json, settings.markdown, settings.html)
     if any(reports) or os.environ.get("GITHUB_STEP_SUMMARY"):
         from dlint.harness.reports import Recorder
 
         config.pluginmanager.register(Recorder(config, *reports), "dlint-reports")
     if config.args_source != pytest.Config.ArgsSource.ARGS:
-        config.args = [str(spec_path)]
+        config.args = [str(lab.spec.path)]
 
 
-def new_run_id() -> str:
-    """A fresh run id, used as the label value and image tag."""
-    return f"dlint-{secrets.token_hex(4)}"
+def _lab_of_options(config: pytest.Config) -> "Lab | None":
+    """The Lab the ``--dlint-*`` options describe; None without ``--dlint-spec``."""
+    spec_option = config.getoption("dlint_spec", None)
+    if not spec_option:
+        return None
+    from dlint.harness import options
+    from dlint.harness.lab import Lab, new_run_id
+    from dlint.harness.spec import SpecError, load_spec
+
+    spec_path = Path(spec_option).resolve()
+    context = Path(config.getoption("dlint_context") or spec_path.parent).resolve()
+    try:
+        spec = load_spec(spec_path, context)
+    except SpecError as error:
+        raise pytest.UsageError(str(error)) from None
+    settings = options.settings(lambda option: config.getoption(option.plugin_dest))
+    return Lab(spec, config.getoption("dlint_run_id") or new_run_id(), settings)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     """Name the spec and run id at the top of the report."""
-    if SPEC_KEY not in config.stash:
+    lab = config.stash.get(LAB_KEY, None)
+    if lab is None:
         return None
-    return f"dlint: spec {config.stash[SPEC_KEY].path}, run {config.stash[RUN_ID_KEY]}"
+    return f"dlint: spec {lab.spec.path}, run {lab.run_id}"
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    """Collect the spec file given by --dlint-spec."""
-    spec = parent.config.stash.get(SPEC_KEY, None)
-    if spec is None or file_path.resolve() != spec.path:
+    """Collect the spec file of the run."""
+    lab = parent.config.stash.get(LAB_KEY, None)
+    if lab is None or file_path.resolve() != lab.spec.path:
         return None
     return SpecFile.from_parent(parent, path=file_path)
 
@@ -139,8 +140,7 @@ class SpecFile(pytest.File):
         """Items in run order: readiness, inside, HTTP contract, runtime proofs."""
         from dlint.harness import items
 
-        spec = self.config.stash[SPEC_KEY]
-        for name, function in items.checks(spec):
+        for name, function in items.checks(self.config.stash[LAB_KEY].spec):
             yield CheckItem.from_parent(self, name=name, callobj=function)
 
 
@@ -152,6 +152,10 @@ def _cannot_run(config: pytest.Config, message: str) -> None:
 def _emitter(config: pytest.Config) -> Callable[[str], None]:
     capture = config.pluginmanager.get_plugin("capturemanager")
     reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:  # pytest without its terminal (-p no:terminal)
+        from dlint.harness.lab import say
+
+        return say
 
     def emit(line: str) -> None:
         with capture.global_and_fixture_disabled():
@@ -163,45 +167,19 @@ def _emitter(config: pytest.Config) -> Callable[[str], None]:
 
 @pytest.fixture(scope="session")
 def dlint_lab(request: pytest.FixtureRequest) -> Iterator["Lab"]:
-    """The run's shared state; its teardown removes everything labelled with the run id."""
-    from dlint.harness import docker_ops
-    from dlint.harness.lab import Lab
+    """The run's Lab, connected; its teardown removes everything labelled with the run id."""
+    from dlint.harness.docker_ops import CannotRun
 
     config = request.config
-    spec = config.stash[SPEC_KEY]
+    lab = config.stash[LAB_KEY]
     try:
-        client = docker_ops.connect()
-    except docker_ops.CannotRun as error:
+        lab.open(_emitter(config))
+    except CannotRun as error:
         _cannot_run(config, str(error))
-    lab = Lab(
-        spec=spec,
-        client=client,
-        run_id=config.stash[RUN_ID_KEY],
-        emit=_emitter(config),
-        readiness_timeout=config.getoption("dlint_timeout") or spec.readiness_timeout,
-        nocache=config.getoption("dlint_no_cache"),
-        builder=config.getoption("dlint_builder"),
-        classic=config.getoption("dlint_classic_builder"),
-        reach=config.getoption("dlint_reach"),
-    )
-    config.stash[LAB_KEY] = lab
     try:
         yield lab
     finally:
-        _clean_up(lab, keep=config.getoption("dlint_keep"))
-
-
-def _clean_up(lab: "Lab", keep: bool) -> None:
-    from dlint.harness import docker_ops
-
-    if keep:
-        lab.emit(f"--keep: leaving everything labelled {docker_ops.LABEL}={lab.run_id}")
-        return
-    from dlint.harness import signals
-
-    with signals.shielded():
-        removed = docker_ops.remove_run(lab.client, lab.run_id)
-    lab.emit(f"removed {len(removed)} objects labelled {docker_ops.LABEL}={lab.run_id}")
+        lab.close()
 
 
 @pytest.fixture(scope="session")
@@ -216,41 +194,16 @@ def dlint_image(dlint_lab: "Lab", request: pytest.FixtureRequest) -> "Lab":
     return dlint_lab
 
 
-@dataclass
-class Service:
-    """The main hardened container, where to reach it, and why it is not ready (if so)."""
-
-    container: "Container | None"
-    endpoint: "Endpoint | None"
-    problem: str | None
-
-
 @pytest.fixture(scope="session")
-def dlint_service(dlint_image: "Lab") -> Service:
+def dlint_service(dlint_image: "Lab") -> "Service":
     """Starts the image hardened and waits until it is ready (or records why not)."""
-    import docker.errors
-    import requests
-
-    from dlint.harness.docker_ops import CannotRun
-    from dlint.harness.verdict import CheckFailed
-
-    try:
-        container = dlint_image.start("service", dlint_image.run_options())
-    except (docker.errors.DockerException, requests.RequestException) as error:
-        # Reported by the readiness check; the checks that need the service skip.
-        return Service(None, None, f"the engine could not start the service: {error}")
-    try:
-        return Service(container, dlint_image.wait(container, "service"), None)
-    except (CheckFailed, CannotRun) as error:
-        return Service(container, None, str(error))
-    except (docker.errors.DockerException, requests.RequestException) as error:
-        return Service(container, None, f"waiting for the service failed: {error}")
+    return dlint_image.service()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     """Cold build, warm rebuild, image size and number of checks."""
     lab = config.stash.get(LAB_KEY, None)
-    if lab is None:
+    if lab is None or not lab.opened:
         return
     from dlint.harness.items import summary_lines
 

@@ -204,7 +204,7 @@ def build_figures(lab: "Lab") -> dict[str, Any]:
             "seconds": round(lab.image.seconds, 2),
             "steps": len(lab.image.steps),
             "cached": len(lab.image.cached_steps),
-            "no_cache": lab.nocache,
+            "no_cache": lab.settings.no_cache,
             "size": lab.image.size_bytes,
             "tag": lab.image.tag,
         }
@@ -249,20 +249,20 @@ class Recorder:
         """The run so far, with the lab's figures and the lint findings."""
         from dlint.harness import image_report, plugin
 
-        spec = self.config.stash[plugin.SPEC_KEY]
-        lab = self.config.stash.get(plugin.LAB_KEY, None)
+        lab = self.config.stash[plugin.LAB_KEY]
+        spec = lab.spec
         findings, lint_error = lint_findings(spec)
         run = RunRecord(
             spec=str(spec.path),
             context=str(spec.context),
-            run_id=self.config.stash[plugin.RUN_ID_KEY],
+            run_id=lab.run_id,
             dockerfile=spec.dockerfile,
             seconds=time.monotonic() - self.started,
             checks=list(self.checks.values()),
             findings=findings,
             lint_error=lint_error,
         )
-        if lab is not None:
+        if lab.opened:
             run.build = build_figures(lab)
             if lab.image is not None:
                 run.image_report = image_report.cached(lab.image.image_id)

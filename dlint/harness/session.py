@@ -5,12 +5,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from dlint.harness import docker_ops, plugin, signals
+from dlint.harness import options, plugin
 from dlint.harness.docker_ops import CannotRun
+from dlint.harness.lab import Lab, new_run_id
 from dlint.harness.spec import SpecError, find_spec, load_spec
 
 __all__ = ["CannotRun", "run_checks"]
@@ -55,36 +55,19 @@ class Outcome:
         return self.config.stash.get(plugin.CANNOT_RUN_KEY, None)
 
 
-def pytest_arguments(
-    spec_path: Path, context: Path, run_id: str, args: argparse.Namespace
-) -> list[str]:
-    """Command line for pytest: only the spec, isolated from the user's pytest setup."""
+def pytest_arguments(spec_path: Path, args: argparse.Namespace) -> list[str]:
+    """Command line for pytest: only the spec, isolated from the user's pytest setup.
+
+    The run's settings reach the plugin with its Lab (``plugin.GivenLab``); pytest gets
+    its own options only (``-k``, ``-x``, ``-q``, ``--junit-xml``).
+    """
     arguments = [str(spec_path), "-c", "/dev/null", "--rootdir", str(spec_path.parent)]
     # Isolated from the user's pytest setup: with PYTEST_DISABLE_PLUGIN_AUTOLOAD set (see
     # isolated_environment), only the plugins named here load: ours, under its module name.
     arguments += ["--noconftest", "-p", "no:cacheprovider", "-p", "no:dlint"]
-    arguments += ["-p", "dlint.harness.plugin", "--assert=plain"]
-    arguments += ["--dlint-spec", str(spec_path), "--dlint-context", str(context)]
-    arguments += ["--dlint-run-id", run_id, "-rfEs", "-q" if args.quiet else "-v"]
-    options: list[tuple[Any, list[str]]] = [
-        (args.junit_xml, ["--junit-xml", str(args.junit_xml)]),
-        (args.keep, ["--dlint-keep"]),
-        (args.no_cache, ["--dlint-no-cache"]),
-        (args.timeout, ["--dlint-timeout", str(args.timeout)]),
-        (args.keyword, ["-k", str(args.keyword)]),
-        (args.exitfirst, ["-x"]),
-        *(
-            (getattr(args, kind), [f"--dlint-{kind}", str(getattr(args, kind))])
-            for kind in ("json", "markdown", "html")
-        ),
-        (args.builder, ["--dlint-builder", str(args.builder)]),
-        (args.classic_builder, ["--dlint-classic-builder"]),
-        (args.reach != "auto", ["--dlint-reach", str(args.reach)]),
-    ]
-    for wanted, extra in options:
-        if wanted:
-            arguments.extend(extra)
-    return arguments
+    arguments += ["-p", "dlint.harness.plugin", "--assert=plain", "-rfEs"]
+    arguments += [] if args.quiet else ["-v"]
+    return arguments + options.pytest_arguments(args)
 
 
 @contextmanager
@@ -134,23 +117,20 @@ def run_checks(directory: Path, args: argparse.Namespace, run_id: str | None = N
     """Validate the spec, check the engine, run the checks; return 0 or 1 (raise otherwise).
 
     ``run_id`` labels what the run creates (a new one by default; ``--verify-fixes`` passes
-    its own, so one label covers its builds and the checks).
+    its own, so one label covers its builds and the checks). The run's Lab is made here,
+    handed to the plugin, and closed when pytest returns, however it returns.
     """
     try:
         spec_path = find_spec(directory, Path(args.spec) if args.spec else None).resolve()
-        load_spec(spec_path, directory.resolve())
+        spec = load_spec(spec_path, directory.resolve())
     except SpecError as error:
         raise CannotRun(str(error)) from None
-    client = docker_ops.connect()
-    run_id = run_id or plugin.new_run_id()
+    lab = Lab(spec, run_id or new_run_id(), options.from_arguments(args))
+    lab.connect()
     outcome = Outcome()
-    try:
+    with lab:
         with isolated_environment():
             code = pytest.main(
-                pytest_arguments(spec_path, directory.resolve(), run_id, args), plugins=[outcome]
+                pytest_arguments(spec_path, args), plugins=[outcome, plugin.GivenLab(lab)]
             )
         return exit_code(code, outcome)
-    finally:
-        if not args.keep:
-            with signals.shielded():
-                docker_ops.remove_run(client, run_id)

@@ -32,10 +32,11 @@ import docker
 import docker.errors
 
 from dlint.finding import Finding
-from dlint.harness import docker_ops, imagediff, plugin, session, signals
+from dlint.harness import docker_ops, imagediff, session, signals
 from dlint.harness.docker_ops import CannotRun
 from dlint.harness.image_report import ChunkReader
 from dlint.harness.imagediff import Difference, Intent, IntentError
+from dlint.harness.lab import new_run_id
 from dlint.harness.spec import SpecError, find_spec, load_spec
 
 EXIT_FAILED = 1
@@ -122,7 +123,7 @@ def run(directory: Path, args: argparse.Namespace) -> int:
             "--verify-fixes builds the context and its fixed copy"
         )
     client = docker_ops.connect()
-    run_id = plugin.new_run_id()
+    run_id = new_run_id()
     scratch = Path(tempfile.mkdtemp(prefix="dlint-verify-"))
     # Every comparison build is made as the spec run builds: same args, secrets, builder.
     options = docker_ops.BuildOptions(

@@ -1,8 +1,8 @@
 """JSON Schemas for editors: ``.dlint.yaml``, ``[tool.dlint]`` and the ``dlint test`` spec.
 
 The schemas are generated from what dlint itself accepts (the keys of ``dlint.config``,
-every rule's name, id, aliases and options, the harness's own spec schema) and shipped
-in this folder, so an editor completes rule names and flags a typo before ``dlint check``
+every rule's name, id, aliases and options, the records of the ``dlint test`` spec) and
+shipped in this folder, so an editor completes rule names and flags a typo before ``dlint check``
 does. ``python -m dlint.schemas --write`` regenerates them; tests/test_schemas.py fails
 when a file differs from what this module generates, or when the schema and
 ``dlint.config`` disagree on a configuration.
@@ -19,7 +19,6 @@ from dlint.config import BUILDKIT_CHECK, CODE_PREFIX, KEYS, PEER_CODE, SEVERITIE
 from dlint.rule import CODE_HEAD, Rule, all_rules
 
 FOLDER = Path(__file__).parent
-HARNESS_SPEC = FOLDER.parent / "harness" / "spec-schema.json"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 CONFIG = "dlint-config.schema.json"
 PYPROJECT = "pyproject-dlint.schema.json"
@@ -169,10 +168,11 @@ def pyproject_schema() -> dict[str, Any]:
 
 
 def spec_schema() -> dict[str, Any]:
-    """The ``dlint test`` spec schema: a copy of the one the harness validates specs with
-    (``dlint/harness/spec-schema.json``), so that every schema is in one folder."""
-    schema: dict[str, Any] = json.loads(HARNESS_SPEC.read_text(encoding="utf-8"))
-    return schema
+    """The ``dlint test`` spec schema: the one the harness validates specs with, made from
+    the spec's records (``dlint.harness.spec``), so that every schema is in one folder."""
+    from dlint.harness.spec import schema
+
+    return schema()
 
 
 GENERATORS = {CONFIG: config_schema, PYPROJECT: pyproject_schema, SPEC: spec_schema}

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from dlint.harness import contract, runtime
+from dlint.harness.spec import GracefulStop, from_data
 from dlint.harness.verdict import CheckFailed
 
 LOG = (
@@ -40,11 +41,14 @@ class Lab:
         return Killed(), "endpoint"
 
 
-SETTINGS = {
-    "grace": 10,
-    "stop_after": 0.1,
-    "exchange": {"request": {"method": "POST", "path": "/predict"}, "expect": {"status": 200}},
-}
+SETTINGS = from_data(
+    GracefulStop,
+    {
+        "grace": 10,
+        "stop_after": 0.1,
+        "exchange": {"request": {"method": "POST", "path": "/predict"}, "expect": {"status": 200}},
+    },
+)
 
 
 def _answer_after(monkeypatch, seconds: float) -> None:

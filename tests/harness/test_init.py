@@ -36,7 +36,8 @@ def test_reference_spec_has_the_reference_values(tmp_path):
     done = dlint_init(str(project))
     assert done.returncode == 0, done.stderr
     assert f"wrote {project / 'dlint-test.yaml'}" in done.stdout
-    spec = load_spec(project / "dlint-test.yaml", project).data
+    load_spec(project / "dlint-test.yaml", project)  # valid
+    spec = yaml.safe_load((project / "dlint-test.yaml").read_text())
     assert spec["service"] == {"port": 8080, "readiness": {"timeout": 120, "http": "/health"}}
     assert spec["inside"]["user"] == {"uid": 10001, "gid": 10001}
     assert spec["inside"]["pid1"] == "gunicorn"

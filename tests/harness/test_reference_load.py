@@ -17,6 +17,7 @@ import pytest
 
 from dlint.harness import contract, runtime
 from dlint.harness.reach import PublishedPort
+from dlint.harness.spec import CleanLog, IdleConnections, Request, from_data
 from dlint.harness.verdict import CheckFailed
 
 REPO = Path(__file__).resolve().parents[2]
@@ -24,6 +25,11 @@ HEALTH = {
     "request": {"method": "GET", "path": "/health"},
     "expect": {"status": 200, "max_ms": 1000},
 }
+
+
+def idle(connections: int, exchange: dict) -> IdleConnections:
+    """The spec's ``runtime.idle_connections`` section."""
+    return from_data(IdleConnections, {"connections": connections, "exchange": exchange})
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -84,25 +90,21 @@ def threaded() -> Iterator[int]:
 def test_idle_connections_starve_a_one_at_a_time_server(one_at_a_time, monkeypatch):
     monkeypatch.setattr(runtime, "IDLE_REQUEST_TIMEOUT", 1.0)
     with pytest.raises(CheckFailed, match="while 2 idle connections were open"):
-        runtime.check_idle_connections(
-            PublishedPort(one_at_a_time), {"connections": 2, "exchange": HEALTH}
-        )
+        runtime.check_idle_connections(PublishedPort(one_at_a_time), idle(2, HEALTH))
 
 
 def test_idle_connections_leave_a_threaded_server_answering(threaded):
-    runtime.check_idle_connections(PublishedPort(threaded), {"connections": 4, "exchange": HEALTH})
+    runtime.check_idle_connections(PublishedPort(threaded), idle(4, HEALTH))
 
 
 def test_idle_connections_check_holds_to_the_latency_budget(threaded, monkeypatch):
     slow = {**HEALTH, "expect": {"status": 200, "max_ms": 0.001}}
     with pytest.raises(CheckFailed, match="with 3 idle connections open: took"):
-        runtime.check_idle_connections(
-            PublishedPort(threaded), {"connections": 3, "exchange": slow}
-        )
+        runtime.check_idle_connections(PublishedPort(threaded), idle(3, slow))
 
 
 def test_idle_connections_are_closed_afterwards(threaded):
-    runtime.check_idle_connections(PublishedPort(threaded), {"connections": 2, "exchange": HEALTH})
+    runtime.check_idle_connections(PublishedPort(threaded), idle(2, HEALTH))
     # A one-connection backlog would still accept: prove the port answers normally.
     with socket.create_connection(("127.0.0.1", threaded), timeout=5):
         pass
@@ -111,8 +113,9 @@ def test_idle_connections_are_closed_afterwards(threaded):
 def test_chunked_request_sends_the_body_without_content_length(threaded):
     Handler.seen.clear()
     request = {"method": "POST", "path": "/p", "body_bytes": 70000, "chunked": True}
-    assert contract.send(PublishedPort(threaded), request).status == 200
-    assert contract.send(PublishedPort(threaded), {**request, "chunked": False}).status == 200
+    chunked, plain = from_data(Request, request), from_data(Request, {**request, "chunked": False})
+    assert contract.send(PublishedPort(threaded), chunked).status == 200
+    assert contract.send(PublishedPort(threaded), plain).status == 200
     assert [(encoding, len(body)) for encoding, body in Handler.seen] == [
         ("chunked", 70000),
         (None, 70000),
@@ -129,7 +132,7 @@ class FakeContainer:
         return self.log.encode()
 
 
-FORBID = {"forbid": [r"\[ERROR\]", "^ERROR ", "Traceback"]}
+FORBID = from_data(CleanLog, {"forbid": [r"\[ERROR\]", "^ERROR ", "Traceback"]})
 
 
 def test_clean_log_fails_on_gunicorns_control_server_error():

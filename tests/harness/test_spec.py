@@ -29,7 +29,7 @@ def reference_data() -> dict:
 
 def test_reference_spec_is_valid():
     spec = load_spec(REFERENCE / "dlint-test.yaml", REFERENCE)
-    assert spec.service["port"] == 8080
+    assert spec.service.port == 8080
     assert len(spec.http) >= 20
 
 
@@ -116,3 +116,26 @@ def test_hostile_spec_is_one_line_in_bounded_time(tmp_path, memory, message):
     assert result.stderr.startswith(f"dlint: error: {spec}"), result.stderr
     assert result.stderr.count("\n") == 1, result.stderr
     assert message in result.stderr
+
+
+def test_the_pages_tables_are_made_from_the_records_and_the_check_kinds():
+    from dlint.harness import specdoc
+
+    text = specdoc.PAGE.read_text(encoding="utf-8")
+    stale = "docs/test-spec.md is out of date: python -m dlint.harness.specdoc --write"
+    assert specdoc.rendered(text) == text, stale
+    generated = [match[2] + " " + match[3] for match in specdoc.BLOCK.finditer(text)]
+    assert {name.split()[1] for name in generated} >= {"service", "inside", "runtime"}
+
+
+def test_a_default_is_the_records_and_the_schemas():
+    """The one place: a spec without the key reads the default the schema announces."""
+    from dlint.harness.spec import schema
+
+    service = schema()["$defs"]["Service"]["properties"]
+    spec = load_spec(REFERENCE / "dlint-test.yaml", REFERENCE)
+    assert service["memory"]["default"] == "512m" == spec.service.memory
+    readiness = schema()["$defs"]["Readiness"]["properties"]
+    assert readiness["timeout"]["default"] == 60
+    stop = schema()["$defs"]["GracefulStop"]["properties"]
+    assert (stop["grace"]["default"], stop["stop_after"]["default"]) == (10, 0.5)

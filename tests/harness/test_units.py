@@ -1,11 +1,14 @@
 """Pure parts of the harness: JSON subset matching, FROM lines, lock pins, build steps."""
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from dlint.harness import options, plugin
 from dlint.harness.contract import subset_mismatch
 from dlint.harness.docker_ops import (
     LAYER_INSTRUCTION,
@@ -139,3 +142,57 @@ def test_a_pass_with_checks_that_did_not_run_is_not_exit_0(selected: int, passed
     outcome.passed = selected
     if selected:
         assert exit_code(pytest.ExitCode.OK, outcome) == 0
+
+
+class _Options:
+    """What ``pytest_addoption`` needs of pytest's parser, as plain argparse."""
+
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser()
+
+    def getgroup(self, *names: str) -> "_Options":
+        return self
+
+    def addoption(self, *flags: str, **keywords: Any) -> None:
+        self.parser.add_argument(*flags, **keywords)
+
+
+@pytest.mark.parametrize(
+    ("given", "plugin_options"),
+    [
+        ([], ""),
+        (
+            ["--keep", "--timeout", "30", "--no-cache", "--json", "run.json", "--reach", "helper"],
+            "--dlint-keep --dlint-timeout=30 --dlint-no-cache --dlint-json=run.json "
+            "--dlint-reach=helper",
+        ),
+        (
+            ["--builder", "fleet", "--classic-builder", "--html", "r.html", "--markdown", "r.md"],
+            "--dlint-builder=fleet --dlint-classic-builder --dlint-html=r.html "
+            "--dlint-markdown=r.md",
+        ),
+    ],
+)
+def test_dlint_test_and_the_pytest_plugin_read_the_same_settings(
+    given: list[str], plugin_options: str
+):
+    """One table declares both: ``--keep`` is ``--dlint-keep``, and so on."""
+    from dlint import harness
+
+    dlint_test = argparse.ArgumentParser()
+    harness.add_arguments(dlint_test)
+    pytest_options = _Options()
+    plugin.pytest_addoption(pytest_options)  # type: ignore[arg-type]
+    read = pytest_options.parser.parse_args(plugin_options.split())
+    from_pytest = options.settings(lambda option: getattr(read, option.plugin_dest))
+    assert from_pytest == options.from_arguments(dlint_test.parse_args(given))
+    assert list(options.Settings._fields) == [o.dest for o in options.settings_options()]
+
+
+def test_dlint_test_hands_pytest_only_pytests_own_options():
+    from dlint import harness
+
+    dlint_test = argparse.ArgumentParser()
+    harness.add_arguments(dlint_test)
+    args = dlint_test.parse_args(["-k", "http", "-x", "-q", "--junit-xml", "j.xml", "--keep"])
+    assert options.pytest_arguments(args) == ["--junit-xml", "j.xml", "-k", "http", "-x", "-q"]
