@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
@@ -433,12 +433,8 @@ def fix_loop(
             break
         if record is not None:
             record(changed)
-        counted: set[int] = set()  # a fix that edits two files is one fix
+        counts.update(fixes_per_file(changed))
         for file, (_, fixed) in changed.items():
-            for finding in fixed.applied:
-                if id(finding) not in counted:
-                    counted.add(id(finding))
-                    counts[finding.file if finding.file in changed else file] += 1
             if not any(t.path is None and t.name == file for t in targets):
                 write_atomically(Path(file), fixed.text)
         targets = [
@@ -451,6 +447,19 @@ def fix_loop(
             continue
         print(f"dlint: fixed {count} problem{'s' * (count != 1)} in {file}", file=err)
     return targets, result, sum(counts.values())
+
+
+def fixes_per_file(changed: Mapping[str, tuple[str, FixResult]]) -> Counter[str]:
+    """How many fixes one pass made in each file. A fix that edits two files (a new
+    constraints file and the Dockerfile) is one fix, counted in the file of its finding."""
+    counts: Counter[str] = Counter()
+    counted: set[int] = set()
+    for file, (_, fixed) in changed.items():
+        for finding in fixed.applied:
+            if id(finding) not in counted:
+                counted.add(id(finding))
+                counts[finding.file if finding.file in changed else file] += 1
+    return counts
 
 
 def dockerfile_names(targets: Sequence[Target]) -> set[str]:
@@ -469,7 +478,7 @@ def show_diff(
     changed = fixes_by_file(
         result.findings, reader(targets), unsafe, dockerfiles=dockerfile_names(targets)
     )
-    counted: set[int] = set()  # a fix that edits two files is one fix, in its own file
+    counts = fixes_per_file(changed)
     for file, (before, fixed) in changed.items():
         out.writelines(
             difflib.unified_diff(
@@ -479,9 +488,7 @@ def show_diff(
                 f"b/{file}",
             )
         )
-        mine = [f for f in fixed.applied if f.file == file or f.file not in changed]
-        count = sum(1 for f in mine if id(f) not in counted)
-        counted.update(id(f) for f in mine)
+        count = counts[file]
         if count:
             print(f"dlint: would fix {count} problem{'s' * (count != 1)} in {file}", file=err)
     return bool(changed)

@@ -20,13 +20,8 @@ variables that would change what it resolves (``PIP_CONSTRAINT``, ``PIP_PRE``, .
 
 from __future__ import annotations
 
-import json
 import os
-import platform
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from dlint import regex
 from dlint.records import dataclass
+from dlint.requirements import canonical_name
 
 if TYPE_CHECKING:
     from dlint.model import Build
@@ -80,7 +76,7 @@ def python_target(image: str, tag: str | None, platform_flag: str | None) -> Pyt
     match = PYTHON_TAG.fullmatch(tag)
     if match is None:
         return None
-    machine = platform_flag.rpartition("/")[2] if platform_flag else platform.machine()
+    machine = platform_flag.rpartition("/")[2] if platform_flag else os.uname().machine
     arch = ARCHES.get(machine.lower())
     if arch is None:
         return None
@@ -118,6 +114,12 @@ class Index:
         return self._resolved[key]
 
     def _ask(self, requirements: tuple[str, ...], target: PythonTarget) -> dict[str, str] | None:
+        # Only a run that asks the index pays for these (the lint path never imports them).
+        import json
+        import shutil
+        import subprocess
+        import tempfile
+
         left = min(CALL_SECONDS, self.deadline - time.monotonic())
         if left <= 0:
             return None
@@ -150,14 +152,6 @@ class Index:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-SEPARATORS = regex.compile(r"[-_.]+")
-
-
-def canonical(name: str) -> str:
-    """PEP 503's normalised project name."""
-    return SEPARATORS.sub("-", name).lower()
-
-
 def parse_report(data: object) -> dict[str, str] | None:
     """Canonical name -> version of what a ``pip install --report`` installs."""
     if not isinstance(data, dict) or not isinstance(data.get("install"), list):
@@ -172,7 +166,7 @@ def parse_report(data: object) -> dict[str, str] | None:
             return None
         if not NAME.fullmatch(name) or not VERSION.fullmatch(version):
             return None
-        found[canonical(name)] = version
+        found[canonical_name(name)] = version
     return found
 
 

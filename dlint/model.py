@@ -12,6 +12,7 @@ import itertools
 import json
 import posixpath
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar, overload
@@ -1111,10 +1112,11 @@ class Build:
         """The package index, when the run asked for it (``--from-index``), else None.
 
         Only unsafe fixes ask it (``dlint.indexfacts``), and each answer is bounded in time.
+        A run that never imported that module never opened ``asking()``: the lint path
+        does not import it just to hear None.
         """
-        from dlint.indexfacts import current as current_index
-
-        return current_index()
+        facts = sys.modules.get("dlint.indexfacts")
+        return None if facts is None else facts.current()
 
     def locked_version(self, name: str) -> tuple[str, str] | None:
         """(version, lock file) of the first lock that pins project ``name``, or None."""

@@ -56,7 +56,7 @@ def _simple_specs(text: str) -> list[tuple[str, str]] | None:
 PLAIN_RELEASE = regex.compile(r"^[0-9]+(\.[0-9]+)*$")
 
 
-def _canonical(name: str) -> str:
+def canonical_name(name: str) -> str:
     """A project name as PEP 503 normalises it."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -88,12 +88,12 @@ def requirement_name(spec: str) -> str | None:
     text = spec.split(";", 1)[0].strip()
     simple = SIMPLE.match(text)
     if simple and _simple_specs(text) is not None:
-        return _canonical(simple["name"])
+        return canonical_name(simple["name"])
     from packaging.requirements import InvalidRequirement
     from packaging.requirements import Requirement as PackagingRequirement
 
     try:
-        return _canonical(PackagingRequirement(text).name)
+        return canonical_name(PackagingRequirement(text).name)
     except InvalidRequirement:
         return None
 

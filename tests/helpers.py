@@ -7,11 +7,24 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from dlint.enginefacts import AptPolicy, Engine, ImageFacts
 from dlint.indexfacts import Index, PythonTarget
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def require(message: str) -> NoReturn:
+    """Skip the test, or fail it where everything must run (``DLINT_REQUIRE_DOCKER=1``,
+    as in CI): for an engine, a browser or a builder the machine lacks."""
+    import os
+
+    import pytest
+
+    if os.environ.get("DLINT_REQUIRE_DOCKER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def run_dlint(*args: str, cwd: Path | None = None, stdin: str | bytes | None = None):

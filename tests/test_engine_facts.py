@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from helpers import run_dlint
+from helpers import require, run_dlint
 
 APT = "FROM python:3.11-slim\nRUN apt-get install -y ca-certificates\n"
 
@@ -24,14 +24,10 @@ def docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]
 @pytest.fixture
 def engine() -> None:
     """Skip without an engine (CI has one: DLINT_REQUIRE_DOCKER=1 makes it a failure)."""
-    import os
-
     try:
         subprocess.run(["docker", "info"], capture_output=True, timeout=20, check=True)
     except (OSError, subprocess.SubprocessError):
-        if os.environ.get("DLINT_REQUIRE_DOCKER") == "1":
-            pytest.fail("no Docker engine (start one with bash scripts/ensure-docker.sh)")
-        pytest.skip("no Docker engine")
+        require("no Docker engine (start one with bash scripts/ensure-docker.sh)")
 
 
 def facts_containers() -> list[str]:

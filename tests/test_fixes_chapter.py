@@ -17,12 +17,11 @@ build and run; this test holds the text.
 from __future__ import annotations
 
 import io
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import REPO, require
 from test_app import CHAPTER_BUILDS, FLASK_CHAPTER_APP
 
 from dlint.checkrun import CheckOptions, run_check
@@ -148,9 +147,7 @@ def test_the_chapter_project_is_clean_with_every_rule_when_the_engine_is_asked(
             timeout=30,
         )
     except (OSError, subprocess.SubprocessError):
-        if os.environ.get("DLINT_REQUIRE_DOCKER") == "1":
-            pytest.fail("no engine with python:3.11-slim (bash scripts/ensure-docker.sh)")
-        pytest.skip("no engine with python:3.11-slim")
+        require("no engine with python:3.11-slim (bash scripts/ensure-docker.sh)")
     root = tmp_path / "chapter"
     shutil.copytree(REPO / "tests" / "harness" / "data" / "chapter", root)
     monkeypatch.chdir(root)

@@ -48,6 +48,7 @@ from ._common import COMPRESSED_SUFFIXES, keywords_as_written
 
 def check(build: Build) -> Iterator[Problem]:
     """Yield a problem for each ADD that only copies files from the context."""
+    files = None if build.context is None else ContextFiles(Path(build.context.root))
     for copy in build.dockerfile.copies:
         instruction = copy.instruction
         if instruction.keyword != "ADD" or not copy.sources or copy.from_stage:
@@ -60,7 +61,7 @@ def check(build: Build) -> Iterator[Problem]:
         yield Problem(
             "ADD only copies files here; use COPY, which never unpacks archives",
             instruction.keyword_span,
-            copy_fix(build, copy),
+            None if files is None else copy_fix(build, copy, files),
         )
 
 
@@ -71,15 +72,12 @@ ADD_ONLY_FLAGS = frozenset({"checksum", "keep-git-dir", "unpack"})
 COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"\x28\xb5\x2f\xfd")
 
 
-def copy_fix(build: Build, copy: Copy) -> Fix | None:
+def copy_fix(build: Build, copy: Copy, files: ContextFiles) -> Fix | None:
     """``COPY`` for an ``ADD`` whose every source is a folder, a heredoc, or a context file
     that is no archive by its content (ADD unpacks by what a file holds, not its name)."""
     instruction = copy.instruction
-    if build.context is None or instruction.onbuild:
+    if instruction.onbuild or any(flag.name in ADD_ONLY_FLAGS for flag in instruction.flags):
         return None
-    if any(flag.name in ADD_ONLY_FLAGS for flag in instruction.flags):
-        return None
-    files = ContextFiles(Path(build.context.root))
     for source in copy.sources:
         if source.kind == "heredoc":
             continue

@@ -46,6 +46,8 @@ from dlint.finding import Edit, Fix, Problem, Severity, Span
 from dlint.model import Build, Dockerfile, Word
 from dlint.rule import Rule
 
+from ..serving._serving import workdir_at
+
 ID_OPTIONS = {"useradd": ("-u", "--uid"), "adduser": ("-u", "--uid"), "groupadd": ("-g", "--gid")}
 ID_OPTIONS["addgroup"] = ("-g", "--gid")
 
@@ -144,18 +146,16 @@ def owned_by(dockerfile: Dockerfile, user: str) -> list[str]:
     """Where the final image gives files to ``user`` by name: its home folder, the
     destinations of ``COPY --chown=user``, the paths of ``RUN chown user``."""
     paths = [f"/home/{user}"]
-    workdir = "/"
-    for instruction in dockerfile.in_final_image("WORKDIR", "COPY", "ADD", "RUN"):
-        if instruction.keyword == "WORKDIR" and instruction.arguments:
-            target = instruction.resolve(instruction.arguments[0].text).text
-            workdir = posixpath.normpath(posixpath.join(workdir, target))
+    for instruction in dockerfile.in_final_image("COPY", "ADD"):
         copy = dockerfile.copy_of(instruction)
         if copy is not None and copy.chown and copy.chown.split(":")[0] == user:
             paths.append(posixpath.normpath(copy.destination))
-        for command in instruction.commands if instruction.keyword == "RUN" else ():
+    for run in dockerfile.in_final_image("RUN"):
+        for command in run.commands:
             words = [w.text for w in command.arguments if not w.text.startswith("-")]
             if command.program == "chown" and words and words[0].split(":")[0] == user:
-                paths += [posixpath.normpath(posixpath.join(workdir, w)) for w in words[1:]]
+                cwd = workdir_at(dockerfile, run)
+                paths += [posixpath.normpath(posixpath.join(cwd, w)) for w in words[1:]]
     return paths
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import posixpath
 
 from dlint.commands import PipInstall
-from dlint.indexfacts import stage_target
 from dlint.model import Build, Instruction
 from dlint.requirements import URL_OR_PATH, requirement_name
 
@@ -81,6 +80,8 @@ def index_versions(
     when the run asked it (``--from-index``): canonical name -> version, and where from."""
     if build.index is None:
         return None
+    from dlint.indexfacts import stage_target
+
     target = stage_target(build, run.stage_index)
     specs = install_specs(build, run, pip)
     if target is None or not specs:

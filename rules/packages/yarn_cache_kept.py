@@ -31,12 +31,11 @@ import posixpath
 from collections.abc import Iterator
 
 from dlint.commands import INSTALL, covers, deleted_paths
-from dlint.edits import append_to_run
-from dlint.finding import Fix, Problem, Severity
+from dlint.finding import Problem, Severity
 from dlint.model import Build, Command, Instruction
 from dlint.rule import Rule
 
-from ._managers import commands_of
+from ._managers import clean_fix, commands_of
 from ._run import discarded_mounts
 
 CACHES = ("/usr/local/share/.cache/yarn", "/root/.cache/yarn", "/home/node/.cache/yarn")
@@ -72,12 +71,10 @@ def check(build: Build) -> Iterator[Problem]:
                 p.endswith("/.cache/yarn") for p in deleted
             ):
                 continue
-            edit = None if pkg.command.wrappers else append_to_run(run, "yarn cache clean")
-            changes = tuple(f"removed:{folder}/**" for folder in folders)
             yield Problem(
                 "yarn keeps its package cache in this layer; add '&& yarn cache clean'",
                 pkg.verb.span,
-                None if edit is None else Fix("add 'yarn cache clean'", (edit,), changes=changes),
+                clean_fix(run, pkg, "yarn cache clean", tuple(folders)),
             )
 
 

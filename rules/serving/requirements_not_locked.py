@@ -45,7 +45,6 @@ dlint does not read hashes yet), passes only when installed with `--no-deps` or 
 a lock.
 """
 
-import json
 import os
 import posixpath
 import re
@@ -167,7 +166,11 @@ def brings_along(copy: Copy, relpath: str, sibling: str) -> bool:
 
 def shell_word(path: str) -> str:
     """``path`` as a word of a COPY line (quoted when it holds a space)."""
-    return json.dumps(path) if any(c.isspace() for c in path) else path
+    if not any(c.isspace() for c in path):
+        return path
+    import json
+
+    return json.dumps(path)
 
 
 def locked_by_environment(run: Instruction) -> bool:

@@ -1,6 +1,5 @@
 """Fixtures for the harness tests: a Docker client (or skip/fail) and reference variants."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from helpers import require
 
 REFERENCE = Path(__file__).resolve().parents[2] / "reference"
 RUN_ID = re.compile(r"run (dlint-[0-9a-f]+)")
@@ -25,10 +25,7 @@ def docker_client():
         client = docker.from_env()
         client.ping()
     except Exception as error:
-        message = f"no Docker engine: {error} (start one with bash scripts/ensure-docker.sh)"
-        if os.environ.get("DLINT_REQUIRE_DOCKER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        require(f"no Docker engine: {error} (start one with bash scripts/ensure-docker.sh)")
     return client
 
 

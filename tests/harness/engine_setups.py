@@ -1,7 +1,7 @@
 """Engines of their own for the any-engine tests, each started once per test session.
 
 - A second dockerd (its own bridge, data root, exec root and pidfile, as
-  ../shared/docs/docker-here.md says) listening on a unix socket and, with
+  docs/harness.md says: never ``--bridge none``) listening on a unix socket and, with
   ``--tlsverify``, on ``tcp://127.0.0.1:PORT``, with certificates made here by openssl.
 - An sshd in front of it (its own port, host key and configuration, key-only login)
   whose sessions have ``DOCKER_HOST`` set to that engine's socket, so
@@ -29,6 +29,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from helpers import require
 
 BASE_IMAGE = "python:3.11-slim"
 # Podman's default network makes this bridge when its first container starts.
@@ -69,13 +70,6 @@ class PodmanEngine:
 
     address: str
     client: docker.DockerClient
-
-
-def require(message: str) -> None:
-    """Skip, or fail where the engine tests must run (DLINT_REQUIRE_DOCKER=1, as in CI)."""
-    if os.environ.get("DLINT_REQUIRE_DOCKER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def through(**settings: str) -> dict[str, str]:

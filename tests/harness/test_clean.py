@@ -10,6 +10,7 @@ import sys
 import uuid
 
 import pytest
+from helpers import require
 
 from dlint.harness import buildkit
 from dlint.harness.docker_ops import LAYER_LABEL, OWNER_LABEL, _in_progress
@@ -78,7 +79,7 @@ def test_clean_removes_the_buildkit_cache_dlint_made_and_only_that(
     docker_client, dlint_test, tmp_path
 ):
     if buildkit.buildx_problem(None, buildkit.environment()):
-        pytest.skip("no docker buildx here: nothing builds with BuildKit")
+        require("no docker buildx here: nothing builds with BuildKit")
     # A build of the user's own, on the same engine, with the same base image.
     theirs = f"user-{uuid.uuid4().hex}"
     control = _service(tmp_path / "theirs", theirs)

@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from helpers import require
 from test_image_report import BLOB, saved_image
 
 from dlint.harness.image_report import analyse
@@ -84,10 +85,7 @@ def chromium_render(page: Path, tmp_path: Path) -> tuple[str, list[str]]:
     """The DOM after Chromium ran the page, and every console line it logged."""
     browser = shutil.which("chromium")
     if browser is None:
-        message = "no chromium on PATH (bash scripts/ensure-chromium.sh installs it)"
-        if os.environ.get("DLINT_REQUIRE_DOCKER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        require("no chromium on PATH (bash scripts/ensure-chromium.sh installs it)")
     done = subprocess.run(
         [
             browser,
